@@ -279,7 +279,7 @@ func (d Drift) String() string {
 		b.WriteString(value)
 	}
 	number := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	if d.Scale != 0 && d.Scale != 1 {
+	if d.Scale != 0 {
 		add("scale", number(d.Scale))
 	}
 	if d.Shift != 0 {

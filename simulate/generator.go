@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -104,8 +105,17 @@ func NewGenerator(o Options) (*Generator, error) {
 		users = DefaultUsers
 	}
 	g.users = newUserPicker(users, g.arrivals)
-	for i, d := range o.Drifts {
-		g.drifts = append(g.drifts, newActiveDrift(d, newStream(o.Seed, streamDriftBase+uint64(i))))
+	// A drift's stream derives from the drift itself (and how many identical
+	// drifts precede it), not from its position, so adding or removing one
+	// drift leaves the draws of the others alone.
+	seen := make(map[string]uint64)
+	for _, d := range o.Drifts {
+		spec := d.String()
+		h := fnv.New64a()
+		h.Write([]byte(spec))
+		stream := streamDriftBase + h.Sum64() + seen[spec]
+		seen[spec]++
+		g.drifts = append(g.drifts, newActiveDrift(d, newStream(o.Seed, stream)))
 	}
 	return g, nil
 }

@@ -11,7 +11,7 @@ const (
 	streamReference uint64 = iota + 1
 	streamFeatures
 	streamArrivals
-	streamDriftBase = 1 << 32 // drift i uses streamDriftBase + i
+	streamDriftBase = 1 << 32 // plus a hash of the drift
 )
 
 // newStream returns the random stream of the given purpose for a seed.
