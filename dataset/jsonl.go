@@ -1,0 +1,640 @@
+package dataset
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"unicode/utf8"
+)
+
+// maxDepth bounds object nesting, so hostile input cannot recurse without end.
+const maxDepth = 1000
+
+// jsonColumn is one flattened key within one chunk.
+type jsonColumn struct {
+	name string
+	kind colKind
+	part part
+	seen int // 1 + the last row of the chunk that held the key
+}
+
+// jsonChunk is a run of whole lines, parsed independently of the others,
+// with the parser's state for the line at hand.
+type jsonChunk struct {
+	*reader
+	keep map[string]bool // nil keeps every key
+
+	start, end, line int
+	rows             int
+	cols             []*jsonColumn
+	index            map[string]int // key -> cols index; -1 for a key not kept
+	err              *Error
+
+	// stringPass is set for the second pass, which reads only the columns
+	// in index (all of them string columns) and cannot fail.
+	stringPass bool
+	estimate   int
+
+	// The line being parsed: buf[lineStart:lineEnd], p the next byte.
+	p, lineStart, lineEnd, lineNo int
+	row                           int
+	path                          []byte // flattened key of the value at hand
+	scratch                       []byte // unescaped strings
+}
+
+func (r *reader) readJSONL() (*Table, error) {
+	var keep map[string]bool
+	if r.opts.Columns != nil {
+		keep = make(map[string]bool, len(r.opts.Columns))
+		for _, c := range r.opts.Columns {
+			keep[c] = true
+		}
+	}
+	lineBytes := averageLine(r.buf)
+	chunks := splitLines(r.buf, r.chunkCount(len(r.buf)))
+	for _, ch := range chunks {
+		ch.reader, ch.keep = r, keep
+		ch.index = make(map[string]int)
+		// Later chunks' columns are appended to the first chunk's at the
+		// end, so the first reserves room for all rows.
+		size := ch.end - ch.start
+		if ch.start == 0 {
+			size = len(r.buf)
+		}
+		ch.estimate = size/lineBytes + size/lineBytes/16 + 8
+	}
+	parallel(len(chunks), func(i int) { chunks[i].scan() })
+	for _, ch := range chunks {
+		if ch.err != nil {
+			return nil, ch.err
+		}
+	}
+
+	// Columns in order of first appearance, each with its part per chunk.
+	type global struct {
+		kind   colKind
+		parts  []*part
+		failed bool
+	}
+	var found []string
+	byName := make(map[string]*global)
+	for i, ch := range chunks {
+		for _, c := range ch.cols {
+			g := byName[c.name]
+			if g == nil {
+				g = &global{kind: c.kind, parts: make([]*part, len(chunks))}
+				byName[c.name] = g
+				found = append(found, c.name)
+			}
+			g.parts[i] = &c.part
+			g.failed = g.failed || c.part.failed || c.kind == kindString
+		}
+	}
+	if err := r.checkOptions(func(name string) bool { return byName[name] != nil }, found); err != nil {
+		return nil, err
+	}
+	names := found
+	if r.opts.Columns != nil {
+		names = r.opts.Columns
+	}
+
+	var stringNames []string
+	for _, name := range names {
+		if byName[name].failed {
+			stringNames = append(stringNames, name)
+		}
+	}
+	if len(stringNames) > 0 {
+		parallel(len(chunks), func(i int) {
+			ch := chunks[i]
+			ch.stringPass = true
+			ch.cols = make([]*jsonColumn, len(stringNames))
+			ch.index = make(map[string]int, len(stringNames))
+			for k, name := range stringNames {
+				ch.cols[k] = &jsonColumn{name: name, kind: kindString, part: newStringPart(ch.rows)}
+				ch.index[name] = k
+			}
+			ch.scan()
+			for k, name := range stringNames {
+				byName[name].parts[i] = &ch.cols[k].part
+			}
+		})
+	}
+
+	t := &Table{Source: r.name, Columns: make([]*Column, len(names))}
+	rows := make([]int, len(chunks))
+	for i, ch := range chunks {
+		rows[i] = ch.rows
+		t.Rows += ch.rows
+	}
+	parallel(len(names), func(k int) {
+		name := names[k]
+		g := byName[name]
+		if g.failed {
+			t.Columns[k] = finishStrings(name, r.opts.Types[name], g.parts, rows)
+		} else {
+			t.Columns[k] = finishFloats(name, r.opts.Types[name], g.parts, rows)
+		}
+	})
+	return t, nil
+}
+
+// splitLines cuts buf into about n runs of whole lines.
+func splitLines(buf []byte, n int) []*jsonChunk {
+	var chunks []*jsonChunk
+	pos, line := 0, 1
+	for k := 1; k < n; k++ {
+		target := len(buf) * k / n
+		if target < pos {
+			continue
+		}
+		i := bytes.IndexByte(buf[target:], '\n')
+		if i < 0 {
+			break
+		}
+		end := target + i + 1
+		chunks = append(chunks, &jsonChunk{start: pos, end: end, line: line})
+		line += countByte(buf[pos:end], '\n')
+		pos = end
+	}
+	return append(chunks, &jsonChunk{start: pos, end: len(buf), line: line})
+}
+
+// scan parses every line of the chunk; blank lines are skipped.
+func (ch *jsonChunk) scan() {
+	pos, lineNo := ch.start, ch.line
+	ch.row = 0
+	for pos < ch.end {
+		n := bytes.IndexByte(ch.buf[pos:ch.end], '\n')
+		next := pos + n + 1
+		if n < 0 {
+			n, next = ch.end-pos, ch.end
+		}
+		ch.p, ch.lineStart, ch.lineEnd, ch.lineNo = pos, pos, pos+n, lineNo
+		pos, lineNo = next, lineNo+1
+		ch.space()
+		if ch.p == ch.lineEnd {
+			continue
+		}
+		if ch.buf[ch.p] != '{' {
+			ch.fail(fmt.Sprintf("want a JSON object, got %s (JSON lines holds one object per line)", ch.describe()))
+			return
+		}
+		if !ch.object(0, 1) {
+			return
+		}
+		if ch.space(); ch.p != ch.lineEnd {
+			ch.fail("unexpected " + ch.describe() + " after the object")
+			return
+		}
+		for _, c := range ch.cols {
+			if c.seen != ch.row+1 {
+				if ch.stringPass {
+					c.part.codes = append(c.part.codes, -1)
+				} else {
+					c.part.addMissing(c.kind)
+				}
+			}
+		}
+		ch.row++
+	}
+	ch.rows = ch.row
+}
+
+func (ch *jsonChunk) fail(msg string) {
+	ch.err = &Error{File: ch.name, Line: ch.lineNo, Msg: fmt.Sprintf("byte %d: %s", ch.p-ch.lineStart+1, msg)}
+}
+
+func (ch *jsonChunk) failColumn(msg string) {
+	ch.err = &Error{File: ch.name, Line: ch.lineNo, Column: string(ch.path), Msg: msg}
+}
+
+// describe names what is at the parse position, for messages.
+func (ch *jsonChunk) describe() string {
+	if ch.p >= ch.lineEnd {
+		return "end of line"
+	}
+	switch c := ch.buf[ch.p]; {
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == '-' || c-'0' < 10:
+		return "a number"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	case c >= utf8.RuneSelf:
+		return fmt.Sprintf("byte 0x%02x", c)
+	default:
+		return fmt.Sprintf("%q", rune(c))
+	}
+}
+
+func (ch *jsonChunk) space() {
+	for ch.p < ch.lineEnd {
+		switch ch.buf[ch.p] {
+		case ' ', '\t', '\r':
+			ch.p++
+		default:
+			return
+		}
+	}
+}
+
+// object parses the object at ch.p; its keys extend ch.path[:prefix].
+func (ch *jsonChunk) object(prefix, depth int) bool {
+	if depth > maxDepth {
+		ch.fail(fmt.Sprintf("objects nested more than %d deep", maxDepth))
+		return false
+	}
+	ch.p++
+	ch.space()
+	if ch.p < ch.lineEnd && ch.buf[ch.p] == '}' {
+		ch.p++
+		return true
+	}
+	for {
+		ch.space()
+		if ch.p >= ch.lineEnd || ch.buf[ch.p] != '"' {
+			ch.fail("want a key string, got " + ch.describe())
+			return false
+		}
+		ch.path = ch.path[:prefix]
+		key, ok := ch.str(true)
+		if !ok {
+			return false
+		}
+		if len(key) == 0 {
+			ch.p--
+			ch.fail("empty key")
+			return false
+		}
+		if prefix > 0 {
+			ch.path = append(ch.path, '.')
+		}
+		ch.path = append(ch.path, key...)
+		ch.space()
+		if ch.p >= ch.lineEnd || ch.buf[ch.p] != ':' {
+			ch.fail("want ':' after a key, got " + ch.describe())
+			return false
+		}
+		ch.p++
+		ch.space()
+		if !ch.value(depth) {
+			return false
+		}
+		ch.space()
+		if ch.p < ch.lineEnd {
+			switch ch.buf[ch.p] {
+			case ',':
+				ch.p++
+				continue
+			case '}':
+				ch.p++
+				return true
+			}
+		}
+		ch.fail("want ',' or '}' after a value, got " + ch.describe())
+		return false
+	}
+}
+
+// value parses the value of the key in ch.path.
+func (ch *jsonChunk) value(depth int) bool {
+	if ch.p >= ch.lineEnd {
+		ch.fail("want a value, got end of line")
+		return false
+	}
+	switch c := ch.buf[ch.p]; {
+	case c == '{':
+		return ch.object(len(ch.path), depth+1)
+	case c == '[':
+		if ch.kept() {
+			ch.failColumn("arrays are not supported (flatten them, or leave the key out with Options.Columns)")
+			return false
+		}
+		return ch.skip(depth + 1)
+	case c == '"':
+		text, ok := ch.str(false)
+		return ok && ch.cell(text, false)
+	case c == 't':
+		return ch.literal("true") && ch.cell(ch.buf[ch.p-4:ch.p], false)
+	case c == 'f':
+		return ch.literal("false") && ch.cell(ch.buf[ch.p-5:ch.p], false)
+	case c == 'n':
+		return ch.literal("null") && ch.cell(nil, true)
+	case c == '-' || c-'0' < 10:
+		text, ok := ch.number()
+		return ok && ch.cell(text, false)
+	}
+	ch.fail("want a value, got " + ch.describe())
+	return false
+}
+
+// kept reports whether the key in ch.path is read.
+func (ch *jsonChunk) kept() bool {
+	if ch.stringPass {
+		return false
+	}
+	if i, ok := ch.index[string(ch.path)]; ok {
+		return i >= 0
+	}
+	return ch.keep == nil || ch.keep[string(ch.path)]
+}
+
+// cell records a scalar of the key in ch.path.
+func (ch *jsonChunk) cell(text []byte, null bool) bool {
+	i, ok := ch.index[string(ch.path)]
+	if !ok {
+		if ch.stringPass {
+			return true
+		}
+		name := string(ch.path)
+		if ch.keep != nil && !ch.keep[name] {
+			ch.index[name] = -1
+			return true
+		}
+		c := &jsonColumn{name: name, kind: kindOf(ch.opts.Types[name])}
+		if c.kind != kindString {
+			c.part.floats = make([]float64, ch.row, max(ch.estimate, ch.row+1))
+			for k := range c.part.floats {
+				c.part.floats[k] = math.NaN()
+			}
+		}
+		i = len(ch.cols)
+		ch.index[name] = i
+		ch.cols = append(ch.cols, c)
+	}
+	if i < 0 {
+		return true
+	}
+	c := ch.cols[i]
+	if c.seen == ch.row+1 {
+		ch.failColumn("duplicate key (a dotted key and a nested object can name the same column)")
+		return false
+	}
+	c.seen = ch.row + 1
+	switch {
+	case ch.stringPass && null:
+		c.part.codes = append(c.part.codes, -1)
+	case ch.stringPass:
+		c.part.intern(text)
+	case null:
+		c.part.addMissing(c.kind)
+	case !c.part.add(c.kind, text):
+		ch.failColumn(parseError(c.kind, text))
+		return false
+	}
+	return true
+}
+
+func (ch *jsonChunk) literal(word string) bool {
+	if !bytes.HasPrefix(ch.buf[ch.p:ch.lineEnd], []byte(word)) {
+		ch.fail("want a value, got " + ch.describe())
+		return false
+	}
+	ch.p += len(word)
+	return true
+}
+
+// number checks a JSON number and returns its text.
+func (ch *jsonChunk) number() ([]byte, bool) {
+	b, p, end := ch.buf, ch.p, ch.lineEnd
+	start := p
+	digits := func() bool {
+		from := p
+		for p < end && b[p]-'0' < 10 {
+			p++
+		}
+		return p > from
+	}
+	if b[p] == '-' {
+		p++
+	}
+	switch {
+	case p < end && b[p] == '0':
+		p++
+	case !digits():
+		ch.p = p
+		ch.fail("want a digit, got " + ch.describe())
+		return nil, false
+	}
+	if p < end && b[p] == '.' {
+		p++
+		if !digits() {
+			ch.p = p
+			ch.fail("want a digit after the decimal point, got " + ch.describe())
+			return nil, false
+		}
+	}
+	if p < end && b[p]|0x20 == 'e' {
+		p++
+		if p < end && (b[p] == '+' || b[p] == '-') {
+			p++
+		}
+		if !digits() {
+			ch.p = p
+			ch.fail("want a digit in the exponent, got " + ch.describe())
+			return nil, false
+		}
+	}
+	ch.p = p
+	return b[start:p], true
+}
+
+// str parses the string at ch.p and returns its unescaped content, which
+// stays valid until the next string is parsed.
+func (ch *jsonChunk) str(isKey bool) ([]byte, bool) {
+	b, end := ch.buf, ch.lineEnd
+	open := ch.p
+	p := open + 1
+	for p < end {
+		c := b[p]
+		switch {
+		case c == '"':
+			ch.p = p + 1
+			return b[open+1 : p], ch.checkUTF8(open, p, isKey)
+		case c == '\\':
+			return ch.unescape(open, p, isKey)
+		case c < 0x20:
+			ch.p = p
+			ch.fail("control character in a string (escape it)")
+			return nil, false
+		}
+		p++
+	}
+	ch.p = open
+	ch.fail("string never closed on this line")
+	return nil, false
+}
+
+// unescape finishes a string that holds escapes; p is at the first one.
+func (ch *jsonChunk) unescape(open, p int, isKey bool) ([]byte, bool) {
+	b, end := ch.buf, ch.lineEnd
+	out := append(ch.scratch[:0], b[open+1:p]...)
+	defer func() { ch.scratch = out[:0] }()
+	for p < end {
+		c := b[p]
+		switch {
+		case c == '"':
+			ch.p = p + 1
+			return out, ch.checkUTF8(open, p, isKey)
+		case c < 0x20:
+			ch.p = p
+			ch.fail("control character in a string (escape it)")
+			return nil, false
+		case c != '\\':
+			out = append(out, c)
+			p++
+			continue
+		}
+		if p+1 >= end {
+			break
+		}
+		switch e := b[p+1]; e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(b[p+2 : min(p+6, end)])
+			if !ok {
+				ch.p = p
+				ch.fail(`want four hex digits after \u`)
+				return nil, false
+			}
+			p += 4
+			if r >= 0xD800 && r < 0xDC00 && p+7 < end && b[p+2] == '\\' && b[p+3] == 'u' {
+				if lo, ok := hex4(b[p+4 : p+8]); ok && lo >= 0xDC00 && lo < 0xE000 {
+					r = (r-0xD800)<<10 + (lo - 0xDC00) + 0x10000
+					p += 6
+				}
+			}
+			// A lone surrogate becomes U+FFFD, as encoding/json does.
+			out = utf8.AppendRune(out, r)
+		default:
+			ch.p = p
+			ch.fail(fmt.Sprintf("invalid escape \\%c", rune(e)))
+			return nil, false
+		}
+		p += 2
+	}
+	ch.p = open
+	ch.fail("string never closed on this line")
+	return nil, false
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) != 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b {
+		switch {
+		case c-'0' < 10:
+			r = r<<4 | rune(c-'0')
+		case c|0x20-'a' < 6:
+			r = r<<4 | rune(c|0x20-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// checkUTF8 fails when the first invalid UTF-8 byte of the input lies in
+// the string buf[open:close].
+func (ch *jsonChunk) checkUTF8(open, close int, isKey bool) bool {
+	if ch.bad < open || ch.bad >= close {
+		return true
+	}
+	msg := fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", ch.buf[ch.bad])
+	if isKey {
+		msg += " in a key"
+	}
+	ch.p = ch.bad
+	ch.err = &Error{File: ch.name, Line: ch.lineNo, Column: string(ch.path), Msg: msg}
+	return false
+}
+
+// skip parses a value that is not read.
+func (ch *jsonChunk) skip(depth int) bool {
+	if depth > maxDepth {
+		ch.fail(fmt.Sprintf("values nested more than %d deep", maxDepth))
+		return false
+	}
+	if ch.p >= ch.lineEnd {
+		ch.fail("want a value, got end of line")
+		return false
+	}
+	switch c := ch.buf[ch.p]; {
+	case c == '{', c == '[':
+		closer := byte('}')
+		if c == '[' {
+			closer = ']'
+		}
+		ch.p++
+		ch.space()
+		if ch.p < ch.lineEnd && ch.buf[ch.p] == closer {
+			ch.p++
+			return true
+		}
+		for {
+			ch.space()
+			if c == '{' {
+				if ch.p >= ch.lineEnd || ch.buf[ch.p] != '"' {
+					ch.fail("want a key string, got " + ch.describe())
+					return false
+				}
+				if _, ok := ch.str(true); !ok {
+					return false
+				}
+				ch.space()
+				if ch.p >= ch.lineEnd || ch.buf[ch.p] != ':' {
+					ch.fail("want ':' after a key, got " + ch.describe())
+					return false
+				}
+				ch.p++
+				ch.space()
+			}
+			if !ch.skip(depth + 1) {
+				return false
+			}
+			ch.space()
+			if ch.p < ch.lineEnd && ch.buf[ch.p] == ',' {
+				ch.p++
+				continue
+			}
+			if ch.p < ch.lineEnd && ch.buf[ch.p] == closer {
+				ch.p++
+				return true
+			}
+			ch.fail(fmt.Sprintf("want ',' or %q, got %s", rune(closer), ch.describe()))
+			return false
+		}
+	case c == '"':
+		_, ok := ch.str(false)
+		return ok
+	case c == 't':
+		return ch.literal("true")
+	case c == 'f':
+		return ch.literal("false")
+	case c == 'n':
+		return ch.literal("null")
+	case c == '-' || c-'0' < 10:
+		_, ok := ch.number()
+		return ok
+	}
+	ch.fail("want a value, got " + ch.describe())
+	return false
+}
