@@ -69,17 +69,19 @@ func (o Options) Validate() error {
 // maxOffset is where event time stops advancing, well inside time.Duration.
 const maxOffset = 200 * 365 * 24 * time.Hour
 
-// Generator produces production transactions in event-time order. It is not
-// safe for concurrent use.
+// Generator produces production transactions in event-time order, or
+// reference transactions (see NewReferenceGenerator). It is not safe for
+// concurrent use.
 type Generator struct {
-	start    time.Time
-	rate     float64
-	users    userPicker
-	features *rand.Rand // feature values and labels
-	arrivals *rand.Rand // inter-arrival gaps and users
-	drifts   []activeDrift
-	elapsed  float64 // seconds from start to the next event
-	seq      int
+	reference bool // reference rows: no time, user, ID or drift
+	start     time.Time
+	rate      float64
+	users     userPicker
+	features  *rand.Rand // feature values and labels
+	arrivals  *rand.Rand // inter-arrival gaps and users
+	drifts    []activeDrift
+	elapsed   float64 // seconds from start to the next event
+	seq       int
 }
 
 // NewGenerator validates o and returns a generator positioned at its first
@@ -120,9 +122,15 @@ func NewGenerator(o Options) (*Generator, error) {
 	return g, nil
 }
 
-// Next returns the next production transaction. Event times never decrease
+// Next returns the next transaction. Production event times never decrease
 // and are whole milliseconds after Options.Start, the precision events carry.
 func (g *Generator) Next() Transaction {
+	if g.reference {
+		var tx Transaction
+		draw(g.features, &tx)
+		tx.Score = model.score(&tx)
+		return tx
+	}
 	g.seq++
 	offset := maxOffset
 	if ms := math.Floor(g.elapsed * 1000); ms < float64(maxOffset/time.Millisecond) {
@@ -159,16 +167,14 @@ func (g *Generator) Take(n int) []Transaction {
 // production options changes it. Reference(seed, n) is a prefix of
 // Reference(seed, m) for m > n.
 func Reference(seed uint64, n int) []Transaction {
-	if n <= 0 {
-		return nil
-	}
-	r := newStream(seed, streamReference)
-	txs := make([]Transaction, n)
-	for i := range txs {
-		draw(r, &txs[i])
-		txs[i].Score = model.score(&txs[i])
-	}
-	return txs
+	return NewReferenceGenerator(seed).Take(n)
+}
+
+// NewReferenceGenerator returns a generator whose Next yields the
+// transactions of Reference(seed, n) one at a time, for reference sets too
+// large to hold in memory.
+func NewReferenceGenerator(seed uint64) *Generator {
+	return &Generator{reference: true, features: newStream(seed, streamReference)}
 }
 
 func transactionID(seq int) string {

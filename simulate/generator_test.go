@@ -483,3 +483,13 @@ func TestTinyRateSaturatesTime(t *testing.T) {
 		t.Errorf("times %v, %v, %v: want them to advance and then stop", txs[0].Time, txs[1].Time, txs[2].Time)
 	}
 }
+
+func TestReferenceGeneratorStreamsReference(t *testing.T) {
+	g := NewReferenceGenerator(17)
+	want := Reference(17, 500)
+	for i := range want {
+		if got := g.Next(); got != want[i] {
+			t.Fatalf("row %d: %+v, want %+v", i, got, want[i])
+		}
+	}
+}

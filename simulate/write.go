@@ -8,93 +8,159 @@ import (
 	"unicode/utf8"
 )
 
-// WriteCSV writes a header and one row per transaction with the columns of
-// Columns() only, so reference and production files compare column for
-// column. Missing features are empty fields.
-func WriteCSV(w io.Writer, txs []Transaction) error {
-	out := newBufferedWriter(w)
-	for i, c := range columns {
-		if i > 0 {
-			out.buf = append(out.buf, ',')
-		}
-		out.buf = append(out.buf, c.Name...)
+// Format is an output format of a Writer.
+type Format string
+
+// The output formats.
+const (
+	FormatCSV    Format = "csv"    // header and rows with the columns of Columns()
+	FormatJSONL  Format = "jsonl"  // flat JSON objects with the CSV's keys
+	FormatEvents Format = "events" // production events as Warden ingests them
+)
+
+// Writer streams transactions in one format, for runs too long to hold in
+// memory. It buffers: call Flush at the end.
+type Writer struct {
+	w      io.Writer
+	format Format
+	buf    []byte
+	rows   int  // transactions written so far, for error messages
+	header bool // CSV header written
+}
+
+// NewWriter returns a Writer of the given format.
+func NewWriter(w io.Writer, format Format) (*Writer, error) {
+	switch format {
+	case FormatCSV, FormatJSONL, FormatEvents:
+	default:
+		return nil, fmt.Errorf("unknown format %q (want csv, jsonl or events)", format)
 	}
-	out.buf = append(out.buf, '\n')
+	return &Writer{w: w, format: format, buf: make([]byte, 0, flushSize+4096)}, nil
+}
+
+// Write appends transactions to the output. A transaction that no format
+// can carry (a NaN or infinite value not marked missing) stops the writer
+// with an error naming it.
+func (w *Writer) Write(txs ...Transaction) error {
+	w.writeHeader()
 	for i := range txs {
 		tx := &txs[i]
-		if err := checkFinite(i, tx); err != nil {
+		w.rows++
+		if err := checkFinite(w.rows, tx); err != nil {
 			return err
 		}
-		out.buf = appendCSVRow(out.buf, tx)
-		if err := out.maybeFlush(); err != nil {
-			return err
+		switch w.format {
+		case FormatCSV:
+			w.buf = appendCSVRow(w.buf, tx)
+		case FormatJSONL:
+			w.buf = appendFlatJSON(w.buf, tx)
+		case FormatEvents:
+			w.buf = appendEventJSON(w.buf, tx)
+		}
+		if len(w.buf) >= flushSize {
+			if err := w.flushBuffer(); err != nil {
+				return err
+			}
 		}
 	}
-	return out.flush()
+	return nil
 }
+
+// Flush writes out what is buffered; a CSV output gets its header even
+// when no transaction was written.
+func (w *Writer) Flush() error {
+	w.writeHeader()
+	return w.flushBuffer()
+}
+
+func (w *Writer) writeHeader() {
+	if w.header || w.format != FormatCSV {
+		return
+	}
+	w.header = true
+	for i, c := range columns {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = append(w.buf, c.Name...)
+	}
+	w.buf = append(w.buf, '\n')
+}
+
+// flushSize batches rows into large writes, which unbuffered files and
+// pipes need to keep up with the generator.
+const flushSize = 64 << 10
+
+func (w *Writer) flushBuffer() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.w.Write(w.buf)
+	w.buf = w.buf[:0]
+	return err
+}
+
+func writeAll(w io.Writer, format Format, txs []Transaction) error {
+	out, err := NewWriter(w, format)
+	if err != nil {
+		return err
+	}
+	if err := out.Write(txs...); err != nil {
+		return err
+	}
+	return out.Flush()
+}
+
+// WriteCSV writes a header and one row per transaction with the columns of
+// Columns() only (no id, user or time), so reference and production files
+// compare column for column. Missing features are empty fields.
+func WriteCSV(w io.Writer, txs []Transaction) error { return writeAll(w, FormatCSV, txs) }
 
 // WriteJSONL writes one flat JSON object per transaction, with the keys of
 // the CSV header in the same order. Missing features are null.
-func WriteJSONL(w io.Writer, txs []Transaction) error {
-	out := newBufferedWriter(w)
-	for i := range txs {
-		tx := &txs[i]
-		if err := checkFinite(i, tx); err != nil {
-			return err
-		}
-		b := append(out.buf, '{')
-		b = appendFeaturesJSON(b, tx)
-		b = append(b, `,"score":`...)
-		b = strconv.AppendFloat(b, tx.Score, 'f', 4, 64)
-		b = append(b, `,"label":`...)
-		b = strconv.AppendInt(b, int64(tx.Label), 10)
-		out.buf = append(b, "}\n"...)
-		if err := out.maybeFlush(); err != nil {
-			return err
-		}
-	}
-	return out.flush()
-}
+func WriteJSONL(w io.Writer, txs []Transaction) error { return writeAll(w, FormatJSONL, txs) }
 
 // WriteEvents writes one production event per line, the shape Warden
 // ingests: {"id","model","user","time","features":{...},
 // "prediction":{"label","score"},"label"}. The predicted label is
-// score >= 0.5; the time is RFC 3339 in UTC with milliseconds.
-func WriteEvents(w io.Writer, txs []Transaction) error {
-	out := newBufferedWriter(w)
-	for i := range txs {
-		tx := &txs[i]
-		if err := checkFinite(i, tx); err != nil {
-			return err
-		}
-		b := append(out.buf, `{"id":`...)
-		b = appendJSONString(b, tx.ID)
-		b = append(b, `,"model":"`+ModelName+`","user":`...)
-		b = appendJSONString(b, tx.User)
-		b = append(b, `,"time":"`...)
-		b = tx.Time.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
-		b = append(b, `","features":{`...)
-		b = appendFeaturesJSON(b, tx)
-		b = append(b, `},"prediction":{"label":`...)
-		predicted := byte('0')
-		if tx.Score >= 0.5 {
-			predicted = '1'
-		}
-		b = append(b, predicted)
-		b = append(b, `,"score":`...)
-		b = strconv.AppendFloat(b, tx.Score, 'f', 4, 64)
-		b = append(b, `},"label":`...)
-		b = strconv.AppendInt(b, int64(tx.Label), 10)
-		out.buf = append(b, "}\n"...)
-		if err := out.maybeFlush(); err != nil {
-			return err
-		}
+// score >= 0.5; the time is RFC 3339 in UTC with milliseconds. Missing
+// features are null.
+func WriteEvents(w io.Writer, txs []Transaction) error { return writeAll(w, FormatEvents, txs) }
+
+func appendFlatJSON(b []byte, tx *Transaction) []byte {
+	b = append(b, '{')
+	b = appendFeaturesJSON(b, tx)
+	b = append(b, `,"score":`...)
+	b = strconv.AppendFloat(b, tx.Score, 'f', 4, 64)
+	b = append(b, `,"label":`...)
+	b = strconv.AppendInt(b, int64(tx.Label), 10)
+	return append(b, "}\n"...)
+}
+
+func appendEventJSON(b []byte, tx *Transaction) []byte {
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, tx.ID)
+	b = append(b, `,"model":"`+ModelName+`","user":`...)
+	b = appendJSONString(b, tx.User)
+	b = append(b, `,"time":"`...)
+	b = tx.Time.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	b = append(b, `","features":{`...)
+	b = appendFeaturesJSON(b, tx)
+	b = append(b, `},"prediction":{"label":`...)
+	predicted := byte('0')
+	if tx.Score >= 0.5 {
+		predicted = '1'
 	}
-	return out.flush()
+	b = append(b, predicted)
+	b = append(b, `,"score":`...)
+	b = strconv.AppendFloat(b, tx.Score, 'f', 4, 64)
+	b = append(b, `},"label":`...)
+	b = strconv.AppendInt(b, int64(tx.Label), 10)
+	return append(b, "}\n"...)
 }
 
 // checkFinite rejects values no output format can carry.
-func checkFinite(i int, tx *Transaction) error {
+func checkFinite(row int, tx *Transaction) error {
 	for _, v := range [...]struct {
 		name    string
 		value   float64
@@ -105,7 +171,7 @@ func checkFinite(i int, tx *Transaction) error {
 		{ColScore, tx.Score, 0},
 	} {
 		if (v.feature == 0 || !tx.Missing.Has(v.feature)) && (math.IsNaN(v.value) || math.IsInf(v.value, 0)) {
-			where := fmt.Sprintf("transaction %d", i+1)
+			where := fmt.Sprintf("transaction %d", row)
 			if tx.ID != "" {
 				where += fmt.Sprintf(" (%s)", tx.ID)
 			}
@@ -262,30 +328,4 @@ func appendJSONString(b []byte, s string) []byte {
 		i += size
 	}
 	return append(b, '"')
-}
-
-// bufferedWriter batches rows into large writes, which unbuffered files and
-// pipes need to reach the speed of the generator.
-type bufferedWriter struct {
-	w   io.Writer
-	buf []byte
-}
-
-const flushSize = 64 << 10
-
-func newBufferedWriter(w io.Writer) *bufferedWriter {
-	return &bufferedWriter{w: w, buf: make([]byte, 0, flushSize+512)}
-}
-
-func (o *bufferedWriter) maybeFlush() error {
-	if len(o.buf) < flushSize {
-		return nil
-	}
-	return o.flush()
-}
-
-func (o *bufferedWriter) flush() error {
-	_, err := o.w.Write(o.buf)
-	o.buf = o.buf[:0]
-	return err
 }

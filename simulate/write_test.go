@@ -340,3 +340,34 @@ func FuzzJSONString(f *testing.F) {
 		}
 	})
 }
+
+func TestWriterStreamsLikeWriteAll(t *testing.T) {
+	txs := mustGenerator(t, Options{Seed: 12}).Take(3000)
+	for _, tt := range []struct {
+		format Format
+		all    func(io.Writer, []Transaction) error
+	}{{FormatCSV, WriteCSV}, {FormatJSONL, WriteJSONL}, {FormatEvents, WriteEvents}} {
+		var whole, streamed bytes.Buffer
+		if err := tt.all(&whole, txs); err != nil {
+			t.Fatal(err)
+		}
+		w, err := NewWriter(&streamed, tt.format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(txs); i += 7 {
+			if err := w.Write(txs[i:min(i+7, len(txs))]...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(whole.Bytes(), streamed.Bytes()) {
+			t.Errorf("%s: writing in batches differs from writing at once", tt.format)
+		}
+	}
+	if _, err := NewWriter(io.Discard, "xml"); err == nil || !strings.Contains(err.Error(), `unknown format "xml"`) {
+		t.Errorf("NewWriter(xml) error %v, want unknown format", err)
+	}
+}
