@@ -392,7 +392,7 @@ func (c *csvReader) setHeader(sc *csvScanner) error {
 	if c.opts.Columns != nil {
 		names = c.opts.Columns
 	}
-	if err := c.checkOptions(func(name string) bool { _, ok := seen[name]; return ok }, c.header); err != nil {
+	if err := c.checkOptions(func(name string) bool { _, ok := seen[name]; return ok }, func() []string { return c.header }); err != nil {
 		return err
 	}
 	c.names = names

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -28,6 +29,7 @@ type jsonChunk struct {
 	rows             int
 	cols             []*jsonColumn
 	index            map[string]int // key -> cols index; -1 for a key not kept
+	skipped          []string       // keys not kept, for messages
 	err              *Error
 
 	// stringPass is set for the second pass, which reads only the columns
@@ -90,7 +92,18 @@ func (r *reader) readJSONL() (*Table, error) {
 			g.failed = g.failed || c.part.failed || c.kind == kindString
 		}
 	}
-	if err := r.checkOptions(func(name string) bool { return byName[name] != nil }, found); err != nil {
+	have := func() []string {
+		all := slices.Clone(found)
+		for _, ch := range chunks {
+			for _, name := range ch.skipped {
+				if !slices.Contains(all, name) {
+					all = append(all, name)
+				}
+			}
+		}
+		return all
+	}
+	if err := r.checkOptions(func(name string) bool { return byName[name] != nil }, have); err != nil {
 		return nil, err
 	}
 	names := found
@@ -354,6 +367,7 @@ func (ch *jsonChunk) cell(text []byte, null bool) bool {
 		name := string(ch.path)
 		if ch.keep != nil && !ch.keep[name] {
 			ch.index[name] = -1
+			ch.skipped = append(ch.skipped, name)
 			return true
 		}
 		c := &jsonColumn{name: name, kind: kindOf(ch.opts.Types[name])}

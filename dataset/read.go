@@ -165,8 +165,8 @@ func firstInvalidUTF8(b []byte) int {
 }
 
 // checkOptions validates Options.Columns and Options.Types against the
-// columns the input has; have lists them for the message.
-func (r *reader) checkOptions(exists func(string) bool, have []string) error {
+// columns the input has; have lists them for messages.
+func (r *reader) checkOptions(exists func(string) bool, have func() []string) error {
 	listed := make(map[string]bool, len(r.opts.Columns))
 	for _, name := range r.opts.Columns {
 		if listed[name] {
@@ -174,12 +174,12 @@ func (r *reader) checkOptions(exists func(string) bool, have []string) error {
 		}
 		listed[name] = true
 		if !exists(name) {
-			return &Error{File: r.name, Column: name, Msg: "no such column (" + describeColumns(have) + ")"}
+			return &Error{File: r.name, Column: name, Msg: "no such column (" + describeColumns(have()) + ")"}
 		}
 	}
 	for _, name := range sortedKeys(r.opts.Types) {
 		if !exists(name) {
-			return &Error{File: r.name, Column: name, Msg: "Options.Types names a column the input lacks (" + describeColumns(have) + ")"}
+			return &Error{File: r.name, Column: name, Msg: "Options.Types names a column the input lacks (" + describeColumns(have()) + ")"}
 		}
 		if r.opts.Columns != nil && !listed[name] {
 			return &Error{File: r.name, Column: name, Msg: "Options.Types names a column not in Options.Columns"}
