@@ -150,7 +150,7 @@ func (g *Generator) Next() Transaction {
 	return tx
 }
 
-// Take returns the next n production transactions.
+// Take returns the next n transactions.
 func (g *Generator) Take(n int) []Transaction {
 	if n <= 0 {
 		return nil

@@ -39,7 +39,7 @@ var hourWeights = [24]float64{
 	6.5, 5.8, 4.8, 4.5, 5.0, 6.0, 6.6, 6.0, 4.6, 3.4, 2.4, 1.6,
 }
 
-// The fraudulent profile relative to the legitimate one.
+// The legitimate profile, the fraudulent one relative to it, and label noise.
 const (
 	fraudRate              = 0.015 // share of transactions that are fraudulent
 	amountSigma            = 0.8   // log-scale spread of amounts within a category
