@@ -1,0 +1,237 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/warden-ml/warden/dataset"
+	"github.com/warden-ml/warden/drift"
+)
+
+// readFlags are the flags every command that reads tabular files shares.
+type readFlags struct {
+	types []string // col=type overrides
+	units []string // col=unit
+}
+
+func (f *readFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.types, "type", nil, "force a column's type, as `COLUMN=TYPE` (numeric, categorical, boolean, datetime, text); repeatable")
+	cmd.Flags().StringArrayVar(&f.units, "unit", nil, "display unit of a numeric column, as `COLUMN=UNIT` (\"$\", \"km\", ...); repeatable")
+}
+
+func (f *readFlags) typeOverrides() (map[string]dataset.Type, error) {
+	types := map[string]dataset.Type{}
+	for _, kv := range f.types {
+		col, name, ok := strings.Cut(kv, "=")
+		if !ok || col == "" {
+			return nil, usageErrf("--type %q: want COLUMN=TYPE", kv)
+		}
+		t, err := dataset.ParseType(name)
+		if err != nil {
+			return nil, usageErrf("--type %q: %v", kv, err)
+		}
+		types[col] = t
+	}
+	return types, nil
+}
+
+func (f *readFlags) unitMap() (map[string]string, error) {
+	units := map[string]string{}
+	for _, kv := range f.units {
+		col, unit, ok := strings.Cut(kv, "=")
+		if !ok || col == "" {
+			return nil, usageErrf("--unit %q: want COLUMN=UNIT", kv)
+		}
+		units[col] = unit
+	}
+	return units, nil
+}
+
+// readTable reads a tabular file; every failure is the user's to fix.
+func readTable(path string, types map[string]dataset.Type) (*dataset.Table, error) {
+	t, err := dataset.ReadFile(path, dataset.Options{Types: types})
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return t, nil
+}
+
+// buildProfile reads a reference file and profiles it.
+func buildProfile(path string, rf *readFlags) (*drift.Profile, error) {
+	types, err := rf.typeOverrides()
+	if err != nil {
+		return nil, err
+	}
+	units, err := rf.unitMap()
+	if err != nil {
+		return nil, err
+	}
+	t, err := readTable(path, types)
+	if err != nil {
+		return nil, err
+	}
+	if t.Rows == 0 {
+		return nil, usageErrf("%s: no data rows", path)
+	}
+	return drift.NewProfile(t, drift.ProfileOptions{Units: units})
+}
+
+func newProfileCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "profile",
+		Short: "Build and inspect reference profiles",
+	}
+	var (
+		data, out string
+		rf        readFlags
+	)
+	build := &cobra.Command{
+		Use:   "build --data REF --out PROFILE",
+		Short: "Summarise reference data into a profile file that drift checks can use instead of the data",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if data == "" || out == "" {
+				return usageErrf("profile build needs --data and --out")
+			}
+			p, err := buildProfile(data, &rf)
+			if err != nil {
+				return err
+			}
+			if err := drift.SaveProfile(p, out); err != nil {
+				return usageErr(err)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "profile of %s (%d rows, %d columns) written to %s\n", data, p.Rows, len(p.Columns), out)
+			return nil
+		},
+	}
+	build.Flags().StringVar(&data, "data", "", "reference data file (CSV or JSONL, optionally gzipped)")
+	build.Flags().StringVar(&out, "out", "", "profile file to write")
+	rf.register(build)
+	cmd.AddCommand(build)
+	return cmd
+}
+
+func newDriftCmd() *cobra.Command {
+	var (
+		reference, profile, current, format, method, correction string
+		columns                                                 []string
+		threshold, minEffect                                    float64
+		rf                                                      readFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "drift (--reference REF | --profile PROFILE) --current CUR",
+		Short: "Compare current data with reference data, column by column",
+		Long: `Compare current (production) data with reference data column by column:
+Kolmogorov-Smirnov for numeric columns, chi-square for categorical ones and a
+two-proportion z-test for booleans, with Benjamini-Hochberg correction across
+columns. A column drifts when its adjusted p-value is below --threshold and its
+effect size is at least --min-effect. Exit status: 0 no dataset drift, 1 dataset
+drift, 2 usage or input error.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (reference == "") == (profile == "") {
+				return usageErrf("drift needs exactly one of --reference and --profile")
+			}
+			if current == "" {
+				return usageErrf("drift needs --current")
+			}
+			if format != "text" && format != "json" {
+				return usageErrf("--format %q: want text or json", format)
+			}
+			opts := drift.DefaultOptions()
+			opts.Method = drift.Method(method)
+			opts.Alpha = threshold
+			opts.MinEffect = minEffect
+			opts.Columns = columns
+			switch correction {
+			case "bh", string(drift.CorrectionBH):
+				opts.Correction = drift.CorrectionBH
+			default:
+				opts.Correction = drift.Correction(correction)
+			}
+			if err := opts.Validate(); err != nil {
+				return usageErr(err)
+			}
+
+			var ref *drift.Profile
+			var err error
+			if profile != "" {
+				if ref, err = drift.LoadProfile(profile); err != nil {
+					return usageErr(err)
+				}
+			} else if ref, err = buildProfile(reference, &rf); err != nil {
+				return err
+			}
+			overrides, err := rf.typeOverrides()
+			if err != nil {
+				return err
+			}
+			types := ref.Types()
+			for col, t := range overrides {
+				types[col] = t
+			}
+			curTable, err := readTable(current, types)
+			if err != nil {
+				return err
+			}
+			if curTable.Rows == 0 {
+				return usageErrf("%s: no data rows", current)
+			}
+			cur, err := drift.NewProfile(curTable, drift.ProfileOptions{})
+			if err != nil {
+				return err
+			}
+			report, err := drift.Compare(ref, cur, opts)
+			if err != nil {
+				if errors.Is(err, drift.ErrInvalidOptions) {
+					return usageErr(err)
+				}
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if format == "json" {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				err = enc.Encode(report)
+			} else {
+				err = report.WriteText(out, drift.TextOptions{Terminal: isTerminal(out)})
+			}
+			if err != nil {
+				return err
+			}
+			if report.DatasetDrift {
+				return errFound
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&reference, "reference", "", "reference data file (CSV or JSONL, optionally gzipped)")
+	f.StringVar(&profile, "profile", "", "reference profile written by 'warden profile build'")
+	f.StringVar(&current, "current", "", "current (production) data file")
+	f.StringVar(&format, "format", "text", "output format: text or json")
+	f.StringVar(&method, "method", "auto", "test: auto, ks, chi2 or z")
+	f.StringSliceVar(&columns, "columns", nil, "test only these columns (comma-separated)")
+	f.Float64Var(&threshold, "threshold", 0.05, "p-value level of each test, after correction")
+	f.Float64Var(&minEffect, "min-effect", drift.DefaultMinEffect, "smallest effect size (KS statistic or distance) that counts as drift")
+	f.StringVar(&correction, "correction", "bh", "multiple-testing correction: bh, bonferroni or none")
+	rf.register(cmd)
+	return cmd
+}
+
+// isTerminal reports whether w is a terminal, where the lab's markers are
+// shown; NO_COLOR turns them off.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
