@@ -52,14 +52,28 @@ func ChiSquareContingency(a, b []float64) (ChiSquareResult, error) {
 		return ChiSquareResult{}, fmt.Errorf("stats: chi-square: row %s has no observations", row)
 	}
 	total := rowA + rowB
+	if math.IsInf(total, 0) {
+		return ChiSquareResult{}, fmt.Errorf("stats: chi-square: counts too large: the table total overflows float64")
+	}
 	dof := len(a) - 1
 	stat := 0.0
 	for _, row := range []struct {
-		obs []float64
-		sum float64
-	}{{a, rowA}, {b, rowB}} {
+		name string
+		obs  []float64
+		sum  float64
+	}{{"a", a, rowA}, {"b", b, rowB}} {
 		for i, obs := range row.obs {
-			expected := row.sum * (a[i] + b[i]) / total
+			// scipy's order, row total times column total over the grand total, unless the
+			// product of the margins overflows.
+			expected := row.sum * (a[i] + b[i])
+			if math.IsInf(expected, 0) {
+				expected = row.sum / total * (a[i] + b[i])
+			} else {
+				expected /= total
+			}
+			if expected == 0 {
+				return ChiSquareResult{}, fmt.Errorf("stats: chi-square: expected count for %s[%d] underflows to 0; counts span too many orders of magnitude", row.name, i)
+			}
 			if dof == 1 {
 				// Yates: move each cell 0.5 towards its expectation, but never past it.
 				diff := expected - obs

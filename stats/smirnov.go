@@ -45,7 +45,7 @@ func smirnovSF(n int, x float64) float64 {
 		cdf := x * powScaled(ddFromSum(1, x), n-1).float()
 		return clip01(1 - cdf)
 	}
-	if float64(-2*n)*x*x < minLog {
+	if -2*float64(n)*x*x < minLog {
 		return 0
 	}
 	if nxFloor >= n-1 {
@@ -53,7 +53,7 @@ func smirnovSF(n int, x float64) float64 {
 	}
 	if n > smirnovMaxN {
 		// scipy's approximation P ~ exp(-(6nx+1)^2 / 18n).
-		t := float64(6*n)*x + 1
+		t := 6*float64(n)*x + 1
 		return clip01(math.Exp(-(t * t) / 18 / float64(n)))
 	}
 	return clip01(smirnovLowerSum(n, x, nx, n-nxFloor-1))

@@ -28,11 +28,11 @@ func TwoProportionZ(x1, n1, x2, n2 int) (ZResult, error) {
 	if x2 < 0 || x2 > n2 {
 		return ZResult{}, fmt.Errorf("stats: two-proportion z-test: x2=%d outside [0, n2=%d]", x2, n2)
 	}
-	if x1+x2 == 0 || x1+x2 == n1+n2 {
+	if (x1 == 0 && x2 == 0) || (x1 == n1 && x2 == n2) {
 		return ZResult{Statistic: 0, PValue: 1}, nil
 	}
 	fn1, fn2 := float64(n1), float64(n2)
-	pooled := float64(x1+x2) / (fn1 + fn2)
+	pooled := (float64(x1) + float64(x2)) / (fn1 + fn2)
 	z := (float64(x1)/fn1 - float64(x2)/fn2) / math.Sqrt(pooled*(1-pooled)*(1/fn1+1/fn2))
 	return ZResult{Statistic: z, PValue: 2 * NormalSF(math.Abs(z))}, nil
 }
