@@ -30,6 +30,27 @@ func BenchmarkKSTwoSampleSorted(b *testing.B) {
 	}
 }
 
+// BenchmarkKSTwoSample includes sorting copies of both samples, as scipy's ks_2samp does.
+func BenchmarkKSTwoSample(b *testing.B) {
+	for _, tc := range []struct{ n1, n2 int }{{10000, 9999}, {1000000, 1000000}} {
+		x, err := generate(sampleSpec{Seed: 1, N: tc.n1, Dist: "normal", Scale: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		y, err := generate(sampleSpec{Seed: 2, N: tc.n2, Dist: "normal", Scale: 1, Shift: 0.02})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("n1=%d/n2=%d", tc.n1, tc.n2), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := KSTwoSample(x, y); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkKSPValueExact times the exact p-value at the largest sizes method 'auto' allows,
 // from typical D to D so large the p-value underflows.
 func BenchmarkKSPValueExact(b *testing.B) {

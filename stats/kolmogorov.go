@@ -23,8 +23,10 @@ const (
 
 // KolmogorovSF is scipy.stats.kstwo.sf(d, n): P(D_n >= d) for the two-sided one-sample
 // Kolmogorov-Smirnov statistic of a sample of size n. It returns 1 for d <= 0.5/n, 0 for
-// d >= 1 and NaN when n < 1 or d is NaN, as scipy does. Where scipy returns exactly 0 (for
-// n > 140 once n*d^2 >= 370, and wherever the Smirnov tail underflows) this returns 0 too.
+// d >= 1 and NaN when n < 1 or d is NaN, as scipy does. Where scipy returns exactly 0 by an
+// explicit cut-off (n > 140 and n*d^2 >= 370; a Smirnov tail below exp(-745)) this returns 0
+// too; where scipy's Smirnov sum underflows term by term to 0 or a subnormal, this returns a
+// subnormal or 0, in any case below 1e-300.
 func KolmogorovSF(d float64, n int) float64 {
 	switch {
 	case n < 1 || math.IsNaN(d):

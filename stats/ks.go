@@ -27,7 +27,9 @@ type KSResult struct {
 // It sorts copies of its inputs. NaN in input => error. Empty input => error.
 //
 // As in scipy, when the exact method is used the reported statistic is D rounded to the
-// lattice of attainable values, h/lcm(len(x), len(y)).
+// lattice of attainable values, h/lcm(len(x), len(y)). P-values match scipy's to 1e-9
+// relative; where scipy's has underflowed to exactly 0, this one is 0 or a subnormal number
+// below 1e-300 (see KSPValue).
 func KSTwoSample(x, y []float64) (KSResult, error) {
 	if err := checkSample("x", x); err != nil {
 		return KSResult{}, err
@@ -58,6 +60,12 @@ func KSTwoSampleSorted(x, y []float64) (KSResult, error) {
 // method 'auto' (exact when max(n1,n2) <= 10000 and the exact computation succeeds,
 // otherwise kstwo.sf(d, round(n1*n2/(n1+n2)))), and the method used.
 // It returns NaN and "" when n1 or n2 is below 1 or d is outside [0, 1].
+//
+// Tiny p-values: where scipy returns exactly 0 because of an explicit cut-off (kstwo's
+// n*d^2 >= 370 for n > 140, or a Smirnov tail below exp(-745)) this returns exactly 0 too.
+// Where scipy's 0 is the result of its arithmetic underflowing (the exact recursion at large
+// d, or a Smirnov sum whose terms all underflow), this may instead return a subnormal number
+// below 1e-300, because it sums in a scaled representation and rounds once at the end.
 func KSPValue(d float64, n1, n2 int) (p float64, method string) {
 	if n1 < 1 || n2 < 1 || !(d >= 0 && d <= 1) {
 		return math.NaN(), ""

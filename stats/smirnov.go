@@ -141,6 +141,11 @@ type scaledSum struct {
 }
 
 func (a *scaledSum) add(t float64, e int) {
+	if t == 0 {
+		// A term whose power part underflowed in the recurrence carries a meaningless
+		// exponent; rescaling the sum to it would lose the sum.
+		return
+	}
 	if !a.any {
 		a.s, a.c, a.exp, a.any = t, 0, e, true
 		return
