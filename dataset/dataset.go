@@ -3,6 +3,70 @@
 // Every value is kept: missing values (empty, NA, null, NaN, ...) and ±Inf are
 // counted per column rather than dropped, so reports can say how many there
 // were. Malformed input yields an *Error naming the file, line and column.
+//
+// # CSV
+//
+// A header row is required and its names must be present and distinct.
+// Fields follow RFC 4180: a quoted field may hold delimiters, newlines and
+// quotes written twice (""); a quote inside an unquoted field is an error.
+// The delimiter (',', ';' or tab) is detected from the header and the first
+// records unless Options.Delimiter gives one. A UTF-8 byte order mark is
+// skipped, CRLF and LF both end records, and blank lines are skipped (so an
+// empty value in a one-column file is written ""). Every record must have as
+// many fields as the header. A file with a header and no records gives a
+// Table with 0 rows and the header's columns, typed Unknown unless forced.
+//
+// # JSON lines
+//
+// Each non-blank line holds one JSON object. Nested objects are flattened
+// with dots: {"features":{"amount":3}} gives the column "features.amount".
+// A key absent from a row is a missing value in that row, as is null.
+// Columns come in the order their keys first appear. Arrays are an error
+// unless Options.Columns leaves their key out. A key given twice in one
+// object, also as a dotted key and a nested object, is an error: JSON
+// parsers disagree about which copy wins, which would let a value hide.
+// Numbers keep full float64 precision.
+//
+// # Values
+//
+// Missing: empty, NA, N/A, null, None, NaN in any case, with surrounding
+// spaces and tabs ignored (quoted or not). Infinite: inf or infinity in any
+// case with an optional sign. Numbers are decimal with an optional exponent;
+// hexadecimal, digit separators and decimal commas are not numbers.
+//
+// # Types
+//
+// A column's type is inferred from all its values, not a sample, so a single
+// odd value anywhere changes it:
+//   - no value present: Unknown, Floats all NaN;
+//   - every value a boolean word (true/false, yes/no, t/f in any case) or the
+//     number 0 or 1: Boolean, so a 0/1 column is Boolean;
+//   - every value a number or ±Inf: Numeric;
+//   - every value an ISO-8601 date or date-time (2011-01-01,
+//     2011-01-01T10:00:00Z, 2011-01-01 10:00:00, with optional fraction and
+//     offset): Datetime, in Unix seconds UTC, a time without offset being
+//     UTC (float64 seconds hold about a microsecond for present-day dates);
+//   - otherwise text: Text when more than half the values are distinct and
+//     they either average more than 20 bytes or mostly contain a space
+//     (free-form input such as prompts or comments), else Categorical.
+//
+// Categorical and Text levels are sorted bytewise, so codes do not depend on
+// row order. Options.Types overrides inference; forcing Categorical or Text
+// keeps every value's text as written ("1.50", "007").
+//
+// # Errors
+//
+// Lines are physical lines, the first being 1. A problem with a record is
+// reported at the line the record starts on; an unclosed quote at the line
+// it opened on; a value that does not parse as its forced type, or invalid
+// UTF-8, at the line it is on.
+//
+// # Resources
+//
+// The input is read into memory whole (gzip is decompressed first); columns
+// need 8 bytes a value for numbers and 4 for codes. Inputs of several
+// megabytes are cut into runs of whole records (one per core, each at least
+// 1 MiB) that are parsed in parallel; the result does not depend on the cut.
 package dataset
 
 import (

@@ -19,6 +19,14 @@ type jsonColumn struct {
 	seen int // 1 + the last row of the chunk that held the key
 }
 
+// jsonKey is one flattened key met in a chunk.
+type jsonKey struct {
+	col    int  // index in the chunk's columns; -1 until the key holds a value that is read
+	read   bool // the key is among the columns read
+	scalar bool // the key has held a value other than an object
+	seen   int  // 1 + the last row holding the key, to catch duplicates
+}
+
 // jsonChunk is a run of whole lines, parsed independently of the others,
 // with the parser's state for the line at hand.
 type jsonChunk struct {
@@ -28,8 +36,7 @@ type jsonChunk struct {
 	start, end, line int
 	rows             int
 	cols             []*jsonColumn
-	index            map[string]int // key -> cols index; -1 for a key not kept
-	skipped          []string       // keys not kept, for messages
+	index            map[string]*jsonKey
 	err              *Error
 
 	// stringPass is set for the second pass, which reads only the columns
@@ -56,7 +63,7 @@ func (r *reader) readJSONL() (*Table, error) {
 	chunks := splitLines(r.buf, r.chunkCount(len(r.buf)))
 	for _, ch := range chunks {
 		ch.reader, ch.keep = r, keep
-		ch.index = make(map[string]int)
+		ch.index = make(map[string]*jsonKey)
 		// Later chunks' columns are appended to the first chunk's at the
 		// end, so the first reserves room for all rows.
 		size := ch.end - ch.start
@@ -93,15 +100,16 @@ func (r *reader) readJSONL() (*Table, error) {
 		}
 	}
 	have := func() []string {
-		all := slices.Clone(found)
+		var skipped []string
 		for _, ch := range chunks {
-			for _, name := range ch.skipped {
-				if !slices.Contains(all, name) {
-					all = append(all, name)
+			for name, k := range ch.index {
+				if k.scalar && !k.read {
+					skipped = append(skipped, name)
 				}
 			}
 		}
-		return all
+		slices.Sort(skipped)
+		return append(slices.Clone(found), slices.Compact(skipped)...)
 	}
 	if err := r.checkOptions(func(name string) bool { return byName[name] != nil }, have); err != nil {
 		return nil, err
@@ -122,10 +130,10 @@ func (r *reader) readJSONL() (*Table, error) {
 			ch := chunks[i]
 			ch.stringPass = true
 			ch.cols = make([]*jsonColumn, len(stringNames))
-			ch.index = make(map[string]int, len(stringNames))
+			ch.index = make(map[string]*jsonKey, len(stringNames))
 			for k, name := range stringNames {
 				ch.cols[k] = &jsonColumn{name: name, kind: kindString, part: newStringPart(ch.rows)}
-				ch.index[name] = k
+				ch.index[name] = &jsonKey{col: k, read: true}
 			}
 			ch.scan()
 			for k, name := range stringNames {
@@ -288,6 +296,14 @@ func (ch *jsonChunk) object(prefix, depth int) bool {
 			ch.path = append(ch.path, '.')
 		}
 		ch.path = append(ch.path, key...)
+		k := ch.lookup()
+		if k != nil && !ch.stringPass {
+			if k.seen == ch.row+1 {
+				ch.failColumn("duplicate key (a dotted key and a nested object can name the same column)")
+				return false
+			}
+			k.seen = ch.row + 1
+		}
 		ch.space()
 		if ch.p >= ch.lineEnd || ch.buf[ch.p] != ':' {
 			ch.fail("want ':' after a key, got " + ch.describe())
@@ -295,7 +311,7 @@ func (ch *jsonChunk) object(prefix, depth int) bool {
 		}
 		ch.p++
 		ch.space()
-		if !ch.value(depth) {
+		if !ch.value(k, depth) {
 			return false
 		}
 		ch.space()
@@ -314,8 +330,20 @@ func (ch *jsonChunk) object(prefix, depth int) bool {
 	}
 }
 
-// value parses the value of the key in ch.path.
-func (ch *jsonChunk) value(depth int) bool {
+// lookup finds the key in ch.path, adding it in the first pass; in the
+// second pass keys that are not read are nil.
+func (ch *jsonChunk) lookup() *jsonKey {
+	k, ok := ch.index[string(ch.path)]
+	if !ok && !ch.stringPass {
+		name := string(ch.path)
+		k = &jsonKey{col: -1, read: ch.keep == nil || ch.keep[name]}
+		ch.index[name] = k
+	}
+	return k
+}
+
+// value parses the value of key k, whose name is in ch.path.
+func (ch *jsonChunk) value(k *jsonKey, depth int) bool {
 	if ch.p >= ch.lineEnd {
 		ch.fail("want a value, got end of line")
 		return false
@@ -324,77 +352,62 @@ func (ch *jsonChunk) value(depth int) bool {
 	case c == '{':
 		return ch.object(len(ch.path), depth+1)
 	case c == '[':
-		if ch.kept() {
+		if k != nil && k.read && !ch.stringPass {
 			ch.failColumn("arrays are not supported (flatten them, or leave the key out with Options.Columns)")
 			return false
 		}
 		return ch.skip(depth + 1)
 	case c == '"':
 		text, ok := ch.str(false)
-		return ok && ch.cell(text, false)
+		return ok && ch.cell(k, text, false)
 	case c == 't':
-		return ch.literal("true") && ch.cell(ch.buf[ch.p-4:ch.p], false)
+		return ch.literal("true") && ch.cell(k, ch.buf[ch.p-4:ch.p], false)
 	case c == 'f':
-		return ch.literal("false") && ch.cell(ch.buf[ch.p-5:ch.p], false)
+		return ch.literal("false") && ch.cell(k, ch.buf[ch.p-5:ch.p], false)
 	case c == 'n':
-		return ch.literal("null") && ch.cell(nil, true)
+		return ch.literal("null") && ch.cell(k, nil, true)
 	case c == '-' || c-'0' < 10:
 		text, ok := ch.number()
-		return ok && ch.cell(text, false)
+		return ok && ch.cell(k, text, false)
 	}
 	ch.fail("want a value, got " + ch.describe())
 	return false
 }
 
-// kept reports whether the key in ch.path is read.
-func (ch *jsonChunk) kept() bool {
+// cell records a scalar of key k.
+func (ch *jsonChunk) cell(k *jsonKey, text []byte, null bool) bool {
+	if k == nil {
+		return true
+	}
 	if ch.stringPass {
-		return false
-	}
-	if i, ok := ch.index[string(ch.path)]; ok {
-		return i >= 0
-	}
-	return ch.keep == nil || ch.keep[string(ch.path)]
-}
-
-// cell records a scalar of the key in ch.path.
-func (ch *jsonChunk) cell(text []byte, null bool) bool {
-	i, ok := ch.index[string(ch.path)]
-	if !ok {
-		if ch.stringPass {
-			return true
+		c := ch.cols[k.col]
+		c.seen = ch.row + 1
+		if null {
+			c.part.codes = append(c.part.codes, -1)
+		} else {
+			c.part.intern(text)
 		}
+		return true
+	}
+	k.scalar = true
+	if !k.read {
+		return true
+	}
+	if k.col < 0 {
 		name := string(ch.path)
-		if ch.keep != nil && !ch.keep[name] {
-			ch.index[name] = -1
-			ch.skipped = append(ch.skipped, name)
-			return true
-		}
 		c := &jsonColumn{name: name, kind: kindOf(ch.opts.Types[name])}
 		if c.kind != kindString {
 			c.part.floats = make([]float64, ch.row, max(ch.estimate, ch.row+1))
-			for k := range c.part.floats {
-				c.part.floats[k] = math.NaN()
+			for i := range c.part.floats {
+				c.part.floats[i] = math.NaN()
 			}
 		}
-		i = len(ch.cols)
-		ch.index[name] = i
+		k.col = len(ch.cols)
 		ch.cols = append(ch.cols, c)
 	}
-	if i < 0 {
-		return true
-	}
-	c := ch.cols[i]
-	if c.seen == ch.row+1 {
-		ch.failColumn("duplicate key (a dotted key and a nested object can name the same column)")
-		return false
-	}
+	c := ch.cols[k.col]
 	c.seen = ch.row + 1
 	switch {
-	case ch.stringPass && null:
-		c.part.codes = append(c.part.codes, -1)
-	case ch.stringPass:
-		c.part.intern(text)
 	case null:
 		c.part.addMissing(c.kind)
 	case !c.part.add(c.kind, text):
