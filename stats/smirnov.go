@@ -132,31 +132,10 @@ func floorFrac(a dd) (int, float64) {
 	return int(f), alpha
 }
 
-// scaledSum accumulates positive terms t*2^e of any magnitude with Neumaier compensation,
-// keeping the running sum in units of 2^exp of its largest term.
-type scaledSum struct {
-	s, c float64
-	exp  int
-	any  bool
-}
+// neumaier is a compensated sum (Neumaier's variant of Kahan summation).
+type neumaier struct{ s, c float64 }
 
-func (a *scaledSum) add(t float64, e int) {
-	if t == 0 {
-		// A term whose power part underflowed in the recurrence carries a meaningless
-		// exponent; rescaling the sum to it would lose the sum.
-		return
-	}
-	if !a.any {
-		a.s, a.c, a.exp, a.any = t, 0, e, true
-		return
-	}
-	if e > a.exp {
-		a.s = math.Ldexp(a.s, a.exp-e)
-		a.c = math.Ldexp(a.c, a.exp-e)
-		a.exp = e
-	} else {
-		t = math.Ldexp(t, e-a.exp)
-	}
+func (a *neumaier) add(t float64) {
 	s := a.s + t
 	if math.Abs(a.s) >= math.Abs(t) {
 		a.c += (a.s - s) + t
@@ -166,14 +145,44 @@ func (a *scaledSum) add(t float64, e int) {
 	a.s = s
 }
 
+func (a *neumaier) value() float64 { return a.s + a.c }
+
+// scaledSum accumulates positive terms t*2^e of any magnitude, keeping the running sum in
+// units of 2^exp of its largest term.
+type scaledSum struct {
+	sum neumaier
+	exp int
+	any bool
+}
+
+func (a *scaledSum) add(t float64, e int) {
+	if t == 0 {
+		// A term whose power part underflowed in the recurrence carries a meaningless
+		// exponent; rescaling the sum to it would lose the sum.
+		return
+	}
+	if !a.any {
+		a.sum, a.exp, a.any = neumaier{t, 0}, e, true
+		return
+	}
+	if e > a.exp {
+		a.sum.s = math.Ldexp(a.sum.s, a.exp-e)
+		a.sum.c = math.Ldexp(a.sum.c, a.exp-e)
+		a.exp = e
+	} else {
+		t = math.Ldexp(t, e-a.exp)
+	}
+	a.sum.add(t)
+}
+
 // negligible reports whether t*2^e is below machine epsilon relative to the sum.
 func (a *scaledSum) negligible(t float64, e int) bool {
-	return math.Ldexp(t, e-a.exp) < 0x1p-52*(a.s+a.c)
+	return math.Ldexp(t, e-a.exp) < 0x1p-52*a.sum.value()
 }
 
 // times returns the sum multiplied by f, rounded once to float64.
 func (a *scaledSum) times(f float64) float64 {
-	return math.Ldexp((a.s+a.c)*f, a.exp)
+	return math.Ldexp(a.sum.value()*f, a.exp)
 }
 
 func clip01(p float64) float64 {
