@@ -8,15 +8,15 @@ import (
 	"strings"
 )
 
-// colKind says how the first pass treats a column's cells.
+// colKind says what a column's type is forced to, if anything.
 type colKind uint8
 
 const (
-	kindInfer    colKind = iota // parse as a number; on failure leave it to the string pass
-	kindNumeric                 // forced Numeric
-	kindBoolean                 // forced Boolean
-	kindDatetime                // forced Datetime
-	kindString                  // forced Categorical or Text: only the string pass reads it
+	kindInfer    colKind = iota
+	kindNumeric          // forced Numeric
+	kindBoolean          // forced Boolean
+	kindDatetime         // forced Datetime
+	kindString           // forced Categorical or Text
 )
 
 func kindOf(forced Type) colKind {
@@ -33,33 +33,167 @@ func kindOf(forced Type) colKind {
 	return kindInfer
 }
 
+// mode is how a part reads its cells now. An inferred column starts as
+// numbers and moves on when a value does not fit: to booleans if every
+// number so far was 0 or 1 and the value is a boolean word, to datetimes if
+// nothing came before, else to strings. The mode a part ends in is thus the
+// first of number, boolean, datetime that fits all its values, or strings.
+type mode uint8
+
+const (
+	modeNumber mode = iota
+	modeBool
+	modeTime
+	modeString
+)
+
 // part is one column within one chunk of the input.
 type part struct {
+	mode mode
+	// floats holds a value per row in the number, boolean and time modes.
 	floats []float64
-	// failed is set when an inferred column meets a value that is not a
-	// number; the column is then read again as strings.
-	failed bool
 
-	codes  []int32
-	dict   map[string]int32
-	levels []string
+	// In string mode, codes holds the rows from strFrom on; rows before it
+	// had values of another mode and are read again by the string pass,
+	// after which codes covers every row.
+	strFrom int
+	codes   []int32
+	dict    map[string]int32
+	levels  []string
 }
 
-// parseCell converts one cell for the first pass. It reports false when the
-// cell does not parse as the kind asks; kindString never reaches here.
-func parseCell(kind colKind, text []byte) (float64, bool) {
+// newPart starts a part for a column whose first rows (a JSON key seen
+// late) are absent.
+func newPart(kind colKind, absent, capacity int) part {
+	var p part
+	switch kind {
+	case kindString:
+		p.mode = modeString
+		p.dict = make(map[string]int32)
+		p.codes = make([]int32, absent, max(capacity, absent))
+		for i := range p.codes {
+			p.codes[i] = -1
+		}
+		return p
+	case kindBoolean:
+		p.mode = modeBool
+	case kindDatetime:
+		p.mode = modeTime
+	}
+	p.floats = make([]float64, absent, max(capacity, absent))
+	for i := range p.floats {
+		p.floats[i] = math.NaN()
+	}
+	return p
+}
+
+// add takes the cell of row row. It reports false when the cell does not
+// parse as a forced type.
+func (p *part) add(kind colKind, text []byte, row int) bool {
+	if p.mode == modeString {
+		p.intern(text)
+		return true
+	}
 	t := trimSpace(text)
 	if isMissing(t) {
-		return math.NaN(), true
+		p.floats = append(p.floats, math.NaN())
+		return true
 	}
-	switch kind {
-	case kindBoolean:
+	v, ok := p.parse(t)
+	if !ok && kind == kindInfer {
+		switch {
+		case p.mode == modeNumber && p.zeroOne():
+			if v, ok = parseBool(t); ok {
+				p.mode = modeBool
+				break
+			}
+			if !p.hasValues() {
+				if v, ok = parseDatetime(t); ok {
+					p.mode = modeTime
+				}
+			}
+		}
+		if !ok {
+			p.toStrings(row)
+			p.intern(text)
+			return true
+		}
+	}
+	p.floats = append(p.floats, v)
+	return ok
+}
+
+func (p *part) parse(t []byte) (float64, bool) {
+	switch p.mode {
+	case modeBool:
 		return parseBool(t)
-	case kindDatetime:
+	case modeTime:
 		return parseDatetime(t)
 	}
 	return parseNumber(t)
 }
+
+// addMissing records an absent cell.
+func (p *part) addMissing() {
+	if p.mode == modeString {
+		p.codes = append(p.codes, -1)
+	} else {
+		p.floats = append(p.floats, math.NaN())
+	}
+}
+
+// toStrings moves the part to string mode before row row. Rows before it
+// must be read again unless they were all missing.
+func (p *part) toStrings(row int) {
+	p.dict = make(map[string]int32)
+	if p.hasValues() {
+		p.strFrom = row
+		p.codes = make([]int32, 0, cap(p.floats)-row)
+	} else {
+		p.codes = make([]int32, row, cap(p.floats))
+		for i := range p.codes {
+			p.codes[i] = -1
+		}
+	}
+	p.mode = modeString
+	p.floats = nil
+}
+
+func (p *part) hasValues() bool {
+	for _, v := range p.floats {
+		if v == v {
+			return true
+		}
+	}
+	return false
+}
+
+// zeroOne reports whether every value so far is 0 or 1.
+func (p *part) zeroOne() bool {
+	for _, v := range p.floats {
+		if v != 0 && v != 1 && v == v {
+			return false
+		}
+	}
+	return true
+}
+
+// code is the dictionary code of a cell, -1 when missing.
+func (p *part) code(text []byte) int32 {
+	if isMissing(trimSpace(text)) {
+		return -1
+	}
+	code, ok := p.dict[string(text)]
+	if !ok {
+		code = int32(len(p.levels))
+		s := string(text)
+		p.dict[s] = code
+		p.levels = append(p.levels, s)
+	}
+	return code
+}
+
+func (p *part) intern(text []byte) { p.codes = append(p.codes, p.code(text)) }
 
 // parseError explains why a cell does not parse as a forced type.
 func parseError(kind colKind, text []byte) string {
@@ -77,55 +211,45 @@ func parseError(kind colKind, text []byte) string {
 	return fmt.Sprintf("%q is not a number", shown)
 }
 
-// add runs one first-pass cell into the part; false means a forced type
-// did not parse.
-func (p *part) add(kind colKind, text []byte) bool {
-	switch kind {
-	case kindString:
-		return true
-	case kindInfer:
-		if p.failed {
-			return true
+// planColumn decides from the first pass how a column ends: its type
+// (Unknown leaves finishFloats to choose between Numeric, Boolean and
+// Unknown) and whether it needs the string pass. Parts are nil for chunks
+// that never saw the column.
+func planColumn(forced Type, parts []*part) (Type, bool) {
+	switch forced {
+	case Categorical, Text:
+		return forced, true
+	case Numeric, Boolean, Datetime:
+		return forced, false
+	}
+	var numbers, other01, bools, times bool
+	for _, p := range parts {
+		if p == nil {
+			continue
 		}
-		v, ok := parseCell(kind, text)
-		if !ok {
-			p.failed = true
-			p.floats = nil
-			return true
+		switch p.mode {
+		case modeString:
+			return Unknown, true
+		case modeBool:
+			bools = true
+		case modeTime:
+			times = true
+		case modeNumber:
+			if p.hasValues() {
+				numbers = true
+				other01 = other01 || !p.zeroOne()
+			}
 		}
-		p.floats = append(p.floats, v)
-		return true
 	}
-	v, ok := parseCell(kind, text)
-	p.floats = append(p.floats, v)
-	return ok
-}
-
-// addMissing records an absent cell in the first pass.
-func (p *part) addMissing(kind colKind) {
-	if kind != kindString && !p.failed {
-		p.floats = append(p.floats, math.NaN())
+	switch {
+	case times && (numbers || bools), bools && other01:
+		return Unknown, true
+	case times:
+		return Datetime, false
+	case bools:
+		return Boolean, false
 	}
-}
-
-// intern records one cell in the string pass.
-func (p *part) intern(text []byte) {
-	if isMissing(trimSpace(text)) {
-		p.codes = append(p.codes, -1)
-		return
-	}
-	code, ok := p.dict[string(text)]
-	if !ok {
-		code = int32(len(p.levels))
-		s := string(text)
-		p.dict[s] = code
-		p.levels = append(p.levels, s)
-	}
-	p.codes = append(p.codes, code)
-}
-
-func newStringPart(capacity int) part {
-	return part{codes: make([]int32, 0, capacity), dict: make(map[string]int32)}
+	return Unknown, false
 }
 
 // finishFloats builds a column from first-pass parts (nil parts, for JSON
@@ -250,65 +374,17 @@ func finishStrings(name string, forced Type, parts []*part, rows []int) *Column 
 		codes = []int32{}
 	}
 
-	c := &Column{Name: name, Type: forced, Missing: missing}
+	c := &Column{Name: name, Type: forced, Missing: missing, Codes: codes, Levels: sorted}
 	if forced == Unknown {
 		c.Type = inferStrings(sorted, counts, total-missing)
-	}
-	switch c.Type {
-	case Boolean, Datetime:
-		parse := parseBool
-		if c.Type == Datetime {
-			parse = parseDatetime
-		}
-		values := make([]float64, len(sorted))
-		for i, l := range sorted {
-			values[i], _ = parse(trimSpace([]byte(l)))
-		}
-		c.Floats = make([]float64, len(codes))
-		for i, code := range codes {
-			if code < 0 {
-				c.Floats[i] = math.NaN()
-			} else {
-				c.Floats[i] = values[code]
-			}
-		}
-	default:
-		c.Codes = codes
-		c.Levels = sorted
 	}
 	return c
 }
 
-// inferStrings types a column that holds at least one non-number, from its
-// distinct values and their counts:
-//   - every value a boolean word or 0/1: Boolean;
-//   - every value an ISO-8601 date or date-time: Datetime;
-//   - more than half the values distinct, and the values either longer than
-//     20 bytes on average or mostly containing a space: Text;
-//   - otherwise Categorical.
+// inferStrings tells Text from Categorical for a column that holds values
+// no other type fits: Text when more than half the values are distinct and
+// they either average more than 20 bytes or mostly contain a space.
 func inferStrings(levels []string, counts []int, present int) Type {
-	if present == 0 {
-		return Unknown
-	}
-	allBool, allTime := true, true
-	for _, l := range levels {
-		b := trimSpace([]byte(l))
-		if allBool {
-			_, allBool = parseBool(b)
-		}
-		if allTime {
-			_, allTime = parseDatetime(b)
-		}
-		if !allBool && !allTime {
-			break
-		}
-	}
-	switch {
-	case allBool:
-		return Boolean
-	case allTime:
-		return Datetime
-	}
 	if 2*len(levels) <= present {
 		return Categorical
 	}

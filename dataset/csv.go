@@ -317,8 +317,8 @@ func (r *reader) readCSV() (*Table, error) {
 	if _, e := sc.next(); e != nil {
 		return nil, c.scanError(e)
 	}
-	if r.bad >= sc.rowStart && r.bad < sc.pos {
-		return nil, c.utf8Error(&sc)
+	if bad := firstInvalidUTF8(r.buf, sc.rowStart, sc.pos); bad >= 0 {
+		return nil, c.utf8Error(&sc, bad)
 	}
 	if err := c.setHeader(&sc); err != nil {
 		return nil, err
@@ -334,15 +334,12 @@ func (r *reader) readCSV() (*Table, error) {
 		}
 	}
 
+	types := make([]Type, len(c.names))
+	isString := make([]bool, len(c.names))
 	var stringSlots []int
-	isString := make([]bool, len(c.kinds))
-	for slot, k := range c.kinds {
-		failed := k == kindString
-		for i := range chunks {
-			failed = failed || chunks[i].parts[slot].failed
-		}
-		if failed {
-			isString[slot] = true
+	for slot, name := range c.names {
+		types[slot], isString[slot] = planColumn(r.opts.Types[name], slotParts(chunks, slot))
+		if isString[slot] {
 			stringSlots = append(stringSlots, slot)
 		}
 	}
@@ -358,18 +355,21 @@ func (r *reader) readCSV() (*Table, error) {
 	}
 	t.Columns = make([]*Column, len(c.names))
 	parallel(len(c.names), func(slot int) {
-		parts := make([]*part, len(chunks))
-		for i := range chunks {
-			parts[i] = &chunks[i].parts[slot]
-		}
-		forced := r.opts.Types[c.names[slot]]
 		if isString[slot] {
-			t.Columns[slot] = finishStrings(c.names[slot], forced, parts, rows)
+			t.Columns[slot] = finishStrings(c.names[slot], types[slot], slotParts(chunks, slot), rows)
 		} else {
-			t.Columns[slot] = finishFloats(c.names[slot], forced, parts, rows)
+			t.Columns[slot] = finishFloats(c.names[slot], types[slot], slotParts(chunks, slot), rows)
 		}
 	})
 	return t, nil
+}
+
+func slotParts(chunks []csvChunk, slot int) []*part {
+	parts := make([]*part, len(chunks))
+	for i := range chunks {
+		parts[i] = &chunks[i].parts[slot]
+	}
+	return parts
 }
 
 // setHeader checks the header record and decides which fields to keep.
@@ -414,11 +414,11 @@ func (c *csvReader) scanError(e *csvError) *Error {
 	return err
 }
 
-// utf8Error reports the first invalid UTF-8 byte, known to lie within the
+// utf8Error reports an invalid UTF-8 byte at offset bad, within the
 // scanner's last record.
-func (c *csvReader) utf8Error(sc *csvScanner) *Error {
+func (c *csvReader) utf8Error(sc *csvScanner, bad int) *Error {
 	field, inQuote := 0, false
-	for _, ch := range c.buf[sc.rowStart:c.bad] {
+	for _, ch := range c.buf[sc.rowStart:bad] {
 		switch {
 		case ch == '"':
 			inQuote = !inQuote
@@ -426,8 +426,8 @@ func (c *csvReader) utf8Error(sc *csvScanner) *Error {
 			field++
 		}
 	}
-	err := &Error{File: c.name, Line: sc.rowLine + countByte(c.buf[sc.rowStart:c.bad], '\n'),
-		Msg: fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", c.buf[c.bad])}
+	err := &Error{File: c.name, Line: sc.rowLine + countByte(c.buf[sc.rowStart:bad], '\n'),
+		Msg: fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", c.buf[bad])}
 	switch {
 	case c.header == nil:
 		err.Msg += fmt.Sprintf(" in header field %d", field+1)
@@ -448,11 +448,10 @@ func (c *csvReader) firstPass(ch *csvChunk) {
 	estimate := size/c.rowBytes + size/c.rowBytes/16 + 8
 	parts := make([]part, len(c.names))
 	for slot, k := range c.kinds {
-		if k != kindString {
-			parts[slot].floats = make([]float64, 0, estimate)
-		}
+		parts[slot] = newPart(k, 0, estimate)
 	}
 	nfields := len(c.header)
+	bad := firstInvalidUTF8(c.buf, ch.start, ch.end)
 	for {
 		more, e := sc.next()
 		if e != nil {
@@ -462,8 +461,8 @@ func (c *csvReader) firstPass(ch *csvChunk) {
 		if !more {
 			break
 		}
-		if c.bad >= sc.rowStart && c.bad < sc.pos {
-			ch.err = c.utf8Error(&sc)
+		if bad >= sc.rowStart && bad < sc.pos {
+			ch.err = c.utf8Error(&sc, bad)
 			return
 		}
 		if len(sc.fields) != nfields {
@@ -472,7 +471,16 @@ func (c *csvReader) firstPass(ch *csvChunk) {
 			return
 		}
 		for slot, fi := range c.fieldIdx {
-			if !parts[slot].add(c.kinds[slot], sc.fields[fi]) {
+			p, f := &parts[slot], sc.fields[fi]
+			if p.mode == modeNumber {
+				// Most cells of most columns are plain numbers: try that
+				// before trimming and looking for missing markers.
+				if v, ok := parseNumber(f); ok {
+					p.floats = append(p.floats, v)
+					continue
+				}
+			}
+			if !p.add(c.kinds[slot], f, ch.rows) {
 				ch.err = &Error{File: c.name, Line: sc.fieldLine(fi), Column: c.names[slot],
 					Msg: parseError(c.kinds[slot], sc.fields[fi])}
 				return
@@ -483,20 +491,43 @@ func (c *csvReader) firstPass(ch *csvChunk) {
 	ch.parts = parts
 }
 
-// stringPass reads the chunk again, keeping the text of the given columns.
-// The first pass has validated every record, so nothing can fail here.
+// stringPass completes the given columns as strings: parts still in
+// another mode switch now, and rows that held values of another mode are
+// read again. The first pass has validated every record, so nothing can
+// fail here.
 func (c *csvReader) stringPass(ch *csvChunk, slots []int) {
-	sc := csvScanner{buf: c.buf, pos: ch.start, end: ch.end, line: ch.line, delim: c.delim}
+	var again []int // slots with rows to read again
+	need := 0
 	for _, slot := range slots {
-		ch.parts[slot] = newStringPart(ch.rows)
+		p := &ch.parts[slot]
+		if p.mode != modeString {
+			p.toStrings(ch.rows)
+		}
+		if p.strFrom > 0 {
+			again = append(again, slot)
+			need = max(need, p.strFrom)
+		}
 	}
-	for {
-		if more, _ := sc.next(); !more {
-			return
+	if need == 0 {
+		return
+	}
+	prefixes := make([][]int32, len(again))
+	for k := range again {
+		prefixes[k] = make([]int32, 0, ch.rows)
+	}
+	sc := csvScanner{buf: c.buf, pos: ch.start, end: ch.end, line: ch.line, delim: c.delim}
+	for row := 0; row < need; row++ {
+		sc.next()
+		for k, slot := range again {
+			if p := &ch.parts[slot]; row < p.strFrom {
+				prefixes[k] = append(prefixes[k], p.code(sc.fields[c.fieldIdx[slot]]))
+			}
 		}
-		for _, slot := range slots {
-			ch.parts[slot].intern(sc.fields[c.fieldIdx[slot]])
-		}
+	}
+	for k, slot := range again {
+		p := &ch.parts[slot]
+		p.codes = append(prefixes[k], p.codes...)
+		p.strFrom = 0
 	}
 }
 

@@ -82,6 +82,20 @@ func TestReadCSV(t *testing.T) {
 			want: []col{{"a", Boolean, []string{"0", "1", "1"}}, {"b", Boolean, []string{"1", "1", na}}, {"c", Boolean, []string{"1", "0", "1"}}},
 		},
 		{
+			name: "booleans, numbers and dates in either order",
+			in:   "a,b,c,d,e,f,g,h\nyes,5,0,0,NA,2020-01-01,5,2020-01-01\n5,yes,1,2,,5,2020-01-01,true\nno,no,yes,yes,2020-01-02,2020-01-02,5,false\n",
+			want: []col{
+				{"a", Categorical, []string{"yes", "5", "no"}},
+				{"b", Categorical, []string{"5", "yes", "no"}},
+				{"c", Boolean, []string{"0", "1", "1"}},
+				{"d", Categorical, []string{"0", "2", "yes"}},
+				{"e", Datetime, []string{na, na, "2020-01-02T00:00:00Z"}},
+				{"f", Categorical, []string{"2020-01-01", "5", "2020-01-02"}},
+				{"g", Categorical, []string{"5", "2020-01-01", "5"}},
+				{"h", Categorical, []string{"2020-01-01", "true", "false"}},
+			},
+		},
+		{
 			name: "0/1 with a 2 is numeric",
 			in:   "a\n0\n1\n2\n",
 			want: []col{{"a", Numeric, []string{"0", "1", "2"}}},

@@ -3,7 +3,6 @@ package dataset
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"slices"
 	"unicode/utf8"
 )
@@ -15,8 +14,11 @@ const maxDepth = 1000
 type jsonColumn struct {
 	name string
 	kind colKind
-	part part
+	part *part
 	seen int // 1 + the last row of the chunk that held the key
+	// prefix collects, in the string pass, the codes of the rows before
+	// part.strFrom.
+	prefix []int32
 }
 
 // jsonKey is one flattened key met in a chunk.
@@ -40,9 +42,12 @@ type jsonChunk struct {
 	err              *Error
 
 	// stringPass is set for the second pass, which reads only the columns
-	// in index (all of them string columns) and cannot fail.
+	// in index, and only their first rows, up to need.
 	stringPass bool
+	need       int
 	estimate   int
+
+	bad int // offset of the first invalid UTF-8 byte in the chunk, -1 if none
 
 	// The line being parsed: buf[lineStart:lineEnd], p the next byte.
 	p, lineStart, lineEnd, lineNo int
@@ -80,23 +85,17 @@ func (r *reader) readJSONL() (*Table, error) {
 	}
 
 	// Columns in order of first appearance, each with its part per chunk.
-	type global struct {
-		kind   colKind
-		parts  []*part
-		failed bool
-	}
 	var found []string
-	byName := make(map[string]*global)
+	byName := make(map[string][]*part)
 	for i, ch := range chunks {
 		for _, c := range ch.cols {
-			g := byName[c.name]
-			if g == nil {
-				g = &global{kind: c.kind, parts: make([]*part, len(chunks))}
-				byName[c.name] = g
+			parts := byName[c.name]
+			if parts == nil {
+				parts = make([]*part, len(chunks))
+				byName[c.name] = parts
 				found = append(found, c.name)
 			}
-			g.parts[i] = &c.part
-			g.failed = g.failed || c.part.failed || c.kind == kindString
+			parts[i] = c.part
 		}
 	}
 	have := func() []string {
@@ -119,27 +118,17 @@ func (r *reader) readJSONL() (*Table, error) {
 		names = r.opts.Columns
 	}
 
+	types := make([]Type, len(names))
+	isString := make([]bool, len(names))
 	var stringNames []string
-	for _, name := range names {
-		if byName[name].failed {
+	for k, name := range names {
+		types[k], isString[k] = planColumn(r.opts.Types[name], byName[name])
+		if isString[k] {
 			stringNames = append(stringNames, name)
 		}
 	}
 	if len(stringNames) > 0 {
-		parallel(len(chunks), func(i int) {
-			ch := chunks[i]
-			ch.stringPass = true
-			ch.cols = make([]*jsonColumn, len(stringNames))
-			ch.index = make(map[string]*jsonKey, len(stringNames))
-			for k, name := range stringNames {
-				ch.cols[k] = &jsonColumn{name: name, kind: kindString, part: newStringPart(ch.rows)}
-				ch.index[name] = &jsonKey{col: k, read: true}
-			}
-			ch.scan()
-			for k, name := range stringNames {
-				byName[name].parts[i] = &ch.cols[k].part
-			}
-		})
+		parallel(len(chunks), func(i int) { chunks[i].readAgain(stringNames, byName, i) })
 	}
 
 	t := &Table{Source: r.name, Columns: make([]*Column, len(names))}
@@ -149,15 +138,46 @@ func (r *reader) readJSONL() (*Table, error) {
 		t.Rows += ch.rows
 	}
 	parallel(len(names), func(k int) {
-		name := names[k]
-		g := byName[name]
-		if g.failed {
-			t.Columns[k] = finishStrings(name, r.opts.Types[name], g.parts, rows)
+		if isString[k] {
+			t.Columns[k] = finishStrings(names[k], types[k], byName[names[k]], rows)
 		} else {
-			t.Columns[k] = finishFloats(name, r.opts.Types[name], g.parts, rows)
+			t.Columns[k] = finishFloats(names[k], types[k], byName[names[k]], rows)
 		}
 	})
 	return t, nil
+}
+
+// readAgain completes the named columns of chunk i as strings: parts still
+// in another mode switch now, and rows that held values of another mode are
+// parsed again. The first pass has validated every line, so nothing can
+// fail here.
+func (ch *jsonChunk) readAgain(names []string, byName map[string][]*part, i int) {
+	ch.cols = ch.cols[:0]
+	ch.index = make(map[string]*jsonKey)
+	ch.need = 0
+	for _, name := range names {
+		p := byName[name][i]
+		if p == nil {
+			continue
+		}
+		if p.mode != modeString {
+			p.toStrings(ch.rows)
+		}
+		if p.strFrom > 0 {
+			ch.index[name] = &jsonKey{col: len(ch.cols), read: true}
+			ch.cols = append(ch.cols, &jsonColumn{name: name, part: p, prefix: make([]int32, 0, p.strFrom)})
+			ch.need = max(ch.need, p.strFrom)
+		}
+	}
+	if ch.need == 0 {
+		return
+	}
+	ch.stringPass = true
+	ch.scan()
+	for _, c := range ch.cols {
+		c.part.codes = append(c.prefix, c.part.codes...)
+		c.part.strFrom = 0
+	}
 }
 
 // splitLines cuts buf into about n runs of whole lines.
@@ -185,7 +205,11 @@ func splitLines(buf []byte, n int) []*jsonChunk {
 func (ch *jsonChunk) scan() {
 	pos, lineNo := ch.start, ch.line
 	ch.row = 0
-	for pos < ch.end {
+	ch.bad = -1
+	if !ch.stringPass {
+		ch.bad = firstInvalidUTF8(ch.buf, ch.start, ch.end)
+	}
+	for pos < ch.end && !(ch.stringPass && ch.row == ch.need) {
 		n := bytes.IndexByte(ch.buf[pos:ch.end], '\n')
 		next := pos + n + 1
 		if n < 0 {
@@ -209,17 +233,19 @@ func (ch *jsonChunk) scan() {
 			return
 		}
 		for _, c := range ch.cols {
-			if c.seen != ch.row+1 {
-				if ch.stringPass {
-					c.part.codes = append(c.part.codes, -1)
-				} else {
-					c.part.addMissing(c.kind)
-				}
+			switch {
+			case c.seen == ch.row+1:
+			case !ch.stringPass:
+				c.part.addMissing()
+			case ch.row < c.part.strFrom:
+				c.prefix = append(c.prefix, -1)
 			}
 		}
 		ch.row++
 	}
-	ch.rows = ch.row
+	if !ch.stringPass {
+		ch.rows = ch.row
+	}
 }
 
 func (ch *jsonChunk) fail(msg string) {
@@ -382,10 +408,12 @@ func (ch *jsonChunk) cell(k *jsonKey, text []byte, null bool) bool {
 	if ch.stringPass {
 		c := ch.cols[k.col]
 		c.seen = ch.row + 1
-		if null {
-			c.part.codes = append(c.part.codes, -1)
-		} else {
-			c.part.intern(text)
+		switch {
+		case ch.row >= c.part.strFrom:
+		case null:
+			c.prefix = append(c.prefix, -1)
+		default:
+			c.prefix = append(c.prefix, c.part.code(text))
 		}
 		return true
 	}
@@ -396,12 +424,8 @@ func (ch *jsonChunk) cell(k *jsonKey, text []byte, null bool) bool {
 	if k.col < 0 {
 		name := string(ch.path)
 		c := &jsonColumn{name: name, kind: kindOf(ch.opts.Types[name])}
-		if c.kind != kindString {
-			c.part.floats = make([]float64, ch.row, max(ch.estimate, ch.row+1))
-			for i := range c.part.floats {
-				c.part.floats[i] = math.NaN()
-			}
-		}
+		p := newPart(c.kind, ch.row, ch.estimate)
+		c.part = &p
 		k.col = len(ch.cols)
 		ch.cols = append(ch.cols, c)
 	}
@@ -409,8 +433,8 @@ func (ch *jsonChunk) cell(k *jsonKey, text []byte, null bool) bool {
 	c.seen = ch.row + 1
 	switch {
 	case null:
-		c.part.addMissing(c.kind)
-	case !c.part.add(c.kind, text):
+		c.part.addMissing()
+	case !c.part.add(c.kind, text, ch.row):
 		ch.failColumn(parseError(c.kind, text))
 		return false
 	}

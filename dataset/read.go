@@ -53,7 +53,6 @@ type reader struct {
 	base string // lower-case base name without .gz, for extension rules
 	buf  []byte
 	opts Options
-	bad  int // offset of the first invalid UTF-8 byte, -1 if none
 	// chunks, when positive, fixes how many parts the input is cut into
 	// (tests use it to check that the split changes nothing).
 	chunks int
@@ -97,11 +96,7 @@ func readBytes(buf []byte, name string, opts Options, chunks int) (*Table, error
 		base:   strings.TrimSuffix(strings.ToLower(filepath.Base(name)), ".gz"),
 		buf:    buf,
 		opts:   opts,
-		bad:    -1,
 		chunks: chunks,
-	}
-	if !utf8.Valid(buf) {
-		r.bad = firstInvalidUTF8(buf)
 	}
 	for _, col := range sortedKeys(opts.Types) {
 		if t := opts.Types[col]; t > Text {
@@ -149,7 +144,14 @@ func gunzip(buf []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func firstInvalidUTF8(b []byte) int {
+// firstInvalidUTF8 is the offset of the first invalid UTF-8 byte in
+// buf[start:end], or -1. Chunks check their own range, in parallel; they are
+// cut at newlines, which never fall inside a multi-byte sequence.
+func firstInvalidUTF8(buf []byte, start, end int) int {
+	b := buf[start:end]
+	if utf8.Valid(b) {
+		return -1
+	}
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
 			i++
@@ -157,7 +159,7 @@ func firstInvalidUTF8(b []byte) int {
 		}
 		r, size := utf8.DecodeRune(b[i:])
 		if r == utf8.RuneError && size == 1 {
-			return i
+			return start + i
 		}
 		i += size
 	}
