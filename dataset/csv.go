@@ -285,7 +285,7 @@ type csvReader struct {
 	header    []string
 	names     []string  // kept columns, in output order
 	fieldIdx  []int     // field index of each kept column
-	kinds     []colKind // first-pass treatment of each kept column
+	kinds     []colKind // forced type of each kept column
 	rowBytes  int       // average record length, for sizing slices
 	dataStart int       // offset of the first record after the header
 }

@@ -7,6 +7,9 @@ import (
 	"unicode/utf8"
 )
 
+// maxOrder bounds how many key positions a chunk remembers.
+const maxOrder = 1024
+
 // maxDepth bounds object nesting, so hostile input cannot recurse without end.
 const maxDepth = 1000
 
@@ -23,6 +26,7 @@ type jsonColumn struct {
 
 // jsonKey is one flattened key met in a chunk.
 type jsonKey struct {
+	name   string
 	col    int  // index in the chunk's columns; -1 until the key holds a value that is read
 	read   bool // the key is among the columns read
 	scalar bool // the key has held a value other than an object
@@ -54,6 +58,12 @@ type jsonChunk struct {
 	row                           int
 	path                          []byte // flattened key of the value at hand
 	scratch                       []byte // unescaped strings
+
+	// Lines usually list the same keys in the same order: order remembers
+	// the key met at each position of the last lines, so most lookups are
+	// a comparison rather than a hash.
+	order []*jsonKey
+	keyNo int // position of the next key in the line
 }
 
 func (r *reader) readJSONL() (*Table, error) {
@@ -154,6 +164,7 @@ func (r *reader) readJSONL() (*Table, error) {
 func (ch *jsonChunk) readAgain(names []string, byName map[string][]*part, i int) {
 	ch.cols = ch.cols[:0]
 	ch.index = make(map[string]*jsonKey)
+	ch.order = ch.order[:0]
 	ch.need = 0
 	for _, name := range names {
 		p := byName[name][i]
@@ -164,7 +175,7 @@ func (ch *jsonChunk) readAgain(names []string, byName map[string][]*part, i int)
 			p.toStrings(ch.rows)
 		}
 		if p.strFrom > 0 {
-			ch.index[name] = &jsonKey{col: len(ch.cols), read: true}
+			ch.index[name] = &jsonKey{name: name, col: len(ch.cols), read: true}
 			ch.cols = append(ch.cols, &jsonColumn{name: name, part: p, prefix: make([]int32, 0, p.strFrom)})
 			ch.need = max(ch.need, p.strFrom)
 		}
@@ -216,6 +227,7 @@ func (ch *jsonChunk) scan() {
 			n, next = ch.end-pos, ch.end
 		}
 		ch.p, ch.lineStart, ch.lineEnd, ch.lineNo = pos, pos, pos+n, lineNo
+		ch.keyNo = 0
 		pos, lineNo = next, lineNo+1
 		ch.space()
 		if ch.p == ch.lineEnd {
@@ -359,11 +371,21 @@ func (ch *jsonChunk) object(prefix, depth int) bool {
 // lookup finds the key in ch.path, adding it in the first pass; in the
 // second pass keys that are not read are nil.
 func (ch *jsonChunk) lookup() *jsonKey {
+	at := ch.keyNo
+	ch.keyNo++
+	if at < len(ch.order) && ch.order[at] != nil && ch.order[at].name == string(ch.path) {
+		return ch.order[at]
+	}
 	k, ok := ch.index[string(ch.path)]
 	if !ok && !ch.stringPass {
 		name := string(ch.path)
-		k = &jsonKey{col: -1, read: ch.keep == nil || ch.keep[name]}
+		k = &jsonKey{name: name, col: -1, read: ch.keep == nil || ch.keep[name]}
 		ch.index[name] = k
+	}
+	if at < len(ch.order) {
+		ch.order[at] = k
+	} else if at < maxOrder {
+		ch.order = append(ch.order, k)
 	}
 	return k
 }
