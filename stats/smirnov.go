@@ -5,6 +5,8 @@ import "math"
 const (
 	// minLog is cephes' MINLOG, log(2^-1075): exp of anything smaller is 0.
 	minLog = -7.451332191019412076235e2
+	// maxLog is cephes' MAXLOG, log(2^1024).
+	maxLog = 7.09782712893383996843e2
 	// smirnovMaxN is scipy's SMIRNOV_MAX_COMPUTE_N: above it scipy switches to an
 	// approximation, and so do we, to return what scipy returns.
 	smirnovMaxN = 1000000

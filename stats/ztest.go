@@ -38,7 +38,9 @@ func TwoProportionZ(x1, n1, x2, n2 int) (ZResult, error) {
 }
 
 // NormalSF is scipy.stats.norm.sf(x), evaluated as cephes' ndtr(-x) is: through erfc away
-// from 0, so the upper tail keeps full relative precision until it underflows near x = 38.6.
+// from 0, so the upper tail keeps full relative precision down to about 1e-308. Like cephes'
+// erfc, it returns exactly 0 once x^2/2 exceeds log(MaxFloat64), i.e. for x > 37.68, where
+// scipy returns 0 too.
 func NormalSF(x float64) float64 {
 	if math.IsNaN(x) {
 		return math.NaN()
@@ -47,7 +49,10 @@ func NormalSF(x float64) float64 {
 	if math.Abs(t) < 1/math.Sqrt2 {
 		return 0.5 + 0.5*math.Erf(t)
 	}
-	y := 0.5 * math.Erfc(math.Abs(t))
+	y := 0.0
+	if t*t <= maxLog {
+		y = 0.5 * math.Erfc(math.Abs(t))
+	}
 	if t > 0 {
 		return 1 - y
 	}

@@ -387,9 +387,13 @@ def ztest_cases():
         if (x1 + x2) in (0, n1 + n2):
             continue
         add(f"random {i}", x1, n1, x2, n2)
-    # Tails: |z| up to ~38 where 2*sf(|z|) passes 1e-300 and underflows.
-    for n, x1 in [(10_000_000, 5_030_000), (10_000_000, 5_100_000), (10_000_000, 5_200_000),
-                  (10_000_000, 5_300_000), (1_000_000, 600_000), (1_000_000, 510_000)]:
+    # Tails: |z| up to ~38.5 where 2*sf(|z|) passes 1e-300 and underflows. Against x2 = n/2
+    # of n, x1 = n/2 + z*sqrt(n/2) gives a statistic close to z.
+    n = 10_000_000
+    for z in [5, 10, 20, 30, 35, 36, 37, 37.5, 38, 38.3, 38.6, 39, 45]:
+        x1 = n // 2 + round(z * math.sqrt(n / 2))
+        add(f"tail n={n} z~{z}", x1, n, n // 2, n)
+    for n, x1 in [(1_000_000, 600_000), (1_000_000, 510_000)]:
         add(f"tail n={n} x1={x1}", x1, n, n // 2, n)
     return cases
 
