@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -26,6 +27,28 @@ func numericCSV(rows, cols int) []byte {
 				b = append(b, ',')
 			}
 			b = strconv.AppendFloat(b, rng.NormFloat64()*300, 'f', 4, 64)
+		}
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// mixedCSV generates the CSV export of a scoring log: a number, a category,
+// a 0/1 label, a timestamp and a free-text note with quotes.
+func mixedCSV(rows int) []byte {
+	rng := rand.New(rand.NewPCG(5, 6))
+	merchants := []string{"grocery", "electronics", "travel", "fuel", "gaming"}
+	notes := []string{"", "customer called, said \"\"not me\"\"", "card reported stolen yesterday", "NA"}
+	b := []byte("amount,merchant,is_fraud,time,note\n")
+	for i := range rows {
+		b = fmt.Appendf(b, "%.2f,%s,%d,2024-03-%02dT%02d:%02d:%02dZ,", rng.ExpFloat64()*80, merchants[rng.IntN(len(merchants))],
+			rng.IntN(2), 1+i%28, rng.IntN(24), rng.IntN(60), rng.IntN(60))
+		if note := notes[rng.IntN(len(notes))]; strings.Contains(note, ",") {
+			b = append(b, '"')
+			b = append(b, note...)
+			b = append(b, '"')
+		} else {
+			b = append(b, note...)
 		}
 		b = append(b, '\n')
 	}
@@ -70,6 +93,9 @@ func BenchmarkReadCSV(b *testing.B) {
 			benchmarkRead(b, numericCSV(rows, 10), "bench.csv", rows)
 		})
 	}
+	b.Run("rows=100000/mixed", func(b *testing.B) {
+		benchmarkRead(b, mixedCSV(1e5), "bench.csv", 1e5)
+	})
 }
 
 func BenchmarkReadJSONL(b *testing.B) {

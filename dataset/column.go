@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -253,8 +252,10 @@ func planColumn(forced Type, parts []*part) (Type, bool) {
 }
 
 // finishFloats builds a column from first-pass parts (nil parts, for JSON
-// keys absent from a chunk, are all missing).
-func finishFloats(name string, forced Type, parts []*part, rows []int) *Column {
+// keys absent from a chunk, are all missing). typ is the column's type as
+// planned; Unknown leaves the choice between Numeric, Boolean and Unknown
+// to the values.
+func finishFloats(name string, typ Type, parts []*part, rows []int) *Column {
 	// The first chunk's slice was sized for the whole input, so the others
 	// usually append without moving it.
 	var floats []float64
@@ -273,7 +274,7 @@ func finishFloats(name string, forced Type, parts []*part, rows []int) *Column {
 	if floats == nil {
 		floats = []float64{}
 	}
-	c := &Column{Name: name, Type: forced, Floats: floats}
+	c := &Column{Name: name, Type: typ, Floats: floats}
 	zeroOne := true
 	for _, v := range floats {
 		switch {
@@ -286,7 +287,7 @@ func finishFloats(name string, forced Type, parts []*part, rows []int) *Column {
 			zeroOne = false
 		}
 	}
-	if forced != Unknown {
+	if typ != Unknown {
 		return c
 	}
 	switch {
@@ -300,9 +301,10 @@ func finishFloats(name string, forced Type, parts []*part, rows []int) *Column {
 	return c
 }
 
-// finishStrings builds a column from string-pass parts. Levels are sorted so
-// the result does not depend on row order or on how the input was split.
-func finishStrings(name string, forced Type, parts []*part, rows []int) *Column {
+// finishStrings builds a column from string-pass parts; typ is Categorical
+// or Text, or Unknown to choose by the values. Levels are sorted so the
+// result does not depend on row order or on how the input was split.
+func finishStrings(name string, typ Type, parts []*part, rows []int) *Column {
 	index := make(map[string]int32)
 	var levels []string
 	remaps := make([][]int32, len(parts))
@@ -374,8 +376,8 @@ func finishStrings(name string, forced Type, parts []*part, rows []int) *Column 
 		codes = []int32{}
 	}
 
-	c := &Column{Name: name, Type: forced, Missing: missing, Codes: codes, Levels: sorted}
-	if forced == Unknown {
+	c := &Column{Name: name, Type: typ, Missing: missing, Codes: codes, Levels: sorted}
+	if typ == Unknown {
 		c.Type = inferStrings(sorted, counts, total-missing)
 	}
 	return c
@@ -400,6 +402,3 @@ func inferStrings(levels []string, counts []int, present int) Type {
 	}
 	return Categorical
 }
-
-// countByte counts c in b; a name that reads better at call sites.
-func countByte(b []byte, c byte) int { return bytes.Count(b, []byte{c}) }

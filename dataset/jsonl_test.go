@@ -30,6 +30,12 @@ func TestReadJSONL(t *testing.T) {
 			want: []col{{"a", Numeric, []string{"2", "3"}}, {"b", Categorical, []string{"u", "v"}}},
 		},
 		{
+			name: "keys in a different order on every line",
+			in:   `{"a":1,"b":"x","n":{"c":2}}` + "\n" + `{"b":"y","a":2}` + "\n" + `{"n":{"c":3},"c":4,"a":3}` + "\n" + `{"c":5,"b":"z","n":{"c":null}}` + "\n",
+			want: []col{{"a", Numeric, []string{"1", "2", "3", na}}, {"b", Categorical, []string{"x", "y", na, "z"}},
+				{"n.c", Numeric, []string{"2", na, "3", na}}, {"c", Numeric, []string{na, na, "4", "5"}}},
+		},
+		{
 			name: "JSON booleans",
 			in:   `{"f":true}` + "\n" + `{"f":false}` + "\n" + `{"f":null}` + "\n",
 			want: []col{{"f", Boolean, []string{"1", "0", na}}},

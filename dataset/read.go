@@ -166,6 +166,8 @@ func firstInvalidUTF8(buf []byte, start, end int) int {
 	return -1
 }
 
+func countByte(b []byte, c byte) int { return bytes.Count(b, []byte{c}) }
+
 // checkOptions validates Options.Columns and Options.Types against the
 // columns the input has; have lists them for messages.
 func (r *reader) checkOptions(exists func(string) bool, have func() []string) error {

@@ -141,34 +141,45 @@ func TestReadLarge(t *testing.T) {
 	wantError(t, err, rows+2, "", "found 2")
 }
 
-func TestReadLargeJSONL(t *testing.T) {
+func TestReadLargeMixed(t *testing.T) {
 	rows := 40_000
 	if testing.Short() {
 		rows = 10_000
 	}
-	data := mixedJSONL(rows)
-	whole, err := readBytes(data, "ev.jsonl", Options{}, 1)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		data []byte
+		want map[string]Type
+	}{
+		{"log.csv", mixedCSV(rows), map[string]Type{"amount": Numeric, "merchant": Categorical, "is_fraud": Boolean,
+			"time": Datetime, "note": Categorical}},
+		{"ev.jsonl", mixedJSONL(rows), map[string]Type{"id": Numeric, "features.amount": Numeric, "features.age": Numeric,
+			"features.score": Numeric, "country": Categorical, "fraud": Boolean, "time": Datetime}},
 	}
-	for _, n := range []int{2, 5} {
-		split, err := readBytes(data, "ev.jsonl", Options{}, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !sameTable(whole, split) {
-			t.Fatalf("%d chunks differ from one", n)
-		}
-	}
-	checkInvariants(t, whole)
-	types := map[string]Type{}
-	for _, c := range whole.Columns {
-		types[c.Name] = c.Type
-	}
-	want := map[string]Type{"id": Numeric, "features.amount": Numeric, "features.age": Numeric, "features.score": Numeric,
-		"country": Categorical, "fraud": Boolean, "time": Datetime}
-	if fmt.Sprint(types) != fmt.Sprint(want) {
-		t.Fatalf("types %v, want %v", types, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			whole, err := readBytes(tt.data, tt.name, Options{}, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range []int{2, 5} {
+				split, err := readBytes(tt.data, tt.name, Options{}, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !sameTable(whole, split) {
+					t.Fatalf("%d chunks differ from one", n)
+				}
+			}
+			checkInvariants(t, whole)
+			types := map[string]Type{}
+			for _, c := range whole.Columns {
+				types[c.Name] = c.Type
+			}
+			if whole.Rows != rows || fmt.Sprint(types) != fmt.Sprint(tt.want) {
+				t.Fatalf("%d rows typed %v, want %d typed %v", whole.Rows, types, rows, tt.want)
+			}
+		})
 	}
 }
 
