@@ -302,7 +302,7 @@ func (r *reader) readCSV() (*Table, error) {
 	delim := byte(',')
 	switch {
 	case r.opts.Delimiter != 0:
-		if r.opts.Delimiter >= 0x80 || r.opts.Delimiter == '"' || r.opts.Delimiter == '\r' || r.opts.Delimiter == '\n' {
+		if d := r.opts.Delimiter; d < 0 || d >= 0x80 || d == '"' || d == '\r' || d == '\n' {
 			return nil, &Error{File: r.name, Msg: fmt.Sprintf("delimiter %q is not supported (want one ASCII character other than a quote, CR or LF)", r.opts.Delimiter)}
 		}
 		delim = byte(r.opts.Delimiter)

@@ -36,3 +36,25 @@ inf,DE,0,2024-05-01 10:07:30
 	// [DE FR] [0 1 0]
 	// transactions.csv line 2, column "country": "DE" is not a number
 }
+
+func ExampleRead_jsonLines() {
+	const events = `{"user":"u1","features":{"amount":12.5,"country":"DE"}}
+{"user":"u2","features":{"amount":null}}
+{"user":"u1","features":{"amount":"7.25","country":"FR"},"flagged":true}
+`
+	t, err := dataset.Read(strings.NewReader(events), "events.jsonl", dataset.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range t.Columns {
+		fmt.Printf("%-16s %-11v missing=%d\n", c.Name, c.Type, c.Missing)
+	}
+	fmt.Println(t.Column("features.amount").Floats)
+	// Output:
+	// user             categorical missing=0
+	// features.amount  numeric     missing=1
+	// features.country categorical missing=1
+	// flagged          boolean     missing=2
+	// [12.5 NaN 7.25]
+}

@@ -96,7 +96,7 @@ func TestReadReaderError(t *testing.T) {
 func TestReadLarge(t *testing.T) {
 	rows := 300_000
 	if testing.Short() {
-		rows = 60_000
+		rows = 100_000
 	}
 	base := numericCSV(rows, 3)
 	if len(base) < 2*minChunk {
