@@ -15,10 +15,11 @@ const maxDepth = 1000
 
 // jsonColumn is one flattened key within one chunk.
 type jsonColumn struct {
-	name string
-	kind colKind
-	part *part
-	seen int // 1 + the last row of the chunk that held the key
+	name  string
+	kind  colKind
+	part  *part
+	seen  int // 1 + the last row of the chunk that held the key
+	first int // the row of the chunk where the key first held a value
 	// prefix collects, in the string pass, the codes of the rows before
 	// part.strFrom.
 	prefix []int32
@@ -41,6 +42,7 @@ type jsonChunk struct {
 
 	start, end, line int
 	rows             int
+	sparse           bool // the first pass stopped: the table would be too sparse
 	cols             []*jsonColumn
 	index            map[string]*jsonKey
 	err              *Error
@@ -87,11 +89,14 @@ func (r *reader) readJSONL() (*Table, error) {
 		}
 		ch.estimate = size/lineBytes + size/lineBytes/16 + 8
 	}
-	parallel(len(chunks), func(i int) { chunks[i].scan() })
-	for _, ch := range chunks {
-		if ch.err != nil {
-			return nil, ch.err
+	parallel(len(chunks), func(i int) {
+		chunks[i].scan()
+		if !chunks[i].sparse {
+			chunks[i].rows = chunks[i].row
 		}
+	})
+	if err := r.firstProblem(chunks); err != nil {
+		return nil, err
 	}
 
 	// Columns in order of first appearance, each with its part per chunk.
@@ -191,6 +196,15 @@ func (ch *jsonChunk) readAgain(names []string, byName map[string][]*part, i int)
 	}
 }
 
+// tooSparse reports whether a table of cols x rows would take far more
+// memory than the input of size bytes: each key and value take at least
+// five bytes of JSON, so a dense table has fewer cells than a fifth of the
+// input, but lines with ever new keys make every earlier row grow a
+// missing cell.
+func tooSparse(cols, rows, size int) bool {
+	return cols*rows > 4*size+1<<20
+}
+
 // splitLines cuts buf into about n runs of whole lines.
 func splitLines(buf []byte, n int) []*jsonChunk {
 	var chunks []*jsonChunk
@@ -244,6 +258,13 @@ func (ch *jsonChunk) scan() {
 			ch.fail("unexpected " + ch.describe() + " after the object")
 			return
 		}
+		if !ch.stringPass && tooSparse(len(ch.cols), ch.row+1, len(ch.buf)) {
+			// The chunk's keys and rows are a part of the whole table's,
+			// which is then too sparse as well; readJSONL says so.
+			ch.sparse = true
+			ch.rows = ch.row + 1
+			return
+		}
 		for _, c := range ch.cols {
 			switch {
 			case c.seen == ch.row+1:
@@ -255,9 +276,32 @@ func (ch *jsonChunk) scan() {
 		}
 		ch.row++
 	}
-	if !ch.stringPass {
-		ch.rows = ch.row
+}
+
+// firstProblem finds what a single pass over the whole input would have
+// stopped at first: an error in a chunk, or the line from which the table
+// would be too sparse, which depends on the keys of every line before it.
+func (r *reader) firstProblem(chunks []*jsonChunk) error {
+	keys := make(map[string]bool)
+	before := 0 // rows of earlier chunks
+	for _, ch := range chunks {
+		k := 0
+		for row := range ch.rows {
+			for ; k < len(ch.cols) && ch.cols[k].first <= row; k++ {
+				keys[ch.cols[k].name] = true
+			}
+			if tooSparse(len(keys), before+row+1, len(r.buf)) {
+				return &Error{File: r.name, Msg: fmt.Sprintf("%d distinct keys over the first %d objects would make a table "+
+					"far larger than the input; keys vary too much from line to line (choose some with Options.Columns)",
+					len(keys), before+row+1)}
+			}
+		}
+		if ch.err != nil {
+			return ch.err
+		}
+		before += ch.rows
 	}
+	return nil
 }
 
 func (ch *jsonChunk) fail(msg string) {
@@ -445,7 +489,7 @@ func (ch *jsonChunk) cell(k *jsonKey, text []byte, null bool) bool {
 	}
 	if k.col < 0 {
 		name := string(ch.path)
-		c := &jsonColumn{name: name, kind: kindOf(ch.opts.Types[name])}
+		c := &jsonColumn{name: name, kind: kindOf(ch.opts.Types[name]), first: ch.row}
 		p := newPart(c.kind, ch.row, ch.estimate)
 		c.part = &p
 		k.col = len(ch.cols)

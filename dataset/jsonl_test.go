@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -138,6 +139,10 @@ func TestReadJSONLErrors(t *testing.T) {
 		{"invalid UTF-8 in a key", "{\"n\":{\"k\xff\":1}}", Options{}, 1, "n", "invalid UTF-8 (byte 0xff) in a key"},
 		{"invalid UTF-8 outside strings", "{\"a\":1}\xff", Options{}, 1, "", "unexpected byte 0xff after the object"},
 		{"nested too deep", strings.Repeat(`{"a":`, 1001) + "1" + strings.Repeat("}", 1001), Options{}, 1, "", "nested more than 1000 deep"},
+		{"a new key on every line", sparseKeys(3000), Options{}, 0, "", "1091 distinct keys over the first 1091 objects"},
+		{"too sparse before a syntax error", sparseKeys(3000) + "{\n", Options{}, 0, "", "1091 distinct keys"},
+		{"too sparse shortly before a syntax error", sparseKeys(1099) + "{\n" + sparseKeys(2000), Options{}, 0, "", "1091 distinct keys"},
+		{"a syntax error before too sparse", "{\n" + sparseKeys(3000), Options{}, 1, "", "want a key string"},
 		{"forced numeric", `{"a":1}` + "\n" + `{"a":true}`, Options{Types: map[string]Type{"a": Numeric}}, 2, "a", `"true" is not a number`},
 		{"forced boolean", `{"a":"x"}`, Options{Types: map[string]Type{"a": Boolean}}, 1, "a", `"x" is not a boolean`},
 		{"unknown column", `{"a":1}`, Options{Columns: []string{"b"}}, 0, "b", `no such column (the input has "a")`},
@@ -148,5 +153,25 @@ func TestReadJSONLErrors(t *testing.T) {
 			_, err := readEveryWay(t, "in.jsonl", tt.in, tt.opts)
 			wantError(t, err, tt.line, tt.column, tt.msg)
 		})
+	}
+}
+
+// sparseKeys makes n lines with a key of their own each.
+func sparseKeys(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "{\"k%d\":1}\n", i)
+	}
+	return b.String()
+}
+
+func TestReadJSONLSparseKeysWithColumns(t *testing.T) {
+	// Choosing columns makes the same input readable.
+	got, err := readEveryWay(t, "in.jsonl", sparseKeys(3000), Options{Columns: []string{"k7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got.Columns[0]; got.Rows != 3000 || c.Missing != 2999 || c.Floats[7] != 1 {
+		t.Fatalf("got %d rows, %d missing", got.Rows, c.Missing)
 	}
 }
