@@ -96,7 +96,7 @@ func parseNumber(b []byte) (float64, bool) {
 		exp = from - i
 	}
 	if digits == 0 {
-		return parseInf(b[min(1, len(b)):], b)
+		return parseInf(b)
 	}
 	if i < len(b) && b[i]|0x20 == 'e' {
 		i++
@@ -148,19 +148,19 @@ func parseNumber(b []byte) (float64, bool) {
 	return f, true
 }
 
-// parseInf parses inf or infinity (any case) after an optional sign; whole
-// is the cell with its sign.
-func parseInf(rest, whole []byte) (float64, bool) {
-	if len(whole) == 0 || whole[0] != '+' && whole[0] != '-' {
-		rest = whole
+// parseInf parses inf or infinity (any case) with an optional sign.
+func parseInf(b []byte) (float64, bool) {
+	sign := 1
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		if b[0] == '-' {
+			sign = -1
+		}
+		b = b[1:]
 	}
-	if !equalFoldASCII(rest, "inf") && !equalFoldASCII(rest, "infinity") {
+	if !equalFoldASCII(b, "inf") && !equalFoldASCII(b, "infinity") {
 		return 0, false
 	}
-	if whole[0] == '-' {
-		return math.Inf(-1), true
-	}
-	return math.Inf(1), true
+	return math.Inf(sign), true
 }
 
 // parseBool parses a trimmed, non-missing cell as a boolean: true/false,
