@@ -1,0 +1,403 @@
+package eventlog
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+)
+
+// Options configure a Log.
+type Options struct {
+	Dir          string // created if missing; one process owns it at a time
+	SegmentBytes int64  // roll to a new segment file past this size (default 64 MiB)
+	NoSync       bool   // tests and benchmarks only: skip fsync, so nothing is durable
+}
+
+// Log is an append-only, segmented, checksummed record log. Its methods are
+// safe for concurrent use.
+type Log struct {
+	dir       string
+	segBytes  int64
+	noSync    bool
+	recovered int64
+
+	bufs sync.Pool // *[]byte encode buffers, one per concurrent Append
+
+	mu       sync.Mutex
+	cond     sync.Cond // broadcast when a flush ends
+	tail     Position  // where the next batch goes
+	pending  []chunk   // placed but not yet written, in log order
+	spare    []chunk   // the previous flush's chunks, kept to reuse their buffers
+	flushing bool
+	durable  Position // end of the written and synced prefix
+	oldest   uint64   // oldest retained segment
+	err      error    // first write or sync failure; the log refuses appends after it
+	closed   bool
+
+	// Only the goroutine that set flushing (or Open and Close, when none
+	// has) touches the segment file being appended to.
+	file    *os.File
+	fileSeg uint64
+
+	truncMu sync.Mutex // serialises TruncateBefore calls
+}
+
+// chunk is a run of framed records bound for one segment at one offset.
+type chunk struct {
+	seg  uint64
+	off  int64
+	data []byte
+}
+
+// maxKeptBuffer bounds the encode and chunk buffers kept for reuse, so a
+// burst of huge batches does not pin their memory for the log's lifetime.
+const maxKeptBuffer = 16 << 20
+
+// Open opens the log in opts.Dir, creating it if needed. It scans the last
+// segment and truncates a torn or corrupt tail (a partial record or a
+// checksum mismatch, and everything after it), which can only hold records
+// whose Append had not returned; Recovered reports how many bytes that
+// dropped.
+func Open(opts Options) (*Log, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("eventlog: Options.Dir is empty")
+	}
+	switch {
+	case opts.SegmentBytes == 0:
+		opts.SegmentBytes = DefaultSegmentBytes
+	case opts.SegmentBytes <= headerSize:
+		return nil, fmt.Errorf("eventlog: Options.SegmentBytes is %d; want more than %d", opts.SegmentBytes, headerSize)
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("eventlog: %w", err)
+	}
+	segs, err := listSegments(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{dir: opts.Dir, segBytes: opts.SegmentBytes, noSync: opts.NoSync}
+	l.cond.L = &l.mu
+	if len(segs) == 0 {
+		f, err := l.createSegment(1)
+		if err != nil {
+			return nil, err
+		}
+		l.file, l.fileSeg, l.oldest = f, 1, 1
+		l.tail = Position{1, headerSize}
+		l.durable = l.tail
+		return l, nil
+	}
+	last := segs[len(segs)-1]
+	f, end, err := l.recoverSegment(last)
+	if err != nil {
+		return nil, err
+	}
+	l.file, l.fileSeg, l.oldest = f, last, segs[0]
+	l.tail = Position{last, end}
+	l.durable = l.tail
+	return l, nil
+}
+
+// listSegments returns the segment numbers in dir in order, and refuses a
+// gap: segments are only ever removed oldest first, so a gap means files
+// were lost.
+func listSegments(dir string) ([]uint64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: %w", err)
+	}
+	var segs []uint64
+	for _, e := range entries {
+		if seg, ok := parseSegmentName(e.Name()); ok && e.Type().IsRegular() {
+			segs = append(segs, seg)
+		}
+	}
+	slices.Sort(segs)
+	for i := 1; i < len(segs); i++ {
+		if segs[i] != segs[i-1]+1 {
+			return nil, fmt.Errorf("eventlog: %s: segment %s is missing between %s and %s",
+				dir, segmentName(segs[i-1]+1), segmentName(segs[i-1]), segmentName(segs[i]))
+		}
+	}
+	return segs, nil
+}
+
+// recoverSegment opens the newest segment for appending after cutting off
+// whatever follows its last intact record.
+func (l *Log) recoverSegment(seg uint64) (*os.File, int64, error) {
+	path := filepath.Join(l.dir, segmentName(seg))
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, 0, fmt.Errorf("eventlog: %w", err)
+	}
+	fail := func(err error) (*os.File, int64, error) {
+		f.Close()
+		return nil, 0, fmt.Errorf("eventlog: %s: %w", path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	valid, torn, err := scanSegment(f, st.Size())
+	if err != nil {
+		return fail(err)
+	}
+	if torn {
+		valid = headerSize
+		if err := f.Truncate(0); err != nil {
+			return fail(err)
+		}
+		if _, err := f.WriteAt(magic[:], 0); err != nil {
+			return fail(err)
+		}
+		l.recovered = st.Size()
+	} else if valid < st.Size() {
+		if err := f.Truncate(valid); err != nil {
+			return fail(err)
+		}
+		l.recovered = st.Size() - valid
+	}
+	if l.recovered > 0 && !l.noSync {
+		if err := f.Sync(); err != nil {
+			return fail(err)
+		}
+	}
+	return f, valid, nil
+}
+
+// createSegment creates a segment file with its header and makes its name
+// durable. A crash before the header reaches the disk leaves a torn header,
+// which Open repairs.
+func (l *Log) createSegment(seg uint64) (*os.File, error) {
+	path := filepath.Join(l.dir, segmentName(seg))
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: %w", err)
+	}
+	if _, err := f.WriteAt(magic[:], 0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("eventlog: %s: %w", path, err)
+	}
+	if err := l.syncDir(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func (l *Log) syncDir() error {
+	if l.noSync {
+		return nil
+	}
+	d, err := os.Open(l.dir)
+	if err != nil {
+		return fmt.Errorf("eventlog: %w", err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("eventlog: sync %s: %w", l.dir, err)
+	}
+	return nil
+}
+
+// Recovered is the number of bytes Open cut off the end of the log.
+func (l *Log) Recovered() int64 { return l.recovered }
+
+// Append writes records and returns once they are durable: first is the
+// position of the first record, next the position after the last one.
+// Concurrent calls are committed together with one write and one fsync per
+// segment touched. A call's records stay contiguous in one segment. After a
+// failed write or sync, every Append returns that error: what reached the
+// disk is then unknown until the log is reopened and recovered.
+func (l *Log) Append(records ...[]byte) (first, next Position, err error) {
+	size := 0
+	for i, rec := range records {
+		if len(rec) > MaxRecordBytes {
+			return Position{}, Position{}, fmt.Errorf("eventlog: record %d is %d bytes; the limit is %d", i, len(rec), MaxRecordBytes)
+		}
+		size += frameSize + len(rec)
+	}
+	if len(records) == 0 {
+		end := l.End()
+		return end, end, nil
+	}
+	bp, _ := l.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	buf := (*bp)[:0]
+	for _, rec := range records {
+		buf = appendFrame(buf, rec)
+	}
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return Position{}, Position{}, ErrClosed
+	}
+	if l.err != nil {
+		return Position{}, Position{}, l.err
+	}
+	if l.tail.Offset > headerSize && l.tail.Offset+int64(size) > l.segBytes {
+		l.tail = Position{l.tail.Segment + 1, headerSize}
+	}
+	first = l.tail
+	l.place(buf)
+	l.tail.Offset += int64(size)
+	next = l.tail
+	if cap(buf) <= maxKeptBuffer {
+		*bp = buf
+		l.bufs.Put(bp)
+	}
+
+	for l.durable.Compare(next) < 0 {
+		if l.err != nil {
+			return Position{}, Position{}, l.err
+		}
+		if l.flushing {
+			l.cond.Wait()
+			continue
+		}
+		l.flush()
+	}
+	return first, next, nil
+}
+
+// place copies framed records at l.tail into the pending chunks. Called
+// with l.mu held.
+func (l *Log) place(framed []byte) {
+	if n := len(l.pending); n > 0 && l.pending[n-1].seg == l.tail.Segment {
+		l.pending[n-1].data = append(l.pending[n-1].data, framed...)
+		return
+	}
+	l.pending = append(l.pending, chunk{})
+	c := &l.pending[len(l.pending)-1]
+	// Reuse the buffer a previous flush left in this slot.
+	c.seg, c.off, c.data = l.tail.Segment, l.tail.Offset, append(c.data[:0], framed...)
+}
+
+// flush writes and syncs everything pending. Called with l.mu held; it
+// releases the lock during I/O so that other callers can queue the next
+// group meanwhile.
+func (l *Log) flush() {
+	l.flushing = true
+	batch := l.pending
+	l.pending = l.spare[:0]
+	l.mu.Unlock()
+	end, err := l.write(batch)
+	l.mu.Lock()
+	for i := range batch {
+		if cap(batch[i].data) > maxKeptBuffer {
+			batch[i].data = nil
+		}
+	}
+	l.spare = batch
+	l.flushing = false
+	if err != nil {
+		l.err = err
+	} else {
+		l.durable = end
+	}
+	l.cond.Broadcast()
+}
+
+// write puts a batch on disk and syncs it, rolling segments as the chunks
+// say. It returns the end of the last chunk.
+func (l *Log) write(batch []chunk) (Position, error) {
+	for _, c := range batch {
+		if c.seg != l.fileSeg {
+			if err := l.sync(); err != nil {
+				return Position{}, err
+			}
+			if err := l.file.Close(); err != nil {
+				return Position{}, fmt.Errorf("eventlog: %w", err)
+			}
+			f, err := l.createSegment(c.seg)
+			if err != nil {
+				return Position{}, err
+			}
+			l.file, l.fileSeg = f, c.seg
+		}
+		if _, err := l.file.WriteAt(c.data, c.off); err != nil {
+			return Position{}, fmt.Errorf("eventlog: %w", err)
+		}
+	}
+	if err := l.sync(); err != nil {
+		return Position{}, err
+	}
+	last := batch[len(batch)-1]
+	return Position{last.seg, last.off + int64(len(last.data))}, nil
+}
+
+func (l *Log) sync() error {
+	if l.noSync {
+		return nil
+	}
+	if err := l.file.Sync(); err != nil {
+		return fmt.Errorf("eventlog: %w", err)
+	}
+	return nil
+}
+
+// End is the position after the last durable record.
+func (l *Log) End() Position {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.durable
+}
+
+// TruncateBefore deletes the segments that lie entirely before p, oldest
+// first, so that every record at or after p stays readable.
+func (l *Log) TruncateBefore(p Position) error {
+	l.truncMu.Lock()
+	defer l.truncMu.Unlock()
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return ErrClosed
+	}
+	if p.Compare(l.durable) > 0 {
+		end := l.durable
+		l.mu.Unlock()
+		return fmt.Errorf("eventlog: truncate before %v: past the end of the log (%v)", p, end)
+	}
+	from := l.oldest
+	if p.Segment > from {
+		l.oldest = p.Segment
+	}
+	l.mu.Unlock()
+	for seg := from; seg < p.Segment; seg++ {
+		if err := os.Remove(filepath.Join(l.dir, segmentName(seg))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("eventlog: %w", err)
+		}
+	}
+	if p.Segment > from {
+		return l.syncDir()
+	}
+	return nil
+}
+
+// Close waits for appends in flight, syncs and closes the log.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	for l.flushing || (len(l.pending) > 0 && l.err == nil) {
+		l.cond.Wait()
+	}
+	l.mu.Unlock()
+	err := l.sync()
+	if cerr := l.file.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("eventlog: %w", cerr)
+	}
+	return err
+}
