@@ -25,7 +25,10 @@
 // unless Options.Columns leaves their key out. A key given twice in one
 // object, also as a dotted key and a nested object, is an error: JSON
 // parsers disagree about which copy wins, which would let a value hide.
-// Numbers keep full float64 precision.
+// Numbers keep full float64 precision. Every key is a column with a cell in
+// every row, so input whose keys keep changing from line to line (more
+// than four cells per input byte) is refused rather than let memory grow
+// with the square of its length; Options.Columns picks the keys wanted.
 //
 // # Values
 //
