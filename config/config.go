@@ -1,0 +1,235 @@
+// Package config reads Warden's YAML configuration: the service's listener,
+// its store, the pipeline, alerting and the models to watch.
+//
+// Default gives a working single-node service with no file at all. Load and
+// Parse start from those defaults, overlay the file, resolve relative paths
+// and validate the result; every problem is reported at once, with its path
+// in the document ("models[1].drift.window") and its line.
+package config
+
+import (
+	"time"
+
+	"github.com/warden-ml/warden/alert"
+)
+
+// Config is the whole configuration of one Warden process.
+type Config struct {
+	Server   Server   `yaml:"server"`
+	Storage  Storage  `yaml:"storage"`
+	Pipeline Pipeline `yaml:"pipeline"`
+	Alerting Alerting `yaml:"alerting"`
+	Models   []Model  `yaml:"models"`
+
+	// Dir is the directory of the configuration file, against which model
+	// references were resolved; "" when the configuration is defaults only.
+	Dir string `yaml:"-"`
+}
+
+// Server is the HTTP listener.
+type Server struct {
+	Addr            string        `yaml:"addr"`
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	MaxBodyBytes    int64         `yaml:"max_body_bytes" config:"bytes"`
+}
+
+// Storage is the embedded store.
+type Storage struct {
+	// Dir is relative to the working directory of the process, not to the
+	// configuration file, so that `--data` and `storage.dir` mean the same.
+	Dir       string    `yaml:"dir"`
+	Retention Retention `yaml:"retention"`
+}
+
+// Retention says how long each kind of record is kept; 0 keeps it forever.
+type Retention struct {
+	Events  time.Duration `yaml:"events"`
+	Windows time.Duration `yaml:"windows"`
+	Alerts  time.Duration `yaml:"alerts"`
+}
+
+// Pipeline sizes the in-process pipeline.
+type Pipeline struct {
+	Shards    int `yaml:"shards"`     // 0: one per CPU
+	QueueSize int `yaml:"queue_size"` // events buffered per shard
+}
+
+// Alerting turns findings into alerts and sends them.
+type Alerting struct {
+	// RepeatInterval keeps an alert with the same fingerprint from being
+	// sent again sooner than this.
+	RepeatInterval time.Duration `yaml:"repeat_interval"`
+	// Thresholds grade each finding kind's score; keys are alert kinds.
+	Thresholds map[string]Thresholds `yaml:"thresholds"`
+	Receivers  []Receiver            `yaml:"receivers"`
+}
+
+// Thresholds grade a finding's score: at least Critical is critical, at
+// least Warning is high. It converts directly to alert.Thresholds.
+type Thresholds struct {
+	Warning  float64 `yaml:"warning"`
+	Critical float64 `yaml:"critical"`
+}
+
+// Receiver types.
+const (
+	ReceiverStdout  = "stdout"
+	ReceiverFile    = "file"
+	ReceiverWebhook = "webhook"
+)
+
+// Receiver is one destination for alerts.
+type Receiver struct {
+	Name string `yaml:"name"`
+	Type string `yaml:"type"` // ReceiverStdout, ReceiverFile or ReceiverWebhook
+	// Path is the file a file receiver appends to. After Load it is
+	// absolute or relative to the working directory (the file gives it
+	// relative to storage.dir).
+	Path        string         `yaml:"path,omitempty"`
+	MinSeverity alert.Severity `yaml:"min_severity"`
+	URL         string         `yaml:"url,omitempty"`
+	// Secret is the HMAC key of a webhook, inline; SecretEnv names the
+	// environment variable that holds it instead.
+	Secret     string        `yaml:"secret,omitempty" config:"secret"`
+	SecretEnv  string        `yaml:"secret_env,omitempty"`
+	Timeout    time.Duration `yaml:"timeout"`
+	MaxRetries int           `yaml:"max_retries"`
+}
+
+// Model is one model to watch.
+type Model struct {
+	Name string `yaml:"name"`
+	// Reference is the reference data (CSV, JSON lines or a saved profile).
+	// After Load it is absolute or relative to the working directory (the
+	// file gives it relative to its own directory); "" when the reference
+	// will be uploaded later.
+	Reference string   `yaml:"reference,omitempty"`
+	Columns   []string `yaml:"columns,omitempty"` // features to watch; none means all in the reference
+	Drift     Drift    `yaml:"drift"`
+	// ThresholdOverrides replace alerting.thresholds for this model, kind by
+	// kind; a kind given with only one of its levels takes the other from
+	// alerting.thresholds.
+	ThresholdOverrides map[string]Thresholds `yaml:"thresholds,omitempty"`
+}
+
+// Drift methods.
+const (
+	MethodAuto = "auto"
+	MethodKS   = "ks"
+	MethodChi2 = "chi2"
+	MethodZ    = "z"
+)
+
+// Drift configures a model's streaming drift monitor.
+type Drift struct {
+	Enabled   bool    `yaml:"enabled"`
+	Method    string  `yaml:"method"`     // MethodAuto, MethodKS, MethodChi2 or MethodZ
+	Threshold float64 `yaml:"threshold"`  // p-value below which a column may drift
+	MinEffect float64 `yaml:"min_effect"` // effect size a drifting column must reach
+	Window    int     `yaml:"window"`     // events in the count window
+	Every     int     `yaml:"every"`      // events between evaluations
+	MinEvents int     `yaml:"min_events"` // events needed before the first evaluation
+	// TimeWindows add windows over event time to the count window.
+	TimeWindows []TimeWindow `yaml:"time_windows,omitempty"`
+	// Lateness is how long after a time window closes late events are
+	// still counted in it.
+	Lateness time.Duration `yaml:"lateness"`
+}
+
+// Time window types.
+const (
+	WindowTumbling = "tumbling"
+	WindowSliding  = "sliding"
+)
+
+// TimeWindow is a window over event time.
+type TimeWindow struct {
+	Type string        `yaml:"type"` // WindowTumbling or WindowSliding
+	Size time.Duration `yaml:"size"`
+	Step time.Duration `yaml:"step,omitempty"` // sliding windows only
+}
+
+// Byte sizes.
+const (
+	KiB int64 = 1 << 10
+	MiB int64 = 1 << 20
+	GiB int64 = 1 << 30
+)
+
+// Default returns every default filled in and no models: a service on
+// 127.0.0.1:8080 with its store in ./warden-data.
+func Default() *Config {
+	return &Config{
+		Server: Server{
+			Addr:            "127.0.0.1:8080",
+			ReadTimeout:     10 * time.Second,
+			WriteTimeout:    30 * time.Second,
+			ShutdownTimeout: 30 * time.Second,
+			MaxBodyBytes:    32 * MiB,
+		},
+		Storage: Storage{
+			Dir: "./warden-data",
+			Retention: Retention{
+				Events:  7 * 24 * time.Hour,
+				Windows: 30 * 24 * time.Hour,
+				Alerts:  90 * 24 * time.Hour,
+			},
+		},
+		Pipeline: Pipeline{QueueSize: 65536},
+		Alerting: Alerting{
+			RepeatInterval: 4 * time.Hour,
+			// The lab's thresholds (DESIGN.md).
+			Thresholds: map[string]Thresholds{
+				string(alert.KindDrift):           {Warning: 0.1, Critical: 0.3},
+				string(alert.KindAdversarial):     {Warning: 0.5, Critical: 0.8},
+				string(alert.KindExtraction):      {Warning: 100, Critical: 1000},
+				string(alert.KindPromptInjection): {Warning: 50, Critical: 80},
+			},
+		},
+	}
+}
+
+// DefaultModel returns a model with every default but its name filled in.
+func DefaultModel() Model {
+	return Model{Drift: Drift{
+		Enabled:   true,
+		Method:    MethodAuto,
+		Threshold: 0.05,
+		MinEffect: 0.05,
+		Window:    1000,
+		Every:     100,
+		MinEvents: 100,
+		Lateness:  time.Minute,
+	}}
+}
+
+// DefaultReceiver returns a receiver with every default but its name, type
+// and destination filled in.
+func DefaultReceiver() Receiver {
+	return Receiver{MinSeverity: alert.Low, Timeout: 5 * time.Second, MaxRetries: 8}
+}
+
+// setDefaults lets the decoder start each new list item from its defaults.
+func (m *Model) setDefaults()    { *m = DefaultModel() }
+func (r *Receiver) setDefaults() { *r = DefaultReceiver() }
+
+// Model returns the model called name, or nil.
+func (c *Config) Model(name string) *Model {
+	for i := range c.Models {
+		if c.Models[i].Name == name {
+			return &c.Models[i]
+		}
+	}
+	return nil
+}
+
+// Thresholds returns the model's own thresholds for kind, or else global's;
+// the zero Thresholds when neither has the kind.
+func (m *Model) Thresholds(kind string, global map[string]Thresholds) Thresholds {
+	if t, ok := m.ThresholdOverrides[kind]; ok {
+		return t
+	}
+	return global[kind]
+}

@@ -1,0 +1,428 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/warden-ml/warden/alert"
+)
+
+// Problem is one thing wrong with a configuration.
+type Problem struct {
+	Path string // where, like "models[1].drift.window"; "" for the whole document
+	Msg  string // what is wrong, like "must be > 0"
+	Line int    // line in the file, from 1; 0 when unknown
+}
+
+func (p Problem) String() string {
+	s := p.Msg
+	if p.Path != "" {
+		s = p.Path + ": " + s
+	}
+	if p.Line > 0 {
+		s += fmt.Sprintf(" (line %d)", p.Line)
+	}
+	return s
+}
+
+// ValidationError lists every problem found, in document order.
+type ValidationError struct {
+	File     string // prefixes each line of Error when set
+	Problems []Problem
+}
+
+// Error writes one line per problem.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if e.File != "" {
+			b.WriteString(e.File + ": ")
+		}
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// problems collects problems under a path prefix.
+type problems []Problem
+
+func (ps *problems) add(path, format string, a ...any) {
+	*ps = append(*ps, Problem{Path: path, Msg: fmt.Sprintf(format, a...)})
+}
+
+// nest adds a section's problems under prefix.
+func (ps *problems) nest(prefix string, sub []Problem) {
+	for _, p := range sub {
+		p.Path = joinPath(prefix, p.Path)
+		*ps = append(*ps, p)
+	}
+}
+
+func joinPath(prefix, path string) string {
+	switch {
+	case prefix == "":
+		return path
+	case path == "":
+		return prefix
+	case path[0] == '[':
+		return prefix + path
+	}
+	return prefix + "." + path
+}
+
+func indexPath(prefix string, i int) string { return prefix + "[" + strconv.Itoa(i) + "]" }
+
+// asError is nil without problems, so that callers can compare with nil.
+func asError(ps problems) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: ps}
+}
+
+// Validate checks every section and returns a *ValidationError listing all
+// problems, or nil.
+func (c *Config) Validate() error { return asError(c.problems()) }
+
+func (c *Config) problems() problems {
+	var ps problems
+	ps.nest("server", c.Server.problems())
+	ps.nest("storage", c.Storage.problems())
+	ps.nest("pipeline", c.Pipeline.problems())
+	ps.nest("alerting", c.Alerting.problems())
+	first := map[string]int{}
+	for i := range c.Models {
+		path := indexPath("models", i)
+		ps.nest(path, c.Models[i].problems())
+		name := c.Models[i].Name
+		if j, dup := first[name]; dup && name != "" {
+			ps.add(path+".name", "duplicate name %q (also models[%d])", name, j)
+		} else {
+			first[name] = i
+		}
+	}
+	return ps
+}
+
+// Validate checks the section; paths in the error are relative to it.
+func (s *Server) Validate() error { return asError(s.problems()) }
+
+func (s *Server) problems() problems {
+	var ps problems
+	if msg := checkAddr(s.Addr); msg != "" {
+		ps.add("addr", "%s", msg)
+	}
+	positive(&ps, "read_timeout", s.ReadTimeout)
+	positive(&ps, "write_timeout", s.WriteTimeout)
+	positive(&ps, "shutdown_timeout", s.ShutdownTimeout)
+	switch {
+	case s.MaxBodyBytes <= 0:
+		ps.add("max_body_bytes", "must be > 0")
+	case s.MaxBodyBytes > GiB:
+		ps.add("max_body_bytes", "must be <= 1GiB, got %s", formatSize(s.MaxBodyBytes))
+	}
+	return ps
+}
+
+func checkAddr(addr string) string {
+	if addr == "" {
+		return "required (HOST:PORT, like 127.0.0.1:8080)"
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Sprintf("want HOST:PORT, like 127.0.0.1:8080, got %q", addr)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || strconv.FormatUint(n, 10) != port {
+		return fmt.Sprintf("want a port number 0-65535, got %q", port)
+	}
+	return ""
+}
+
+// Validate checks the section; paths in the error are relative to it.
+func (s *Storage) Validate() error { return asError(s.problems()) }
+
+func (s *Storage) problems() problems {
+	var ps problems
+	if strings.TrimSpace(s.Dir) == "" {
+		ps.add("dir", "required")
+	}
+	nonNegative(&ps, "retention.events", s.Retention.Events)
+	nonNegative(&ps, "retention.windows", s.Retention.Windows)
+	nonNegative(&ps, "retention.alerts", s.Retention.Alerts)
+	return ps
+}
+
+// maxShards bounds the shard count: more shards than this only adds
+// goroutines and memory without adding parallelism on any real machine.
+const maxShards = 1024
+
+// Validate checks the section; paths in the error are relative to it.
+func (p *Pipeline) Validate() error { return asError(p.problems()) }
+
+func (p *Pipeline) problems() problems {
+	var ps problems
+	if p.Shards < 0 || p.Shards > maxShards {
+		ps.add("shards", "must be 0 (one per CPU) to %d, got %d", maxShards, p.Shards)
+	}
+	if p.QueueSize <= 0 {
+		ps.add("queue_size", "must be > 0")
+	}
+	return ps
+}
+
+// Validate checks the section; paths in the error are relative to it.
+func (a *Alerting) Validate() error { return asError(a.problems()) }
+
+func (a *Alerting) problems() problems {
+	var ps problems
+	nonNegative(&ps, "repeat_interval", a.RepeatInterval)
+	ps.nest("thresholds", thresholdProblems(a.Thresholds))
+	first := map[string]int{}
+	for i := range a.Receivers {
+		path := indexPath("receivers", i)
+		ps.nest(path, a.Receivers[i].problems())
+		name := a.Receivers[i].Name
+		if j, dup := first[name]; dup && name != "" {
+			ps.add(path+".name", "duplicate name %q (also receivers[%d])", name, j)
+		} else {
+			first[name] = i
+		}
+	}
+	return ps
+}
+
+// kinds are the finding kinds thresholds may be set for.
+var kinds = []alert.Kind{
+	alert.KindDrift, alert.KindPredictionDrift, alert.KindConceptDrift, alert.KindDataQuality,
+	alert.KindAdversarial, alert.KindExtraction, alert.KindUsage, alert.KindPromptInjection, alert.KindPromptLeak,
+}
+
+func knownKind(k string) bool {
+	for _, kind := range kinds {
+		if string(kind) == k {
+			return true
+		}
+	}
+	return false
+}
+
+func kindList() string {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
+
+// thresholdProblems checks a map of thresholds in sorted key order, so the
+// report is the same every run.
+func thresholdProblems(m map[string]Thresholds) problems {
+	var ps problems
+	for _, kind := range sortedKeys(m) {
+		if !knownKind(kind) {
+			ps.add(mapKeyPath("", kind), "unknown finding kind (want one of %s)", kindList())
+			continue
+		}
+		ps.nest(mapKeyPath("", kind), m[kind].problems())
+	}
+	return ps
+}
+
+// Validate checks the thresholds; paths in the error are relative to them.
+func (t Thresholds) Validate() error { return asError(t.problems()) }
+
+func (t Thresholds) problems() problems {
+	var ps problems
+	if !(t.Warning >= 0) || math.IsInf(t.Warning, 0) {
+		ps.add("warning", "must be a finite number >= 0, got %v", t.Warning)
+	}
+	if !(t.Critical >= 0) || math.IsInf(t.Critical, 0) {
+		ps.add("critical", "must be a finite number >= 0, got %v", t.Critical)
+	} else if t.Critical < t.Warning {
+		ps.add("critical", "must be >= warning (%v), got %v", t.Warning, t.Critical)
+	}
+	return ps
+}
+
+// maxRetries bounds webhook retries; with backoff, more would keep an alert
+// in flight for days.
+const maxRetries = 100
+
+// Validate checks the receiver; paths in the error are relative to it.
+func (r *Receiver) Validate() error { return asError(r.problems()) }
+
+func (r *Receiver) problems() problems {
+	var ps problems
+	checkName(&ps, r.Name)
+	switch r.Type {
+	case ReceiverStdout, ReceiverFile, ReceiverWebhook:
+	case "":
+		ps.add("type", "required (stdout, file or webhook)")
+	default:
+		ps.add("type", "want stdout, file or webhook, got %q", r.Type)
+	}
+	if r.Type == ReceiverFile {
+		if strings.TrimSpace(r.Path) == "" {
+			ps.add("path", "required for a file receiver")
+		}
+	} else if r.Path != "" {
+		ps.add("path", "only for file receivers")
+	}
+	if r.Type == ReceiverWebhook {
+		if msg := checkURL(r.URL); msg != "" {
+			ps.add("url", "%s", msg)
+		}
+		if r.Secret != "" && r.SecretEnv != "" {
+			ps.add("secret_env", "set either secret or secret_env, not both")
+		}
+		if r.SecretEnv != "" && !isEnvName(r.SecretEnv) {
+			ps.add("secret_env", "want the name of an environment variable (letters, digits, _), got %q", r.SecretEnv)
+		}
+	} else {
+		for _, f := range []struct{ key, val string }{{"url", r.URL}, {"secret", r.Secret}, {"secret_env", r.SecretEnv}} {
+			if f.val != "" {
+				ps.add(f.key, "only for webhook receivers")
+			}
+		}
+	}
+	if r.MinSeverity < alert.Low || r.MinSeverity > alert.Critical {
+		ps.add("min_severity", "want low, medium, high or critical, got %s", r.MinSeverity)
+	}
+	positive(&ps, "timeout", r.Timeout)
+	if r.MaxRetries < 0 || r.MaxRetries > maxRetries {
+		ps.add("max_retries", "must be 0 to %d, got %d", maxRetries, r.MaxRetries)
+	}
+	return ps
+}
+
+func checkURL(raw string) string {
+	if raw == "" {
+		return "required for a webhook receiver"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("want an absolute http or https URL, got %q", raw)
+	}
+	return ""
+}
+
+func isEnvName(s string) bool {
+	for i, c := range s {
+		if c != '_' && !('a' <= c && c <= 'z') && !('A' <= c && c <= 'Z') && (i == 0 || !('0' <= c && c <= '9')) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// maxNameLen bounds model and receiver names, which appear in URLs, metric
+// labels and file names.
+const maxNameLen = 64
+
+func checkName(ps *problems, name string) {
+	if name == "" {
+		ps.add("name", "required")
+		return
+	}
+	if len(name) > maxNameLen {
+		ps.add("name", "at most %d characters, got %d", maxNameLen, len(name))
+		return
+	}
+	for _, c := range name {
+		if c != '_' && c != '.' && c != '-' && !('a' <= c && c <= 'z') && !('A' <= c && c <= 'Z') && !('0' <= c && c <= '9') {
+			ps.add("name", "%q: only letters, digits, '_', '.' and '-' are allowed", name)
+			return
+		}
+	}
+}
+
+// Validate checks the model; paths in the error are relative to it.
+func (m *Model) Validate() error { return asError(m.problems()) }
+
+func (m *Model) problems() problems {
+	var ps problems
+	checkName(&ps, m.Name)
+	seen := map[string]int{}
+	for i, col := range m.Columns {
+		path := indexPath("columns", i)
+		if strings.TrimSpace(col) == "" {
+			ps.add(path, "empty column name")
+		} else if j, dup := seen[col]; dup {
+			ps.add(path, "duplicate column %q (also columns[%d])", col, j)
+		} else {
+			seen[col] = i
+		}
+	}
+	ps.nest("drift", m.Drift.problems())
+	ps.nest("thresholds", thresholdProblems(m.ThresholdOverrides))
+	return ps
+}
+
+// Validate checks the drift settings; paths in the error are relative to them.
+func (d *Drift) Validate() error { return asError(d.problems()) }
+
+func (d *Drift) problems() problems {
+	var ps problems
+	switch d.Method {
+	case MethodAuto, MethodKS, MethodChi2, MethodZ:
+	default:
+		ps.add("method", "want auto, ks, chi2 or z, got %q", d.Method)
+	}
+	if !(d.Threshold > 0 && d.Threshold < 1) {
+		ps.add("threshold", "must be a p-value between 0 and 1 (exclusive), got %v", d.Threshold)
+	}
+	if !(d.MinEffect >= 0 && d.MinEffect <= 1) {
+		ps.add("min_effect", "must be 0 to 1, got %v", d.MinEffect)
+	}
+	if d.Window <= 0 {
+		ps.add("window", "must be > 0")
+	}
+	switch {
+	case d.Every <= 0:
+		ps.add("every", "must be > 0")
+	case d.Window > 0 && d.Every > d.Window:
+		ps.add("every", "must be <= window (%d), got %d", d.Window, d.Every)
+	}
+	switch {
+	case d.MinEvents <= 0:
+		ps.add("min_events", "must be > 0")
+	case d.Window > 0 && d.MinEvents > d.Window:
+		ps.add("min_events", "must be <= window (%d), got %d", d.Window, d.MinEvents)
+	}
+	for i, w := range d.TimeWindows {
+		ps.nest(indexPath("time_windows", i), w.problems())
+	}
+	nonNegative(&ps, "lateness", d.Lateness)
+	return ps
+}
+
+// Validate checks the window; paths in the error are relative to it.
+func (w TimeWindow) Validate() error { return asError(w.problems()) }
+
+func (w TimeWindow) problems() problems {
+	var ps problems
+	switch w.Type {
+	case WindowTumbling, WindowSliding:
+	case "":
+		ps.add("type", "required (tumbling or sliding)")
+	default:
+		ps.add("type", "want tumbling or sliding, got %q", w.Type)
+	}
+	positive(&ps, "size", w.Size)
+	switch {
+	case w.Type == WindowSliding && w.Step <= 0:
+		ps.add("step", "must be > 0 for a sliding window")
+	case w.Type == WindowSliding && w.Size > 0 && w.Step > w.Size:
+		ps.add("step", "must be <= size (%s), got %s", formatDuration(w.Size), formatDuration(w.Step))
+	case w.Type != WindowSliding && w.Step != 0:
+		ps.add("step", "only for sliding windows")
+	}
+	return ps
+}
