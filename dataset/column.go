@@ -275,7 +275,7 @@ func finishFloats(name string, typ Type, parts []*part, rows []int) *Column {
 		floats = []float64{}
 	}
 	c := &Column{Name: name, Type: typ, Floats: floats}
-	zeroOne := true
+	zeroOne, zeros, ones := true, false, false
 	for _, v := range floats {
 		switch {
 		case v != v:
@@ -283,7 +283,11 @@ func finishFloats(name string, typ Type, parts []*part, rows []int) *Column {
 		case math.IsInf(v, 0):
 			c.Inf++
 			zeroOne = false
-		case v != 0 && v != 1:
+		case v == 0:
+			zeros = true
+		case v == 1:
+			ones = true
+		default:
 			zeroOne = false
 		}
 	}
@@ -293,7 +297,11 @@ func finishFloats(name string, typ Type, parts []*part, rows []int) *Column {
 	switch {
 	case c.Missing == len(floats):
 		c.Type = Unknown
-	case zeroOne:
+	case zeroOne && zeros && ones:
+		// A constant 0 or 1 is as likely a count or a code as a flag (a
+		// month column of one month, a season); only both values make a
+		// boolean, so the same column read from another slice of data does
+		// not change type.
 		c.Type = Boolean
 	default:
 		c.Type = Numeric

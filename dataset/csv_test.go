@@ -59,7 +59,7 @@ func TestReadCSV(t *testing.T) {
 			name: "explicit delimiter",
 			in:   "a|b\n1|x,y\n",
 			opts: Options{Delimiter: '|'},
-			want: []col{{"a", Boolean, []string{"1"}}, {"b", Categorical, []string{"x,y"}}},
+			want: []col{{"a", Numeric, []string{"1"}}, {"b", Categorical, []string{"x,y"}}},
 		},
 		{
 			name: "missing markers in any case, quoted or not, with spaces",
@@ -77,9 +77,9 @@ func TestReadCSV(t *testing.T) {
 			want: []col{{"a", Boolean, []string{"1", "0", "1"}}, {"b", Boolean, []string{"1", "0", "1"}}, {"c", Boolean, []string{"1", "0", "1"}}},
 		},
 		{
-			name: "0/1 numbers are boolean, also mixed with words",
+			name: "0/1 numbers with both values are boolean, also mixed with words; a constant 1 is numeric",
 			in:   "a,b,c\n0,1,yes\n1,1,0\n1.0,,1\n",
-			want: []col{{"a", Boolean, []string{"0", "1", "1"}}, {"b", Boolean, []string{"1", "1", na}}, {"c", Boolean, []string{"1", "0", "1"}}},
+			want: []col{{"a", Boolean, []string{"0", "1", "1"}}, {"b", Numeric, []string{"1", "1", na}}, {"c", Boolean, []string{"1", "0", "1"}}},
 		},
 		{
 			name: "booleans, numbers and dates in either order",
@@ -193,7 +193,7 @@ func TestReadCSV(t *testing.T) {
 			name: "sniffed when the name says nothing",
 			file: "upload",
 			in:   "a\n1\n",
-			want: []col{{"a", Boolean, []string{"1"}}},
+			want: []col{{"a", Numeric, []string{"1"}}},
 		},
 	}
 	for _, tt := range tests {

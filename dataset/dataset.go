@@ -43,7 +43,9 @@
 // odd value anywhere changes it:
 //   - no value present: Unknown, Floats all NaN;
 //   - every value a boolean word (true/false, yes/no, t/f in any case) or the
-//     number 0 or 1: Boolean, so a 0/1 column is Boolean;
+//     number 0 or 1: Boolean; a column of numbers only is Boolean when both 0
+//     and 1 occur, so a constant 0 or 1 (one month of a month column) stays
+//     Numeric and keeps its type in another slice of the same data;
 //   - every value a number or ±Inf: Numeric;
 //   - every value an ISO-8601 date or date-time (2011-01-01,
 //     2011-01-01T10:00:00Z, 2011-01-01 10:00:00, with optional fraction and

@@ -23,7 +23,7 @@ func TestReadJSONL(t *testing.T) {
 		{
 			name: "absent keys and null are missing, columns in order of appearance",
 			in:   `{"a":1}` + "\n" + `{"b":"x"}` + "\n" + `{"a":null,"b":"y","c":true}` + "\n",
-			want: []col{{"a", Boolean, []string{"1", na, na}}, {"b", Categorical, []string{na, "x", "y"}}, {"c", Boolean, []string{na, na, "1"}}},
+			want: []col{{"a", Numeric, []string{"1", na, na}}, {"b", Categorical, []string{na, "x", "y"}}, {"c", Boolean, []string{na, na, "1"}}},
 		},
 		{
 			name: "blank lines and spaces are skipped, CRLF works",
@@ -59,7 +59,7 @@ func TestReadJSONL(t *testing.T) {
 		{
 			name: "escaped keys",
 			in:   `{"a\u002eb":1,"\u00e9":2}` + "\n",
-			want: []col{{"a.b", Boolean, []string{"1"}}, {"é", Numeric, []string{"2"}}},
+			want: []col{{"a.b", Numeric, []string{"1"}}, {"é", Numeric, []string{"2"}}},
 		},
 		{
 			name: "datetimes from strings",
@@ -86,7 +86,7 @@ func TestReadJSONL(t *testing.T) {
 		{
 			name: "a key that is an object in one row and a value in another",
 			in:   `{"a":{"b":1}}` + "\n" + `{"a":5}` + "\n",
-			want: []col{{"a.b", Boolean, []string{"1", na}}, {"a", Numeric, []string{na, "5"}}},
+			want: []col{{"a.b", Numeric, []string{"1", na}}, {"a", Numeric, []string{na, "5"}}},
 		},
 	}
 	for _, tt := range tests {

@@ -76,12 +76,12 @@ func TestReadFormatOption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTable(t, got, []col{{"a", Boolean, []string{"1"}}})
+	checkTable(t, got, []col{{"a", Numeric, []string{"1"}}})
 	got, err = Read(strings.NewReader("{a}\n1\n"), "x.jsonl", Options{Format: FormatCSV})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTable(t, got, []col{{"{a}", Boolean, []string{"1"}}})
+	checkTable(t, got, []col{{"{a}", Numeric, []string{"1"}}})
 }
 
 func TestReadReaderError(t *testing.T) {

@@ -440,6 +440,9 @@ func qualityIssues(rc, cc *ColumnProfile, alpha float64) []QualityIssue {
 			}
 		}
 	}
+	if cc.Invalid > 0 {
+		add("%d values of the wrong type for a %s column (counted as missing)", cc.Invalid, rc.Type)
+	}
 	if cc.Inf > 0 && rc.Inf == 0 {
 		add("%d infinite values (none in the reference)", cc.Inf)
 	}

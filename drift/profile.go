@@ -46,6 +46,7 @@ type ColumnProfile struct {
 	Rows    int          `json:"rows"`
 	Missing int          `json:"missing"`
 	Inf     int          `json:"inf,omitempty"`
+	Invalid int          `json:"invalid,omitempty"` // values of the wrong type, counted as missing too (streams only)
 
 	// Values holds the finite values of numeric, boolean and datetime
 	// columns, sorted ascending: exact, so tests on a profile equal tests
@@ -133,14 +134,20 @@ func newColumnProfile(c *dataset.Column, opts ProfileOptions) *ColumnProfile {
 				cp.Categories = append(cp.Categories, Category{Value: c.Levels[i], Count: n})
 			}
 		}
-		slices.SortFunc(cp.Categories, func(a, b Category) int {
-			if a.Count != b.Count {
-				return b.Count - a.Count
-			}
-			return strings.Compare(a.Value, b.Value)
-		})
+		sortCategories(cp.Categories)
 	}
 	return cp
+}
+
+// sortCategories orders categories most frequent first, ties by value, so
+// profiles are deterministic.
+func sortCategories(cats []Category) {
+	slices.SortFunc(cats, func(a, b Category) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
 }
 
 // GuessUnit guesses a display unit from a column name: money for amounts and
