@@ -98,6 +98,9 @@ func NewProfile(t *dataset.Table, opts ProfileOptions) (*Profile, error) {
 	if t == nil {
 		return nil, errors.New("drift: no table")
 	}
+	if t.Rows > maxProfileValues {
+		return nil, fmt.Errorf("drift: %s has %d rows; exact profiles hold at most %d", t.Source, t.Rows, maxProfileValues)
+	}
 	p := &Profile{Source: t.Source, Rows: t.Rows, Columns: make([]*ColumnProfile, len(t.Columns))}
 	forEach(len(t.Columns), func(i int) {
 		p.Columns[i] = newColumnProfile(t.Columns[i], opts)
@@ -259,6 +262,10 @@ func LoadProfile(path string) (*Profile, error) {
 	return DecodeProfile(f, path)
 }
 
+// maxProfileValues bounds the exact values a profile column holds (512 MiB
+// of float64s); larger references need sketches.
+const maxProfileValues = 1 << 26
+
 // sortedValues encodes a sorted sample compactly as its distinct values
 // (little-endian float64) and their multiplicities (uvarints), both base64:
 // real data repeat values a lot, and JSON number lists are five times larger.
@@ -301,13 +308,17 @@ func (s *sortedValues) UnmarshalJSON(b []byte) error {
 	}
 	var out []float64
 	prev := math.Inf(-1)
+	total := uint64(0)
 	for len(distinct) > 0 {
 		v := math.Float64frombits(binary.LittleEndian.Uint64(distinct))
 		distinct = distinct[8:]
 		n, k := binary.Uvarint(counts)
-		// The count bound keeps a damaged file from asking for terabytes.
-		if k <= 0 || n == 0 || n > 1<<40 || math.IsNaN(v) || math.IsInf(v, 0) || v <= prev {
+		if k <= 0 || n == 0 || math.IsNaN(v) || math.IsInf(v, 0) || v <= prev {
 			return errors.New("values: damaged or unsorted")
+		}
+		// The bound keeps a damaged file from asking for terabytes.
+		if total += n; total > maxProfileValues {
+			return fmt.Errorf("values: more than %d values in one column", maxProfileValues)
 		}
 		counts = counts[k:]
 		for range n {
