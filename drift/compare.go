@@ -52,6 +52,12 @@ type Options struct {
 	Correction Correction
 	Columns    []string // test only these columns (nil: all)
 	Thresholds alert.Thresholds
+	// KSAsymptotic takes KS p-values from the Kolmogorov distribution at
+	// the effective sample size (scipy's method='asymp') instead of the
+	// exact distribution up to 10,000 rows per side ('auto'): streams test
+	// windows hundreds of times a second, and the exact p-value for unequal
+	// sizes costs O(n1*n2).
+	KSAsymptotic bool
 }
 
 // DefaultOptions are the documented defaults.
@@ -299,7 +305,11 @@ func testColumn(rc, cc *ColumnProfile, opts Options) (*ColumnResult, error) {
 		if rc.Type == dataset.Categorical {
 			return nil, notFor()
 		}
-		ks, err := stats.KSTwoSampleSorted(rc.Values, cc.Values)
+		test := stats.KSTwoSampleSorted
+		if opts.KSAsymptotic {
+			test = stats.KSTwoSampleSortedAsymp
+		}
+		ks, err := test(rc.Values, cc.Values)
 		if err != nil {
 			return nil, fmt.Errorf("column %q: %w", rc.Name, err)
 		}

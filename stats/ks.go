@@ -74,6 +74,21 @@ func KSPValue(d float64, n1, n2 int) (p float64, method string) {
 	return p, method
 }
 
+// KSTwoSampleSortedAsymp is scipy.stats.ks_2samp(x, y, method='asymp') for sorted inputs:
+// the p-value always comes from the finite-n Kolmogorov distribution at the effective size
+// n1*n2/(n1+n2). Streams evaluate windows hundreds of times a second and cannot afford the
+// exact method's O(n1*n2) recursion for unequal sizes.
+func KSTwoSampleSortedAsymp(x, y []float64) (KSResult, error) {
+	if err := checkSorted("x", x); err != nil {
+		return KSResult{}, err
+	}
+	if err := checkSorted("y", y); err != nil {
+		return KSResult{}, err
+	}
+	d := ksStatistic(x, y)
+	return KSResult{Statistic: d, PValue: ksAsymp(d, len(x), len(y)), Method: KSAsymp}, nil
+}
+
 func ksTwoSample(x, y []float64) KSResult {
 	d, p, method := ksPValue(ksStatistic(x, y), len(x), len(y))
 	return KSResult{Statistic: d, PValue: p, Method: method}
@@ -88,11 +103,15 @@ func ksPValue(d float64, n1, n2 int) (float64, float64, string) {
 		}
 		d = dLattice
 	}
-	// Smirnov's asymptotics through the one-sample distribution with the effective size
-	// n1*n2/(n1+n2), rounded half to even like numpy.
+	return d, ksAsymp(d, n1, n2), KSAsymp
+}
+
+// ksAsymp is Smirnov's asymptotics through the one-sample distribution with the effective
+// size n1*n2/(n1+n2), rounded half to even like numpy.
+func ksAsymp(d float64, n1, n2 int) float64 {
 	m, n := float64(max(n1, n2)), float64(min(n1, n2))
 	en := m * n / (m + n)
-	return d, clip01(KolmogorovSF(d, int(math.RoundToEven(en)))), KSAsymp
+	return clip01(KolmogorovSF(d, int(math.RoundToEven(en))))
 }
 
 // ksStatistic returns max |F_x(v) - F_y(v)| over the pooled values v, with both empirical

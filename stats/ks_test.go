@@ -396,3 +396,43 @@ func TestKSTwoSampleSortedDoesNotAllocatePerElement(t *testing.T) {
 		}
 	}
 }
+
+// method='asymp' is what 'auto' does above 10,000 observations, and below it
+// the Kolmogorov distribution at the rounded effective size.
+func TestKSTwoSampleSortedAsymp(t *testing.T) {
+	sample := func(n int, shift float64) []float64 {
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = float64((i*7919)%n)/float64(n) + shift
+		}
+		slices.Sort(s)
+		return s
+	}
+	tests := []struct {
+		n1, n2 int
+		shift  float64
+	}{
+		{12000, 11000, 0.01}, {20000, 100, 0.1}, {1000, 10000, 0.05}, {100, 100, 0.2}, {3, 7, 0.5},
+	}
+	for _, tc := range tests {
+		x, y := sample(tc.n1, 0), sample(tc.n2, tc.shift)
+		got, err := KSTwoSampleSortedAsymp(x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Method != KSAsymp {
+			t.Errorf("%v: method %q", tc, got.Method)
+		}
+		auto, _ := KSTwoSampleSorted(x, y)
+		if max(tc.n1, tc.n2) > ksMaxExactN && (got.Statistic != auto.Statistic || got.PValue != auto.PValue) {
+			t.Errorf("%v: asymp %+v differs from auto %+v above the exact limit", tc, got, auto)
+		}
+		en := float64(tc.n1) * float64(tc.n2) / float64(tc.n1+tc.n2)
+		if want := KolmogorovSF(got.Statistic, int(math.RoundToEven(en))); got.PValue != want {
+			t.Errorf("%v: p %v, want kstwo.sf(d, %v) = %v", tc, got.PValue, math.RoundToEven(en), want)
+		}
+	}
+	if _, err := KSTwoSampleSortedAsymp([]float64{2, 1}, []float64{1}); err == nil {
+		t.Error("unsorted input accepted")
+	}
+}
