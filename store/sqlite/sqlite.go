@@ -1,0 +1,184 @@
+// Package sqlite is the embedded Store: one SQLite database file in WAL
+// mode, through the pure-Go modernc.org/sqlite driver (no cgo).
+//
+// Writes go through a single connection, so they are serialised here
+// rather than fighting over SQLite's one write lock; reads use a small pool
+// of read-only connections that WAL lets run beside the writer.
+//
+// Durability: models, alerts, silences, the outbox, checkpoints and pruning
+// commit with synchronous=FULL, so they are on stable storage when the call
+// returns. Windows and findings commit with synchronous=NORMAL: they are
+// derived from events in the event log and written before the checkpoint
+// that covers those events, and a FULL commit syncs the whole write-ahead
+// file, earlier NORMAL commits included. So a power failure can lose only
+// windows and findings newer than the last checkpoint, which replaying the
+// event log from that checkpoint writes again (both writes are idempotent).
+// Against a process crash (kill -9) every commit is durable.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/warden-ml/warden/store"
+)
+
+// DB is a Store in one SQLite file.
+type DB struct {
+	write *sql.DB // one connection
+	read  *sql.DB // read-only pool
+}
+
+var _ store.Store = (*DB)(nil)
+
+// readConns is the size of the read pool: enough for the API and dashboard
+// beside the pipeline on a small machine.
+const readConns = 4
+
+// busyTimeout is how long a connection waits for another process's lock
+// (a backup, "warden report" reading the file) before failing.
+const busyTimeout = 10 * time.Second
+
+// Open opens or creates the database at path (a file path, not ":memory:":
+// the writer and the readers must see the same database) and migrates its
+// schema.
+func Open(path string) (*DB, error) {
+	if path == "" || path == ":memory:" {
+		return nil, fmt.Errorf("sqlite: open %q: want a file path", path)
+	}
+	dsn := func(extra ...string) string {
+		q := url.Values{}
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)")
+		for _, p := range extra {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	}
+	write, err := sql.Open("sqlite", dsn())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	d := &DB{write: write}
+	ctx := context.Background()
+	conn, err := write.Conn(ctx)
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	ms, err := loadMigrations(migrationFiles)
+	if err == nil {
+		err = checkJournalMode(ctx, conn)
+	}
+	if err == nil {
+		err = migrate(ctx, conn, ms)
+	}
+	conn.Close()
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	d.read, err = sql.Open("sqlite", dsn("query_only(1)"))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	d.read.SetMaxOpenConns(readConns)
+	d.read.SetMaxIdleConns(readConns)
+	return d, nil
+}
+
+// checkJournalMode fails if SQLite could not switch the file to WAL (for
+// example on a file system without shared memory), since concurrent reads
+// and the durability argument above depend on it.
+func checkJournalMode(ctx context.Context, conn *sql.Conn) error {
+	var mode string
+	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return err
+	}
+	if mode != "wal" {
+		return fmt.Errorf("journal mode is %q, want wal", mode)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error {
+	return errors.Join(d.read.Close(), d.write.Close())
+}
+
+// durability selects the synchronous level of a write (see the package
+// documentation).
+type durability string
+
+const (
+	durable    durability = "FULL"
+	replayable durability = "NORMAL"
+)
+
+// inTx runs fn in a write transaction and commits it.
+func (d *DB) inTx(ctx context.Context, level durability, fn func(tx *sql.Tx) error) error {
+	conn, err := d.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+string(level)); err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// unset stands for the zero time.Time.
+const unset = math.MinInt64
+
+func toNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return unset
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(ns int64) time.Time {
+	if ns == unset {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
+
+// limit applies the default and refuses negative limits.
+func limit(what string, n int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, fmt.Errorf("%w: %s: limit %d is negative", store.ErrInvalid, what, n)
+	case n == 0:
+		return store.DefaultLimit, nil
+	}
+	return n, nil
+}
+
+func notFound(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), store.ErrNotFound)
+}
