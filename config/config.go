@@ -82,14 +82,14 @@ const (
 
 // Receiver is one destination for alerts.
 type Receiver struct {
-	Name string `yaml:"name"`
-	Type string `yaml:"type"` // ReceiverStdout, ReceiverFile or ReceiverWebhook
+	Name        string         `yaml:"name"`
+	Type        string         `yaml:"type"`         // ReceiverStdout, ReceiverFile or ReceiverWebhook
+	MinSeverity alert.Severity `yaml:"min_severity"` // alerts below this are not sent here
 	// Path is the file a file receiver appends to. After Load it is
 	// absolute or relative to the working directory (the file gives it
 	// relative to storage.dir).
-	Path        string         `yaml:"path,omitempty"`
-	MinSeverity alert.Severity `yaml:"min_severity"`
-	URL         string         `yaml:"url,omitempty"`
+	Path string `yaml:"path,omitempty"`
+	URL  string `yaml:"url,omitempty"`
 	// Secret is the HMAC key of a webhook, inline; SecretEnv names the
 	// environment variable that holds it instead.
 	Secret     string        `yaml:"secret,omitempty" config:"secret"`

@@ -9,15 +9,14 @@ import (
 	"time"
 )
 
-// sizeUnits are the suffixes a size may carry, largest first so formatting
-// picks the shortest exact form; binary units before decimal ones because
-// memory and body limits are usually powers of two.
+// sizeUnits are the suffixes a size may carry, by decreasing size, so that
+// formatting picks the shortest exact form: 2GB rather than 1953125KiB.
 var sizeUnits = []struct {
 	name string
 	mult int64
 }{
-	{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10},
-	{"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"kB", 1e3}, {"KB", 1e3},
+	{"TiB", 1 << 40}, {"TB", 1e12}, {"GiB", 1 << 30}, {"GB", 1e9},
+	{"MiB", 1 << 20}, {"MB", 1e6}, {"KiB", 1 << 10}, {"kB", 1e3}, {"KB", 1e3},
 	{"B", 1},
 }
 

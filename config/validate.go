@@ -268,6 +268,9 @@ func (r *Receiver) problems() problems {
 	default:
 		ps.add("type", "want stdout, file or webhook, got %q", r.Type)
 	}
+	if r.MinSeverity < alert.Low || r.MinSeverity > alert.Critical {
+		ps.add("min_severity", "want low, medium, high or critical, got %s", r.MinSeverity)
+	}
 	if r.Type == ReceiverFile {
 		if strings.TrimSpace(r.Path) == "" {
 			ps.add("path", "required for a file receiver")
@@ -291,9 +294,6 @@ func (r *Receiver) problems() problems {
 				ps.add(f.key, "only for webhook receivers")
 			}
 		}
-	}
-	if r.MinSeverity < alert.Low || r.MinSeverity > alert.Critical {
-		ps.add("min_severity", "want low, medium, high or critical, got %s", r.MinSeverity)
 	}
 	positive(&ps, "timeout", r.Timeout)
 	if r.MaxRetries < 0 || r.MaxRetries > maxRetries {
