@@ -59,6 +59,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newSimulateCmd(),
 		newProfileCmd(),
 		newDriftCmd(),
+		newConfigCmd(),
+		newReplayCmd(),
 	)
 	return root
 }

@@ -1,0 +1,207 @@
+// Package monitor adapts Warden's detector libraries to the pipeline: each
+// adapter keeps per-shard state for the events it observes and evaluates
+// what the pipeline's panes close.
+package monitor
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/event"
+	"github.com/warden-ml/warden/pipeline"
+)
+
+// DriftWindow is one window series of a model: a pane spec of the pipeline
+// and how many of its panes make a window.
+type DriftWindow struct {
+	Kind           drift.WindowKind
+	Spec           int // index of the pane spec in the pipeline model
+	PanesPerWindow int
+	MinEvents      int
+}
+
+// DriftOptions configure the drift adapter of one model.
+type DriftOptions struct {
+	Model     string
+	Reference *drift.Profile
+	Columns   []string // features to watch; empty: every tested reference column
+	Compare   drift.Options
+	Windows   []DriftWindow
+	Shards    int
+	// OnWindow receives every evaluated window (history); called from the
+	// pipeline's merger goroutine.
+	OnWindow func(model string, w *drift.WindowResult)
+}
+
+// Drift watches one model's inputs for drift in windows.
+type Drift struct {
+	opts     DriftOptions
+	columns  map[string]int                   // feature name -> accumulator column
+	open     [][]map[int64]*drift.Accumulator // [shard][window] pane index -> partial
+	series   []*drift.Series                  // per window, by pane spec
+	bySpec   map[int][]int                    // pane spec -> windows using it
+	template *drift.Accumulator
+}
+
+var _ pipeline.Windowed = (*Drift)(nil)
+
+// NewDrift returns the drift adapter for a model.
+func NewDrift(opts DriftOptions) (*Drift, error) {
+	if opts.Reference == nil {
+		return nil, fmt.Errorf("model %q: no reference profile", opts.Model)
+	}
+	if opts.Shards < 1 {
+		opts.Shards = 1
+	}
+	d := &Drift{opts: opts, columns: map[string]int{}, bySpec: map[int][]int{}}
+	d.template = drift.NewAccumulator(opts.Reference, opts.Columns)
+	for i, c := range d.template.Columns {
+		d.columns[c.Name] = i
+	}
+	for wi, w := range opts.Windows {
+		s, err := drift.NewSeries(opts.Reference, w.Kind, w.PanesPerWindow, w.MinEvents, opts.Compare)
+		if err != nil {
+			return nil, fmt.Errorf("model %q: %w", opts.Model, err)
+		}
+		d.series = append(d.series, s)
+		d.bySpec[w.Spec] = append(d.bySpec[w.Spec], wi)
+	}
+	d.open = make([][]map[int64]*drift.Accumulator, opts.Shards)
+	for s := range d.open {
+		d.open[s] = make([]map[int64]*drift.Accumulator, len(opts.Windows))
+		for w := range d.open[s] {
+			d.open[s][w] = map[int64]*drift.Accumulator{}
+		}
+	}
+	return d, nil
+}
+
+// Name implements pipeline.Detector.
+func (d *Drift) Name() string { return "drift" }
+
+// Observe adds the event's features to the shard's open panes.
+func (d *Drift) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
+	for wi, w := range d.opts.Windows {
+		idx := ev.Panes[w.Spec]
+		if idx < 0 {
+			continue // late
+		}
+		acc := d.open[shard][wi][idx]
+		if acc == nil {
+			acc = d.newAccumulator()
+			d.open[shard][wi][idx] = acc
+		}
+		d.add(acc, ev.Event)
+	}
+	return nil
+}
+
+func (d *Drift) newAccumulator() *drift.Accumulator {
+	acc := &drift.Accumulator{Columns: make([]drift.AccColumn, len(d.template.Columns))}
+	for i, c := range d.template.Columns {
+		acc.Columns[i] = drift.AccColumn{Name: c.Name, Type: c.Type}
+		if c.Cats != nil {
+			acc.Columns[i].Cats = map[string]int{}
+		}
+	}
+	return acc
+}
+
+func (d *Drift) add(acc *drift.Accumulator, ev *event.Event) {
+	acc.AddRow()
+	for _, f := range ev.Features {
+		i, ok := d.columns[f.Name]
+		if !ok {
+			continue
+		}
+		switch f.Value.Kind {
+		case event.Number:
+			acc.AddNumber(i, f.Value.Num)
+		case event.String:
+			acc.AddString(i, f.Value.Str)
+		case event.Bool:
+			acc.AddBool(i, f.Value.Num != 0)
+		default:
+			acc.AddMissing(i)
+		}
+	}
+}
+
+// Cut hands over the shard's partial of the closing pane.
+func (d *Drift) Cut(shard int, m *pipeline.Marker) any {
+	windows := d.bySpec[m.Spec]
+	parts := make([]*drift.Accumulator, len(windows))
+	for i, wi := range windows {
+		parts[i] = d.open[shard][wi][m.Index]
+		delete(d.open[shard][wi], m.Index)
+	}
+	return parts
+}
+
+// Close merges the shards' partials and evaluates every window ending with
+// the pane.
+func (d *Drift) Close(m *pipeline.Marker, parts []any) ([]alert.Finding, error) {
+	var findings []alert.Finding
+	for i, wi := range d.bySpec[m.Spec] {
+		merged := d.newAccumulator()
+		for _, p := range parts {
+			if acc := p.([]*drift.Accumulator)[i]; acc != nil {
+				merged.Merge(acc)
+			}
+		}
+		res, err := d.series[wi].Add(drift.Pane{
+			Index: m.Index, Acc: merged, FirstSeq: m.FirstSeq, LastSeq: m.LastSeq,
+			Start: m.Start, End: m.End, Late: m.Late,
+		})
+		if err != nil {
+			return findings, err
+		}
+		if res == nil {
+			continue
+		}
+		if d.opts.OnWindow != nil {
+			d.opts.OnWindow(d.opts.Model, res)
+		}
+		findings = append(findings, d.findings(res)...)
+	}
+	return findings, nil
+}
+
+// findings turns a window's report into findings: one per drifted column,
+// one per data-quality issue.
+func (d *Drift) findings(w *drift.WindowResult) []alert.Finding {
+	var out []alert.Finding
+	window := map[string]any{
+		"kind": string(w.Kind), "start": w.Start.Format(time.RFC3339Nano), "end": w.End.Format(time.RFC3339Nano),
+		"events": w.Events, "first_seq": w.FirstSeq, "last_seq": w.LastSeq,
+	}
+	for _, c := range w.Report.Columns {
+		if !c.DriftDetected {
+			continue
+		}
+		ev := map[string]any{
+			"method": string(c.Method), "statistic": c.Statistic, "p_value": c.PValue, "p_adjusted": c.PAdjusted,
+			"effect_size": c.EffectSize, "threshold": c.Threshold, "window": window,
+			"reference": c.Reference, "current": c.Current,
+			"summary": fmt.Sprintf("Feature '%s' drift detected: %s statistic %.2f, effect size %.2f over %d events",
+				c.Column, c.Method, c.Statistic, c.EffectSize, w.Events),
+		}
+		if c.Unit != "" {
+			ev["unit"] = c.Unit
+		}
+		out = append(out, alert.Finding{
+			Kind: alert.KindDrift, Severity: c.Severity, Model: d.opts.Model, Subject: c.Column,
+			Score: c.EffectSize, Time: w.End, Evidence: ev,
+		})
+	}
+	for _, q := range w.Report.Findings {
+		out = append(out, alert.Finding{
+			Kind: alert.KindDataQuality, Severity: alert.Medium, Model: d.opts.Model, Subject: q.Column,
+			Time: w.End, Evidence: map[string]any{"detail": q.Detail, "window": window,
+				"summary": fmt.Sprintf("Data quality of '%s': %s", q.Column, q.Detail)},
+		})
+	}
+	return out
+}

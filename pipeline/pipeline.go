@@ -1,0 +1,528 @@
+// Package pipeline carries accepted events to the detectors: it makes them
+// durable, gives them an order, shards them by (model, user) across workers,
+// cuts the stream into panes that windowed detectors summarise per shard and
+// merge when a pane closes, and hands what the detectors find to a sink.
+//
+// One goroutine, the sequencer, owns the order: it appends batches to the
+// event log (one fsync for every batch waiting), numbers each model's events,
+// decides pane boundaries from event time and counts, and sends events and
+// pane markers to the shard queues in that order. Workers observe events and,
+// at a marker, cut their partial summaries; the merger closes a pane once
+// every shard has cut it, in marker order, so identical input gives identical
+// output however the workers interleave.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/event"
+)
+
+// ErrBusy means the queues are full; the caller should retry later.
+var ErrBusy = errors.New("pipeline: queues are full")
+
+// ErrClosed means the pipeline no longer accepts events.
+var ErrClosed = errors.New("pipeline: closed")
+
+// Detector sees every event of the models it is attached to.
+type Detector interface {
+	Name() string
+	// Observe handles one event on its shard's worker. Events of one
+	// (model, user) always reach the same shard, in log order.
+	Observe(shard int, ev *Sequenced) []alert.Finding
+}
+
+// Windowed is a Detector that summarises panes of the stream per shard.
+type Windowed interface {
+	Detector
+	// Cut returns the shard's partial summary of the pane m closes and
+	// forgets it.
+	Cut(shard int, m *Marker) any
+	// Close merges every shard's partial of the pane and evaluates it.
+	Close(m *Marker, parts []any) ([]alert.Finding, error)
+}
+
+// Sequenced is an event with its place in its model's stream.
+type Sequenced struct {
+	*event.Event
+	Seq   int64   // 0-based position among the model's events
+	Panes []int64 // the pane of each of the model's pane specs (-1: late, in no pane)
+}
+
+// PaneSpec cuts a model's stream into panes: every Events events (count
+// panes) or every Step of event time (time panes).
+type PaneSpec struct {
+	Events int
+	Step   time.Duration
+}
+
+// Marker closes a pane of one of a model's pane specs.
+type Marker struct {
+	Model    string
+	Spec     int // index into the model's pane specs
+	Index    int64
+	Start    time.Time // time panes: the pane's bounds; count panes: first and last event times
+	End      time.Time
+	FirstSeq int64
+	LastSeq  int64
+	Events   int
+	Late     int // events that arrived after the pane closed
+	order    int64
+}
+
+// Model is a monitored model as the pipeline sees it.
+type Model struct {
+	Name      string
+	Specs     []PaneSpec
+	Lateness  time.Duration // time panes close at the newest event time minus this
+	Detectors []Detector
+}
+
+// Sink receives what the detectors find. Its methods are called from
+// several goroutines.
+type Sink interface {
+	Findings(fs []alert.Finding)
+	Error(err error)
+}
+
+// Log makes batches durable before they are processed.
+type Log interface {
+	Append(records ...[]byte) error
+}
+
+// Options configure a pipeline.
+type Options struct {
+	Shards    int // workers; 0 = 1
+	QueueSize int // events in flight per shard before Submit answers ErrBusy
+	Log       Log // nil: no durability (replay)
+	Sink      Sink
+}
+
+// Pipeline is the running machinery; create it with New.
+type Pipeline struct {
+	opts    Options
+	models  map[string]*modelState
+	seed    maphash.Seed
+	submit  chan *request
+	shards  []chan item
+	partsCh chan part
+	permits atomic.Int64 // events that may still be admitted
+	wg      sync.WaitGroup
+	mergeWG sync.WaitGroup
+	closed  atomic.Bool
+	mu      sync.Mutex // guards closing the submit channel
+
+	flushOnClose bool // set before the submit channel closes
+}
+
+type request struct {
+	records []byte // the batch as the log stores it
+	events  []event.Event
+	done    chan error
+}
+
+type item struct {
+	ev     *Sequenced
+	marker *Marker
+}
+
+type part struct {
+	marker *Marker
+	shard  int
+	parts  []any // one per windowed detector of the model
+}
+
+type modelState struct {
+	Model
+	windowed []Windowed
+	seq      int64
+	specs    []specState
+}
+
+type specState struct {
+	open      map[int64]*openPane // time panes with events, by index
+	closed    int64               // time panes with index < closed are closed
+	maxTime   time.Time           // newest event time seen
+	count     *openPane           // count panes: the pane being filled
+	countNext int64
+
+	pendingLate int // late events not yet attributed to a pane
+}
+
+type openPane struct {
+	index          int64
+	start, end     time.Time
+	firstSeq, last int64
+	events, late   int
+}
+
+// New starts a pipeline for the given models.
+func New(opts Options, models []Model) (*Pipeline, error) {
+	if opts.Shards <= 0 {
+		opts.Shards = 1
+	}
+	if opts.QueueSize <= 0 {
+		return nil, errors.New("pipeline: queue size must be positive")
+	}
+	if opts.Sink == nil {
+		return nil, errors.New("pipeline: no sink")
+	}
+	p := &Pipeline{
+		opts:    opts,
+		models:  map[string]*modelState{},
+		seed:    maphash.MakeSeed(),
+		submit:  make(chan *request, 64),
+		partsCh: make(chan part, 1024),
+	}
+	for _, m := range models {
+		if _, dup := p.models[m.Name]; dup {
+			return nil, fmt.Errorf("pipeline: model %q twice", m.Name)
+		}
+		ms := &modelState{Model: m, specs: make([]specState, len(m.Specs))}
+		for i, s := range m.Specs {
+			if (s.Events > 0) == (s.Step > 0) {
+				return nil, fmt.Errorf("pipeline: model %q pane spec %d: want either events or a time step", m.Name, i)
+			}
+			ms.specs[i].open = map[int64]*openPane{}
+			ms.specs[i].closed = math.MinInt64
+		}
+		for _, d := range m.Detectors {
+			if w, ok := d.(Windowed); ok {
+				ms.windowed = append(ms.windowed, w)
+			}
+		}
+		p.models[m.Name] = ms
+	}
+	p.permits.Store(int64(opts.Shards * opts.QueueSize))
+	p.shards = make([]chan item, opts.Shards)
+	for i := range p.shards {
+		// Room for every admitted event plus markers, so the sequencer
+		// rarely waits on a worker.
+		p.shards[i] = make(chan item, opts.QueueSize+1024)
+		p.wg.Add(1)
+		go p.work(i)
+	}
+	p.mergeWG.Add(2)
+	go p.sequence()
+	go p.merge()
+	return p, nil
+}
+
+// Known reports whether the pipeline watches the model.
+func (p *Pipeline) Known(model string) bool { _, ok := p.models[model]; return ok }
+
+// Submit makes a batch durable and queues it for processing, in order. It
+// returns once the batch is in the log (or ErrBusy without logging it when
+// the queues are full). Events must name known models and carry a time.
+func (p *Pipeline) Submit(ctx context.Context, events []event.Event) error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	for i := range events {
+		if !p.Known(events[i].Model) {
+			return fmt.Errorf("pipeline: event %d: unknown model %q", i, events[i].Model)
+		}
+		if events[i].Time.IsZero() {
+			return fmt.Errorf("pipeline: event %d: no time", i)
+		}
+	}
+	n := int64(len(events))
+	if p.permits.Add(-n) < 0 {
+		p.permits.Add(n)
+		return ErrBusy
+	}
+	req := &request{events: events, done: make(chan error, 1)}
+	if p.opts.Log != nil {
+		for i := range events {
+			req.records = event.AppendJSON(req.records, &events[i])
+			req.records = append(req.records, '\n')
+		}
+	}
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		p.permits.Add(n)
+		return ErrClosed
+	}
+	p.submit <- req
+	p.mu.Unlock()
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		// The batch is on its way; the log decides whether it counts.
+		return ctx.Err()
+	}
+}
+
+// Close stops accepting events and drains the queues. With flush, every open
+// pane is closed and evaluated (the end of a replay); without, open panes
+// are left as they are (a service shutting down keeps them for its restart).
+func (p *Pipeline) Close(flush bool) {
+	p.mu.Lock()
+	if p.closed.Swap(true) {
+		p.mu.Unlock()
+		return
+	}
+	p.flushOnClose = flush
+	close(p.submit)
+	p.mu.Unlock()
+	p.mergeWG.Wait()
+}
+
+// sequence is the single goroutine that orders everything.
+func (p *Pipeline) sequence() {
+	defer p.mergeWG.Done()
+	var order int64
+	emit := func(ms *modelState, spec int, op *openPane) {
+		m := &Marker{Model: ms.Name, Spec: spec, Index: op.index, Start: op.start, End: op.end,
+			FirstSeq: op.firstSeq, LastSeq: op.last, Events: op.events, Late: op.late, order: order}
+		order++
+		for _, sh := range p.shards {
+			sh <- item{marker: m}
+		}
+	}
+	batch := make([]*request, 0, 64)
+	for req := range p.submit {
+		batch = append(batch[:0], req)
+	more:
+		for {
+			select {
+			case r, ok := <-p.submit:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		var err error
+		if p.opts.Log != nil {
+			recs := make([][]byte, len(batch))
+			for i, r := range batch {
+				recs[i] = r.records
+			}
+			err = p.opts.Log.Append(recs...)
+		}
+		for _, r := range batch {
+			if err != nil {
+				p.permits.Add(int64(len(r.events)))
+				r.done <- err
+				continue
+			}
+			for i := range r.events {
+				p.dispatch(&r.events[i], emit)
+			}
+			r.done <- nil
+		}
+	}
+	if p.flushOnClose {
+		for _, ms := range p.sortedModels() {
+			for si := range ms.specs {
+				st := &ms.specs[si]
+				if st.count != nil {
+					emit(ms, si, st.count)
+					st.count = nil
+				}
+				for _, idx := range sortedKeys(st.open) {
+					emit(ms, si, st.open[idx])
+					delete(st.open, idx)
+				}
+			}
+		}
+	}
+	for _, sh := range p.shards {
+		close(sh)
+	}
+	p.wg.Wait()
+	close(p.partsCh)
+}
+
+// dispatch numbers one event, sends it to its shard and closes the panes it
+// completes.
+func (p *Pipeline) dispatch(ev *event.Event, emit func(*modelState, int, *openPane)) {
+	ms := p.models[ev.Model]
+	s := &Sequenced{Event: ev, Seq: ms.seq, Panes: make([]int64, len(ms.specs))}
+	ms.seq++
+	var toClose []func()
+	for si, spec := range ms.Specs {
+		st := &ms.specs[si]
+		if spec.Events > 0 {
+			if st.count == nil {
+				st.count = &openPane{index: st.countNext, start: ev.Time, firstSeq: s.Seq}
+				st.countNext++
+			}
+			op := st.count
+			op.end, op.last = ev.Time, s.Seq
+			op.events++
+			s.Panes[si] = op.index
+			if op.events == spec.Events {
+				st.count = nil
+				toClose = append(toClose, func() { emit(ms, si, op) })
+			}
+			continue
+		}
+		idx := floorDiv(ev.Time.UnixNano(), int64(spec.Step))
+		if idx < st.closed {
+			s.Panes[si] = -1
+			// Late: counted against the newest closed pane's successor.
+			if op := st.open[st.closed]; op != nil {
+				op.late++
+			} else {
+				st.pendingLate++
+			}
+			continue
+		}
+		op := st.open[idx]
+		if op == nil {
+			start := time.Unix(0, idx*int64(spec.Step)).UTC()
+			op = &openPane{index: idx, start: start, end: start.Add(spec.Step), firstSeq: s.Seq, late: st.pendingLate}
+			st.pendingLate = 0
+			st.open[idx] = op
+		}
+		op.last = s.Seq
+		op.events++
+		s.Panes[si] = idx
+		if ev.Time.After(st.maxTime) {
+			st.maxTime = ev.Time
+		}
+		// Panes ending at or before the watermark close.
+		watermark := st.maxTime.Add(-ms.Lateness).UnixNano()
+		limit := floorDiv(watermark, int64(spec.Step)) // panes with index < limit have ended
+		if limit > st.closed {
+			for _, k := range sortedKeys(st.open) {
+				if k < limit {
+					op := st.open[k]
+					delete(st.open, k)
+					toClose = append(toClose, func() { emit(ms, si, op) })
+				}
+			}
+			st.closed = limit
+		}
+	}
+	shard := p.shardOf(ev.Model, ev.User)
+	p.shards[shard] <- item{ev: s}
+	for _, f := range toClose {
+		f()
+	}
+}
+
+func (p *Pipeline) shardOf(model, user string) int {
+	var h maphash.Hash
+	h.SetSeed(p.seed)
+	h.WriteString(model)
+	h.WriteByte(0)
+	h.WriteString(user)
+	return int(h.Sum64() % uint64(len(p.shards)))
+}
+
+func (p *Pipeline) work(shard int) {
+	defer p.wg.Done()
+	for it := range p.shards[shard] {
+		if it.ev != nil {
+			ms := p.models[it.ev.Model]
+			for _, d := range ms.Detectors {
+				if fs := d.Observe(shard, it.ev); len(fs) > 0 {
+					p.opts.Sink.Findings(fs)
+				}
+			}
+			p.permits.Add(1)
+			continue
+		}
+		ms := p.models[it.marker.Model]
+		parts := make([]any, len(ms.windowed))
+		for i, w := range ms.windowed {
+			parts[i] = w.Cut(shard, it.marker)
+		}
+		p.partsCh <- part{marker: it.marker, shard: shard, parts: parts}
+	}
+}
+
+// merge closes panes in marker order once every shard has cut them.
+func (p *Pipeline) merge() {
+	defer p.mergeWG.Done()
+	pending := map[int64][][]any{}
+	markers := map[int64]*Marker{}
+	var next int64
+	for pt := range p.partsCh {
+		o := pt.marker.order
+		if pending[o] == nil {
+			pending[o] = make([][]any, len(p.shards))
+			markers[o] = pt.marker
+		}
+		pending[o][pt.shard] = pt.parts
+		for {
+			parts, ok := pending[next]
+			if !ok || !complete(parts) {
+				break
+			}
+			m := markers[next]
+			delete(pending, next)
+			delete(markers, next)
+			next++
+			ms := p.models[m.Model]
+			for i, w := range ms.windowed {
+				perShard := make([]any, len(parts))
+				for s := range parts {
+					perShard[s] = parts[s][i]
+				}
+				fs, err := w.Close(m, perShard)
+				if err != nil {
+					p.opts.Sink.Error(fmt.Errorf("%s: %s: %w", m.Model, w.Name(), err))
+				}
+				if len(fs) > 0 {
+					p.opts.Sink.Findings(fs)
+				}
+			}
+		}
+	}
+}
+
+func complete(parts [][]any) bool {
+	for _, p := range parts {
+		if p == nil {
+			return false
+		}
+	}
+	return true
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func (p *Pipeline) sortedModels() []*modelState {
+	names := make([]string, 0, len(p.models))
+	for n := range p.models {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	out := make([]*modelState, len(names))
+	for i, n := range names {
+		out[i] = p.models[n]
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[int64]V) []int64 {
+	keys := make([]int64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
