@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/drift"
 )
 
 // Config is the whole configuration of one Warden process.
@@ -196,7 +197,7 @@ func DefaultModel() Model {
 	return Model{Drift: Drift{
 		Enabled:   true,
 		Method:    MethodAuto,
-		Threshold: 0.05,
+		Threshold: drift.DefaultStreamAlpha,
 		MinEffect: 0.05,
 		Window:    1000,
 		Every:     100,

@@ -86,7 +86,7 @@ func TestDefault(t *testing.T) {
 
 func TestDefaultModelAndReceiver(t *testing.T) {
 	m := config.DefaultModel()
-	want := config.Drift{Enabled: true, Method: "auto", Threshold: 0.05, MinEffect: 0.05, Window: 1000, Every: 100, MinEvents: 100, Lateness: time.Minute}
+	want := config.Drift{Enabled: true, Method: "auto", Threshold: 1e-4, MinEffect: 0.05, Window: 1000, Every: 100, MinEvents: 100, Lateness: time.Minute}
 	if !reflect.DeepEqual(m.Drift, want) {
 		t.Errorf("DefaultModel().Drift = %+v, want %+v", m.Drift, want)
 	}
@@ -100,8 +100,8 @@ func TestDefaultModelAndReceiver(t *testing.T) {
 func TestDefaultsMatchDetectors(t *testing.T) {
 	opts := drift.DefaultOptions()
 	d := config.DefaultModel().Drift
-	if string(opts.Method) != d.Method || opts.Alpha != d.Threshold || opts.MinEffect != d.MinEffect {
-		t.Errorf("drift defaults: config %s/%v/%v, drift package %s/%v/%v", d.Method, d.Threshold, d.MinEffect, opts.Method, opts.Alpha, opts.MinEffect)
+	if string(opts.Method) != d.Method || d.Threshold != drift.DefaultStreamAlpha || opts.MinEffect != d.MinEffect {
+		t.Errorf("drift defaults: config %s/%v/%v, drift package %s/%v/%v", d.Method, d.Threshold, d.MinEffect, opts.Method, drift.DefaultStreamAlpha, opts.MinEffect)
 	}
 	if got := config.Default().Alerting.Thresholds[string(alert.KindDrift)]; alert.Thresholds(got) != alert.DriftThresholds {
 		t.Errorf("drift thresholds: config %+v, alert package %+v", got, alert.DriftThresholds)

@@ -70,9 +70,9 @@ func (d *decoder) spend(n *yaml.Node) bool {
 	return d.budget > 0
 }
 
-// document decodes data onto c. A document that does not parse is a
-// *SyntaxError; everything else is recorded in d.problems.
-func (d *decoder) document(data []byte, c *Config) error {
+// document decodes data onto c. It returns the error of a document that
+// does not parse; every other problem is recorded in d.problems.
+func (d *decoder) document(data []byte, c *Config) *SyntaxError {
 	root, extra, err := parseYAML(data)
 	if err != nil {
 		return locateSyntaxError(data, err)

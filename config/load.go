@@ -62,12 +62,9 @@ func parse(data []byte, name, dir string, o Overrides, check func(*Config) probl
 	c := Default()
 	c.Dir = dir
 	d := newDecoder()
-	if err := d.document(data, c); err != nil {
-		var se *SyntaxError
-		if errors.As(err, &se) {
-			se.File = name
-		}
-		return nil, err
+	if se := d.document(data, c); se != nil {
+		se.File = name
+		return nil, se
 	}
 	fillThresholds(c, d.lines)
 	o.apply(c)

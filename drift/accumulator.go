@@ -32,6 +32,7 @@ type AccColumn struct {
 	Missing int            // absent, null or invalid
 	Invalid int            // present but of the wrong type
 	Inf     int
+	Sent    int // rows that carried the column at all, null included
 }
 
 // NewAccumulator returns an empty accumulator for the tested columns of the
@@ -70,11 +71,15 @@ func (a *Accumulator) Index(name string) int {
 func (a *Accumulator) AddRow() { a.Rows++ }
 
 // AddMissing records an absent or null value in column i.
-func (a *Accumulator) AddMissing(i int) { a.Columns[i].Missing++ }
+func (a *Accumulator) AddMissing(i int) {
+	a.Columns[i].Missing++
+	a.Columns[i].Sent++
+}
 
 // AddNumber records a number in column i.
 func (a *Accumulator) AddNumber(i int, v float64) {
 	c := &a.Columns[i]
+	c.Sent++
 	switch {
 	case math.IsNaN(v):
 		c.Missing++
@@ -94,6 +99,7 @@ func (a *Accumulator) AddNumber(i int, v float64) {
 // AddBool records a boolean in column i.
 func (a *Accumulator) AddBool(i int, b bool) {
 	c := &a.Columns[i]
+	c.Sent++
 	switch c.Type {
 	case dataset.Categorical:
 		c.Cats[strconv.FormatBool(b)]++
@@ -112,6 +118,7 @@ func (a *Accumulator) AddString(i int, s string) {
 	c := &a.Columns[i]
 	switch c.Type {
 	case dataset.Categorical:
+		c.Sent++
 		c.Cats[s]++
 		return
 	case dataset.Numeric:
@@ -122,13 +129,14 @@ func (a *Accumulator) AddString(i int, s string) {
 	case dataset.Boolean:
 		switch strings.ToLower(strings.TrimSpace(s)) {
 		case "true", "1", "yes", "t":
-			c.Values = append(c.Values, 1)
+			a.AddBool(i, true)
 			return
 		case "false", "0", "no", "f":
-			c.Values = append(c.Values, 0)
+			a.AddBool(i, false)
 			return
 		}
 	}
+	c.Sent++
 	c.Missing++
 	c.Invalid++
 }
@@ -146,6 +154,7 @@ func (a *Accumulator) Merge(b *Accumulator) {
 		ac.Missing += bc.Missing
 		ac.Invalid += bc.Invalid
 		ac.Inf += bc.Inf
+		ac.Sent += bc.Sent
 	}
 }
 
@@ -156,8 +165,21 @@ func (a *Accumulator) Reset() {
 		c := &a.Columns[i]
 		c.Values = c.Values[:0]
 		clear(c.Cats)
-		c.Missing, c.Invalid, c.Inf = 0, 0, 0
+		c.Missing, c.Invalid, c.Inf, c.Sent = 0, 0, 0, 0
 	}
+}
+
+// Sent lists the columns that at least one row carried: a producer that
+// never sends a column (a label that arrives later, say) is not comparing
+// it, and an absent column is not a drifting one.
+func (a *Accumulator) Sent() []string {
+	var names []string
+	for _, c := range a.Columns {
+		if c.Sent > 0 {
+			names = append(names, c.Name)
+		}
+	}
+	return names
 }
 
 // Profile summarises the accumulated rows for Compare.

@@ -103,7 +103,14 @@ func (s *Series) Add(p Pane) (*WindowResult, error) {
 	if w.Events < s.MinEvents {
 		return nil, nil
 	}
-	rep, err := Compare(s.ref, s.merge.Profile(), s.opts)
+	opts := s.opts
+	if sent := s.merge.Sent(); len(sent) < len(s.merge.Columns) {
+		if len(sent) == 0 {
+			return nil, nil
+		}
+		opts.Columns = sent
+	}
+	rep, err := Compare(s.ref, s.merge.Profile(), opts)
 	if err != nil {
 		return nil, err
 	}

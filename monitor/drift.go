@@ -43,6 +43,30 @@ type Drift struct {
 	series   []*drift.Series                  // per window, by pane spec
 	bySpec   map[int][]int                    // pane spec -> windows using it
 	template *drift.Accumulator
+	derived  []derivedColumn
+}
+
+// derivedColumn is a reference column that events carry outside their
+// features: a reference with the model's score or the true label is
+// compared with the event's prediction and label.
+type derivedColumn struct {
+	index int
+	name  string
+	value func(*event.Event) (event.Value, bool)
+}
+
+var eventFields = map[string]func(*event.Event) (event.Value, bool){
+	"score": predictionScore, "prediction.score": predictionScore,
+	"prediction": predictionLabel, "prediction.label": predictionLabel,
+	"label": func(e *event.Event) (event.Value, bool) { return e.Label, e.Label.Kind != event.Null },
+}
+
+func predictionScore(e *event.Event) (event.Value, bool) {
+	return event.NumberValue(e.Prediction.Score), e.Prediction.HasScore
+}
+
+func predictionLabel(e *event.Event) (event.Value, bool) {
+	return e.Prediction.Label, e.Prediction.Label.Kind != event.Null
 }
 
 var _ pipeline.Windowed = (*Drift)(nil)
@@ -59,6 +83,9 @@ func NewDrift(opts DriftOptions) (*Drift, error) {
 	d.template = drift.NewAccumulator(opts.Reference, opts.Columns)
 	for i, c := range d.template.Columns {
 		d.columns[c.Name] = i
+		if f, ok := eventFields[c.Name]; ok {
+			d.derived = append(d.derived, derivedColumn{i, c.Name, f})
+		}
 	}
 	for wi, w := range opts.Windows {
 		s, err := drift.NewSeries(opts.Reference, w.Kind, w.PanesPerWindow, w.MinEvents, opts.Compare)
@@ -116,16 +143,28 @@ func (d *Drift) add(acc *drift.Accumulator, ev *event.Event) {
 		if !ok {
 			continue
 		}
-		switch f.Value.Kind {
-		case event.Number:
-			acc.AddNumber(i, f.Value.Num)
-		case event.String:
-			acc.AddString(i, f.Value.Str)
-		case event.Bool:
-			acc.AddBool(i, f.Value.Num != 0)
-		default:
-			acc.AddMissing(i)
+		addValue(acc, i, f.Value)
+	}
+	for _, dc := range d.derived {
+		if _, sent := ev.Feature(dc.name); sent {
+			continue // a feature of that name wins
 		}
+		if v, ok := dc.value(ev); ok {
+			addValue(acc, dc.index, v)
+		}
+	}
+}
+
+func addValue(acc *drift.Accumulator, i int, v event.Value) {
+	switch v.Kind {
+	case event.Number:
+		acc.AddNumber(i, v.Num)
+	case event.String:
+		acc.AddString(i, v.Str)
+	case event.Bool:
+		acc.AddBool(i, v.Num != 0)
+	default:
+		acc.AddMissing(i)
 	}
 }
 

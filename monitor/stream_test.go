@@ -1,0 +1,178 @@
+package monitor_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/dataset"
+	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/event"
+	"github.com/warden-ml/warden/monitor"
+	"github.com/warden-ml/warden/pipeline"
+	"github.com/warden-ml/warden/simulate"
+)
+
+type collect struct {
+	manager *alert.Manager
+	mu      sync.Mutex
+	alerts  []alert.Alert
+	errs    []error
+}
+
+func (c *collect) Findings(fs []alert.Finding) {
+	for _, f := range fs {
+		if a, d := c.manager.Process(f); d == alert.Alerted {
+			c.mu.Lock()
+			c.alerts = append(c.alerts, a)
+			c.mu.Unlock()
+		}
+	}
+}
+
+func (c *collect) Error(err error) {
+	c.mu.Lock()
+	c.errs = append(c.errs, err)
+	c.mu.Unlock()
+}
+
+// referenceProfile profiles the simulator's reference through the CSV path.
+func referenceProfile(t testing.TB, seed uint64, n int) *drift.Profile {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := simulate.WriteCSV(&buf, simulate.Reference(seed, n)); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := dataset.Read(&buf, "reference.csv", dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := drift.NewProfile(tab, drift.ProfileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// day simulates a day of production events, decoded as the service would.
+func day(t testing.TB, seed uint64, n int, drifts ...simulate.Drift) []event.Event {
+	t.Helper()
+	gen, err := simulate.NewGenerator(simulate.Options{Seed: seed, Drifts: drifts, Rate: float64(n) / 86400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := simulate.WriteEvents(&buf, gen.Take(n)); err != nil {
+		t.Fatal(err)
+	}
+	evs, rejected, err := event.NewDecoder(event.DefaultLimits()).Decode(&buf, nil)
+	if err != nil || len(rejected) > 0 {
+		t.Fatalf("decoding simulated events: %v %v", err, rejected)
+	}
+	return evs
+}
+
+// run replays events through a pipeline configured like the defaults.
+func run(t testing.TB, ref *drift.Profile, m config.Model, events []event.Event) []alert.Alert {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Models = []config.Model{m}
+	sink := &collect{manager: alert.NewManager(monitor.Policy(cfg))}
+	pm, err := monitor.NewModel(&cfg.Models[0], ref, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pipeline.New(pipeline.Options{Shards: 2, QueueSize: 1 << 16, Sink: sink}, []pipeline.Model{pm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for start := 0; start < len(events); start += 1000 {
+		for {
+			err := p.Submit(context.Background(), events[start:min(start+1000, len(events))])
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, pipeline.ErrBusy) {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	p.Close(true)
+	if len(sink.errs) > 0 {
+		t.Fatal(sink.errs)
+	}
+	return sink.alerts
+}
+
+func fraudModel() config.Model {
+	m := config.DefaultModel()
+	m.Name = simulate.ModelName
+	return m
+}
+
+// False alarms over many stable simulated days: the streaming defaults must
+// stay quiet when nothing changes.
+func TestStableDaysRaiseNoDriftAlerts(t *testing.T) {
+	days := 50
+	if testing.Short() {
+		days = 5
+	}
+	ref := referenceProfile(t, 1, 10000)
+	total := 0
+	for d := range days {
+		alerts := run(t, ref, fraudModel(), day(t, uint64(100+d), 10000))
+		for _, a := range alerts {
+			t.Logf("day %d: %s %s %s: %s", d, a.Severity, a.Type, a.Subject, a.Summary)
+		}
+		total += len(alerts)
+	}
+	t.Logf("%d alerts over %d stable days", total, days)
+	if total > 1 {
+		t.Errorf("%d alerts over %d stable days, want at most 1", total, days)
+	}
+}
+
+// Drift injected half-way through a day is alerted soon after the change,
+// with the lab's severity, and nothing is alerted before it.
+func TestDriftAfterChangeIsAlerted(t *testing.T) {
+	ref := referenceProfile(t, 1, 10000)
+	change := 12 * time.Hour
+	for seed := uint64(1); seed <= 5; seed++ {
+		events := day(t, 500+seed, 10000, simulate.Drift{Feature: "transaction_amount", From: change, Scale: 2.1})
+		start := events[0].Time.Truncate(24 * time.Hour)
+		alerts := run(t, ref, fraudModel(), events)
+		var first *alert.Alert
+		for i, a := range alerts {
+			if a.Time.Before(start.Add(change)) {
+				t.Errorf("seed %d: alert before the change: %s %s %s at %s", seed, a.Severity, a.Type, a.Subject, a.Time)
+			}
+			if a.Type == alert.KindDrift && a.Subject == "transaction_amount" && first == nil {
+				first = &alerts[i]
+			}
+		}
+		if first == nil {
+			t.Errorf("seed %d: transaction_amount drift not alerted; alerts: %v", seed, alerts)
+			continue
+		}
+		delay := first.Time.Sub(start.Add(change))
+		t.Logf("seed %d: first alert %s after the change (%s)", seed, delay, first.Severity)
+		if delay > 2*time.Hour {
+			t.Errorf("seed %d: first alert %s after the change", seed, delay)
+		}
+		var worst alert.Severity
+		for _, a := range alerts {
+			if a.Subject == "transaction_amount" && a.Severity > worst {
+				worst = a.Severity
+			}
+		}
+		if worst != alert.Critical {
+			t.Errorf("seed %d: transaction_amount worst severity %s, want critical", seed, worst)
+		}
+	}
+}
