@@ -19,10 +19,11 @@ import (
 const redacted = "<redacted>"
 
 // YAML writes the effective configuration, every default included, in the
-// file's own format. Paths are written relative to what they are resolved
-// against (model references to Dir, receiver files to storage.dir), so
-// parsing the output with Dir as its directory gives the same configuration
-// back, except that inline webhook secrets are written as "<redacted>".
+// file's own format. A relative path is written relative to what it was
+// resolved against (a model reference to Dir, a receiver file to
+// storage.dir) and an absolute one as it is, so parsing the output with Dir
+// as its directory gives the same configuration back, except that inline
+// webhook secrets are written as "<redacted>".
 func (c *Config) YAML() ([]byte, error) {
 	out := *c
 	out.Models = slices.Clone(c.Models)

@@ -41,8 +41,9 @@ file and its line. Exit status: 0 valid, 2 invalid or unreadable.`,
 		Use:   "show [FILE]",
 		Short: "Print the effective configuration, every default included",
 		Long: `Print the configuration warden serve would run with, as YAML on stdout: the
-file's settings over the defaults, or the defaults alone without FILE. Paths
-are written as the file gives them; inline webhook secrets are redacted.`,
+file's settings over the defaults, or the defaults alone without FILE. Model
+references appear resolved against the file's directory; inline webhook
+secrets are redacted.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := ""
