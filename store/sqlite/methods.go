@@ -85,18 +85,20 @@ func (d *DB) AddWindow(ctx context.Context, w store.Window) error {
 	if err := w.Validate(); err != nil {
 		return err
 	}
-	err := d.inTx(ctx, replayable, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO windows
-			(model, kind, end_ns, last_seq, start_ns, first_seq, events, late, drift, report)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT DO NOTHING`,
-			w.Model, w.Kind, toNanos(w.End), w.LastSeq, toNanos(w.Start), w.FirstSeq, w.Events, w.Late, w.Drift, text(w.Report))
-		return err
-	})
+	err := d.inTx(ctx, replayable, func(tx *sql.Tx) error { return addWindow(ctx, tx, w) })
 	if err != nil {
 		return fmt.Errorf("sqlite: add window of model %q: %w", w.Model, err)
 	}
 	return nil
+}
+
+func addWindow(ctx context.Context, tx *sql.Tx, w store.Window) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO windows
+		(model, kind, end_ns, last_seq, start_ns, first_seq, events, late, drift, report)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
+		w.Model, w.Kind, toNanos(w.End), w.LastSeq, toNanos(w.Start), w.FirstSeq, w.Events, w.Late, w.Drift, text(w.Report))
+	return err
 }
 
 func scanWindow(row interface{ Scan(...any) error }) (store.Window, error) {
