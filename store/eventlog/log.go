@@ -214,7 +214,8 @@ func (l *Log) Recovered() int64 { return l.recovered }
 // Concurrent calls are committed together with one write and one fsync per
 // segment touched. A call's records stay contiguous in one segment. After a
 // failed write or sync, every Append returns that error: what reached the
-// disk is then unknown until the log is reopened and recovered.
+// disk is then unknown until the log is reopened and recovered. Append
+// without records writes nothing and returns End twice.
 func (l *Log) Append(records ...[]byte) (first, next Position, err error) {
 	size := 0
 	for i, rec := range records {

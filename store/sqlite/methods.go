@@ -189,6 +189,9 @@ func (d *DB) Findings(ctx context.Context, model string, since time.Time, n int)
 	if err != nil {
 		return nil, err
 	}
+	if err := store.CheckTime("findings since", since); err != nil {
+		return nil, err
+	}
 	const columns = `SELECT model, kind, subject, time_ns, severity, score, evidence FROM findings `
 	var fs []alert.Finding
 	if model == "" {
@@ -307,6 +310,9 @@ func (d *DB) Alerts(ctx context.Context, f store.AlertFilter) ([]store.AlertReco
 		add("severity >= ?", int(f.MinSeverity))
 	}
 	if !f.Since.IsZero() {
+		if err := store.CheckTime("alerts since", f.Since); err != nil {
+			return nil, err
+		}
 		add("time_ns >= ?", toNanos(f.Since))
 	}
 	if f.State != "" {
