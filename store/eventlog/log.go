@@ -11,7 +11,7 @@ import (
 
 // Options configure a Log.
 type Options struct {
-	Dir          string // created if missing; one process owns it at a time
+	Dir          string // created if missing (mode 0700: events may carry personal data); one process owns it at a time
 	SegmentBytes int64  // roll to a new segment file past this size (default 64 MiB)
 	NoSync       bool   // tests and benchmarks only: skip fsync, so nothing is durable
 }
@@ -71,7 +71,7 @@ func Open(opts Options) (*Log, error) {
 	case opts.SegmentBytes <= headerSize:
 		return nil, fmt.Errorf("eventlog: Options.SegmentBytes is %d; want more than %d", opts.SegmentBytes, headerSize)
 	}
-	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("eventlog: %w", err)
 	}
 	segs, err := listSegments(opts.Dir)
@@ -173,7 +173,7 @@ func (l *Log) recoverSegment(seg uint64) (*os.File, int64, error) {
 // which Open repairs.
 func (l *Log) createSegment(seg uint64) (*os.File, error) {
 	path := filepath.Join(l.dir, segmentName(seg))
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("eventlog: %w", err)
 	}

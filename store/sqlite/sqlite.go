@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -65,6 +66,13 @@ func Open(path string) (*DB, error) {
 		q.Set("_txlock", "immediate")
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	}
+	// Alerts and profiles may describe personal data: create the file
+	// private. SQLite gives its -wal and -shm files the same mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	f.Close()
 	write, err := sql.Open("sqlite", dsn())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,6 +56,27 @@ func TestPragmas(t *testing.T) {
 	}
 	if _, err := db.read.ExecContext(ctx, "DELETE FROM models"); err == nil {
 		t.Error("the read pool accepted a write")
+	}
+}
+
+func TestFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(filepath.Join(dir, "warden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.PutModel(context.Background(), store.Model{Name: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"warden.db", "warden.db-wal", "warden.db-shm"} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v; want no access for group and others", name, st.Mode().Perm())
+		}
 	}
 }
 
