@@ -1,0 +1,253 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/event"
+	"github.com/warden-ml/warden/pipeline"
+)
+
+// counter is a windowed detector that counts events per pane and shard and
+// records the panes it closes.
+type counter struct {
+	mu     sync.Mutex
+	open   map[[2]int64]int // (shard, spec<<32|pane) -> events
+	closed []string
+	block  chan struct{} // Observe waits on it when non-nil
+}
+
+func newCounter() *counter { return &counter{open: map[[2]int64]int{}} }
+
+func (c *counter) Name() string { return "counter" }
+
+func (c *counter) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
+	if c.block != nil {
+		<-c.block
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for spec, pane := range ev.Panes {
+		if pane >= 0 {
+			c.open[[2]int64{int64(shard), int64(spec)<<32 | pane}]++
+		}
+	}
+	return nil
+}
+
+func (c *counter) Cut(shard int, m *pipeline.Marker) any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := [2]int64{int64(shard), int64(m.Spec)<<32 | m.Index}
+	n := c.open[k]
+	delete(c.open, k)
+	return n
+}
+
+func (c *counter) Close(m *pipeline.Marker, parts []any) ([]alert.Finding, error) {
+	total := 0
+	for _, p := range parts {
+		total += p.(int)
+	}
+	c.mu.Lock()
+	c.closed = append(c.closed, fmt.Sprintf("spec %d pane %d: %d events (marker %d), seq %d-%d, late %d",
+		m.Spec, m.Index, total, m.Events, m.FirstSeq, m.LastSeq, m.Late))
+	c.mu.Unlock()
+	return []alert.Finding{{Kind: alert.KindDrift, Model: m.Model, Subject: fmt.Sprint(m.Index), Time: m.End}}, nil
+}
+
+type sink struct {
+	mu       sync.Mutex
+	findings []alert.Finding
+	errs     []error
+}
+
+func (s *sink) Findings(fs []alert.Finding) { s.mu.Lock(); s.findings = append(s.findings, fs...); s.mu.Unlock() }
+func (s *sink) Error(err error)             { s.mu.Lock(); s.errs = append(s.errs, err); s.mu.Unlock() }
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func events(n int, step time.Duration) []event.Event {
+	out := make([]event.Event, n)
+	for i := range out {
+		out[i] = event.Event{ID: fmt.Sprint(i), Model: "m", User: fmt.Sprintf("u%d", i%7), Time: t0.Add(time.Duration(i) * step),
+			Features: []event.Feature{{Name: "x", Value: event.NumberValue(float64(i))}}}
+	}
+	return out
+}
+
+func start(t *testing.T, opts pipeline.Options, d pipeline.Detector, specs ...pipeline.PaneSpec) *pipeline.Pipeline {
+	t.Helper()
+	p, err := pipeline.New(opts, []pipeline.Model{{Name: "m", Specs: specs, Lateness: time.Minute, Detectors: []pipeline.Detector{d}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCountAndTimePanes(t *testing.T) {
+	c := newCounter()
+	s := &sink{}
+	p := start(t, pipeline.Options{Shards: 3, QueueSize: 1000, Sink: s}, c,
+		pipeline.PaneSpec{Events: 100}, pipeline.PaneSpec{Step: 10 * time.Minute})
+	evs := events(250, 10*time.Second) // 250 events over 41.5 minutes
+	late := event.Event{ID: "late", Model: "m", User: "u", Time: t0.Add(time.Minute)}
+	if err := p.Submit(context.Background(), evs[:200]); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Submit(context.Background(), []event.Event{late}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Submit(context.Background(), evs[200:]); err != nil {
+		t.Fatal(err)
+	}
+	p.Close(true)
+	// Time panes are numbered by event time (Unix nanoseconds / step); they
+	// close one minute of event time after they end, count panes on their
+	// 100th event.
+	base := t0.UnixNano() / int64(10*time.Minute)
+	tp := func(i int64) int64 { return base + i }
+	want := []string{
+		fmt.Sprintf("spec 1 pane %d: 60 events (marker 60), seq 0-59, late 0", tp(0)),
+		"spec 0 pane 0: 100 events (marker 100), seq 0-99, late 0",
+		fmt.Sprintf("spec 1 pane %d: 60 events (marker 60), seq 60-119, late 0", tp(1)),
+		fmt.Sprintf("spec 1 pane %d: 60 events (marker 60), seq 120-179, late 0", tp(2)),
+		"spec 0 pane 1: 100 events (marker 100), seq 100-199, late 0",
+		// The late event (seq 200) is counted against the next pane to close.
+		fmt.Sprintf("spec 1 pane %d: 60 events (marker 60), seq 180-240, late 1", tp(3)),
+		// Flushed at the end: the open count pane, then the open time pane.
+		"spec 0 pane 2: 51 events (marker 51), seq 200-250, late 0",
+		fmt.Sprintf("spec 1 pane %d: 10 events (marker 10), seq 241-250, late 0", tp(4)),
+	}
+	if len(c.closed) != len(want) {
+		t.Fatalf("closed %d panes:\n%v", len(c.closed), c.closed)
+	}
+	for i := range want {
+		if c.closed[i] != want[i] {
+			t.Errorf("pane %d: %s\n want %s", i, c.closed[i], want[i])
+		}
+	}
+	if len(s.findings) != len(want) || len(s.errs) > 0 {
+		t.Errorf("%d findings, errors %v", len(s.findings), s.errs)
+	}
+}
+
+// The order in which panes close does not depend on how the workers
+// interleave.
+func TestDeterministicOrder(t *testing.T) {
+	var first []string
+	for run := range 5 {
+		c := newCounter()
+		p := start(t, pipeline.Options{Shards: 4, QueueSize: 100, Sink: &sink{}}, c, pipeline.PaneSpec{Events: 7}, pipeline.PaneSpec{Step: time.Minute})
+		evs := events(1000, 3*time.Second)
+		for i := 0; i < len(evs); i += 50 {
+			for {
+				err := p.Submit(context.Background(), evs[i:i+50])
+				if err == nil {
+					break
+				}
+				if !errors.Is(err, pipeline.ErrBusy) {
+					t.Fatal(err)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		p.Close(true)
+		if run == 0 {
+			first = c.closed
+			continue
+		}
+		if fmt.Sprint(c.closed) != fmt.Sprint(first) {
+			t.Fatalf("run %d closed panes in another order", run)
+		}
+	}
+}
+
+func TestBackpressureAndRejections(t *testing.T) {
+	c := newCounter()
+	c.block = make(chan struct{})
+	p := start(t, pipeline.Options{Shards: 1, QueueSize: 10, Sink: &sink{}}, c, pipeline.PaneSpec{Events: 5})
+	ctx := context.Background()
+	if err := p.Submit(ctx, events(10, time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Submit(ctx, events(1, time.Second)); !errors.Is(err, pipeline.ErrBusy) {
+		t.Fatalf("full queue: err = %v, want ErrBusy", err)
+	}
+	close(c.block)
+	bad := events(2, time.Second)
+	bad[1].Model = "other"
+	if err := p.Submit(ctx, bad); err == nil {
+		t.Error("unknown model accepted")
+	}
+	bad = events(1, time.Second)
+	bad[0].Time = time.Time{}
+	if err := p.Submit(ctx, bad); err == nil {
+		t.Error("event without time accepted")
+	}
+	p.Close(false)
+	if err := p.Submit(ctx, events(1, time.Second)); !errors.Is(err, pipeline.ErrClosed) {
+		t.Errorf("after Close: %v", err)
+	}
+}
+
+type memLog struct {
+	mu      sync.Mutex
+	records [][]byte
+	fail    error
+}
+
+func (l *memLog) Append(recs ...[]byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fail != nil {
+		return l.fail
+	}
+	for _, r := range recs {
+		l.records = append(l.records, bytes.Clone(r))
+	}
+	return nil
+}
+
+// Batches reach the log, in a form the event decoder reads back, before
+// Submit returns; a log failure fails the submission and processes nothing.
+func TestLogBeforeProcessing(t *testing.T) {
+	log := &memLog{}
+	c := newCounter()
+	p := start(t, pipeline.Options{Shards: 2, QueueSize: 100, Log: log, Sink: &sink{}}, c, pipeline.PaneSpec{Events: 10})
+	evs := events(20, time.Second)
+	if err := p.Submit(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	log.mu.Lock()
+	var all bytes.Buffer
+	for _, r := range log.records {
+		all.Write(r)
+	}
+	log.mu.Unlock()
+	back, rejected, err := event.NewDecoder(event.DefaultLimits()).Decode(&all, nil)
+	if err != nil || len(rejected) > 0 || len(back) != len(evs) {
+		t.Fatalf("log holds %d events (%v, %v), want %d", len(back), err, rejected, len(evs))
+	}
+	for i := range back {
+		if back[i].ID != evs[i].ID || !back[i].Time.Equal(evs[i].Time) {
+			t.Fatalf("logged event %d = %+v, want %+v", i, back[i], evs[i])
+		}
+	}
+	log.mu.Lock()
+	log.fail = errors.New("disk full")
+	log.mu.Unlock()
+	if err := p.Submit(context.Background(), events(5, time.Second)); err == nil || err.Error() != "disk full" {
+		t.Errorf("log failure: err = %v", err)
+	}
+	p.Close(true)
+	if len(c.closed) != 2 {
+		t.Errorf("closed %v: the failed batch must not be processed", c.closed)
+	}
+}
