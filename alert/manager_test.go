@@ -31,12 +31,12 @@ func TestManagerDecisions(t *testing.T) {
 		{"repeat within the interval is deduplicated", nil, []step{
 			{drift("a", 0.15, 0), alert.Alerted, alert.High},
 			{drift("a", 0.12, time.Hour), alert.Deduplicated, alert.High},
-			{drift("a", 0.12, 5 * time.Hour), alert.Alerted, alert.High},
+			{drift("a", 0.12, 5*time.Hour), alert.Alerted, alert.High},
 		}},
 		{"rising severity is alerted at once", nil, []step{
 			{drift("a", 0.06, 0), alert.Alerted, alert.Medium},
 			{drift("a", 0.35, time.Minute), alert.Alerted, alert.Critical},
-			{drift("a", 0.06, 2 * time.Minute), alert.Deduplicated, alert.Medium},
+			{drift("a", 0.06, 2*time.Minute), alert.Deduplicated, alert.Medium},
 		}},
 		{"different subjects are different problems", nil, []step{
 			{drift("a", 0.15, 0), alert.Alerted, alert.High},
@@ -48,7 +48,7 @@ func TestManagerDecisions(t *testing.T) {
 		{"silence by subject while active", []alert.Silence{{ID: "s", Matchers: map[string]string{"subject": "a"}, StartsAt: t0, EndsAt: t0.Add(time.Hour)}}, []step{
 			{drift("a", 0.45, 0), alert.Silenced, alert.Critical},
 			{drift("b", 0.45, 0), alert.Alerted, alert.Critical},
-			{drift("a", 0.45, 2 * time.Hour), alert.Alerted, alert.Critical},
+			{drift("a", 0.45, 2*time.Hour), alert.Alerted, alert.Critical},
 		}},
 		{"silence by severity", []alert.Silence{{ID: "s", Matchers: map[string]string{"model": "m", "severity": "medium"}, StartsAt: t0, EndsAt: t0.Add(time.Hour)}}, []step{
 			{drift("a", 0.06, 0), alert.Silenced, alert.Medium},

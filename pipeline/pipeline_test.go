@@ -68,8 +68,12 @@ type sink struct {
 	errs     []error
 }
 
-func (s *sink) Findings(fs []alert.Finding) { s.mu.Lock(); s.findings = append(s.findings, fs...); s.mu.Unlock() }
-func (s *sink) Error(err error)             { s.mu.Lock(); s.errs = append(s.errs, err); s.mu.Unlock() }
+func (s *sink) Findings(fs []alert.Finding) {
+	s.mu.Lock()
+	s.findings = append(s.findings, fs...)
+	s.mu.Unlock()
+}
+func (s *sink) Error(err error) { s.mu.Lock(); s.errs = append(s.errs, err); s.mu.Unlock() }
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
