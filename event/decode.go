@@ -396,11 +396,9 @@ func (d *Decoder) parseLine(line []byte, start int, events []Event) ([]Event, st
 			d.problem = fmt.Sprintf("unexpected %s after the object at column %d", describeByte(line[i]), i+1)
 		}
 	}
-	var se *syntaxError
-	switch {
-	case err == errShort:
+	if err == errShort {
 		d.problem = fmt.Sprintf("invalid JSON: the line ends inside the object (column %d)", len(line)+1)
-	case errors.As(err, &se):
+	} else if se, ok := err.(*syntaxError); ok {
 		d.problem = fmt.Sprintf("invalid JSON at column %d: %s", se.idx+1, se.msg)
 	}
 	if d.problem != "" {
@@ -458,9 +456,8 @@ func (d *Decoder) parseElement(pos, index int, events []Event) ([]Event, int, er
 		limit := min(d.have, pos+d.lim.MaxItemBytes)
 		d.b = d.buf[:limit]
 		d.startItem()
-		*ev = Event{}
 		end, err := d.parseItem(pos, ev)
-		var se *syntaxError
+		se, malformed := err.(*syntaxError)
 		switch {
 		case err == nil:
 			if d.problem != "" {
@@ -469,7 +466,7 @@ func (d *Decoder) parseElement(pos, index int, events []Event) ([]Event, int, er
 			}
 			d.keep(ev)
 			return events, end, nil
-		case errors.As(err, &se):
+		case malformed:
 			return events[:len(events)-1], 0, d.bodyError(se.idx, fmt.Sprintf("item %d is not valid JSON: %s", index, se.msg), nil)
 		case limit == pos+d.lim.MaxItemBytes && (limit < d.have || !d.eof):
 			d.reject(index, pos, d.tooLarge())
@@ -482,6 +479,7 @@ func (d *Decoder) parseElement(pos, index int, events []Event) ([]Event, int, er
 			return events[:len(events)-1], 0, d.endError(d.have, "the array never closes")
 		}
 		pos = 0
+		*ev = Event{}
 	}
 }
 

@@ -86,6 +86,16 @@ func (p *parser) str(i int, dst *[]byte) (s []byte, next int, prob string, err e
 	b := p.b
 	i++
 	start := i
+	for i+8 <= len(b) {
+		if m := specialBytes(load8(b, i)); m != 0 {
+			i += firstMarked(m)
+			if b[i] == '"' {
+				return b[start:i], i + 1, "", nil
+			}
+			return p.strSlow(start, i, dst)
+		}
+		i += 8
+	}
 	for i < len(b) && plainByte[b[i]] {
 		i++
 	}
@@ -284,7 +294,7 @@ func (p *parser) scanNumber(i int) (next int, prob string, err error) {
 		}
 		good = good && j > d
 	}
-	for j < len(b) && (isDigit(b[j]) || isLetter(b[j]) || b[j] == '.' || b[j] == '+' || b[j] == '-') {
+	for j < len(b) && numberTail[b[j]] {
 		good = false
 		j++
 	}
@@ -299,15 +309,139 @@ func (p *parser) scanNumber(i int) (next int, prob string, err error) {
 
 // number reads the JSON number at b[i], correctly rounded like
 // encoding/json. prob says why it has no value.
+//
+// Numbers of up to 19 digits whose digits fit a float64 exactly and whose
+// power of ten is at most 22 take Clinger's fast path: one correctly
+// rounded multiplication or division of exact operands. Other numbers of
+// up to 19 digits go through eiselLemire. What both decline, and anything
+// malformed, goes through strconv.
 func (p *parser) number(i int) (f float64, next int, prob string, err error) {
+	b := p.b
+	j := i
+	if b[j] == '-' {
+		j++
+	}
+	start := j
+	var mant uint64
+	for ; j < len(b); j++ {
+		d := b[j] - '0'
+		if d > 9 {
+			break
+		}
+		mant = mant*10 + uint64(d)
+	}
+	ndigits := j - start
+	exp := 0
+	wellFormed := ndigits > 0 && (b[start] != '0' || ndigits == 1)
+	if j < len(b) && b[j] == '.' {
+		j++
+		frac := j
+		// Fractions are often long (repr of a float64 gives 17 digits).
+		for j+8 <= len(b) {
+			v := load8(b, j)
+			if !allDigits(v) {
+				break
+			}
+			mant = mant*100000000 + digitsValue(v)
+			j += 8
+		}
+		for ; j < len(b); j++ {
+			d := b[j] - '0'
+			if d > 9 {
+				break
+			}
+			mant = mant*10 + uint64(d)
+		}
+		wellFormed = wellFormed && j > frac
+		ndigits += j - frac
+		exp = frac - j
+	}
+	if j < len(b) && b[j]|0x20 == 'e' {
+		j++
+		sign := 1
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			if b[j] == '-' {
+				sign = -1
+			}
+			j++
+		}
+		e := 0
+		digits := j
+		for ; j < len(b) && isDigit(b[j]); j++ {
+			if e < 10000 {
+				e = e*10 + int(b[j]-'0')
+			}
+		}
+		wellFormed = wellFormed && j > digits
+		exp += sign * e
+	}
+	if !wellFormed || j >= len(b) || numberTail[b[j]] {
+		return p.slowNumber(i)
+	}
+	neg := b[i] == '-'
+	switch {
+	case ndigits > 19 && significantDigits(b[start:j]) > 19: // mant overflowed
+	case mant <= 1<<53 && exp >= -22 && exp <= 22:
+		f = float64(mant)
+		if exp < 0 {
+			f /= pow10[-exp]
+		} else {
+			f *= pow10[exp]
+		}
+		if neg {
+			f = -f
+		}
+		return f, j, "", nil
+	case mant != 0:
+		if f, ok := eiselLemire(mant, exp, neg); ok {
+			return f, j, "", nil
+		}
+	}
+	return p.parseFloat(i, j)
+}
+
+// significantDigits counts the digits of a number's mantissa from the
+// first non-zero one on: leading zeros do not make mant overflow.
+func significantDigits(num []byte) int {
+	n, leading := 0, true
+	for _, c := range num {
+		if c == 'e' || c == 'E' {
+			break
+		}
+		if isDigit(c) && (c != '0' || !leading) {
+			leading = false
+			n++
+		}
+	}
+	return n
+}
+
+// numberTail marks the bytes that would continue a number token.
+var numberTail = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = isDigit(byte(c)) || isLetter(byte(c)) || c == '.' || c == '+' || c == '-'
+	}
+	return t
+}()
+
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// slowNumber reads a number that breaks the grammar or needs more input.
+func (p *parser) slowNumber(i int) (f float64, next int, prob string, err error) {
 	next, prob, err = p.scanNumber(i)
 	if err != nil || prob != "" {
 		return 0, next, prob, err
 	}
+	return p.parseFloat(i, next)
+}
+
+// parseFloat converts the well-formed number b[i:next] with strconv.
+func (p *parser) parseFloat(i, next int) (float64, int, string, error) {
 	text := p.b[i:next]
 	// The grammar is already checked, so the only possible error is range;
 	// strconv copies the text into its errors, so no reference escapes.
-	f, err = strconv.ParseFloat(unsafe.String(&text[0], len(text)), 64)
+	f, err := strconv.ParseFloat(unsafe.String(&text[0], len(text)), 64)
 	if err != nil {
 		return 0, next, "number out of range: " + quoteToken(text), nil
 	}

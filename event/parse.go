@@ -28,12 +28,15 @@ type parser struct {
 	b       []byte
 	problem string
 
+	// Features and probabilities are parsed straight into shared backing
+	// arrays: those of kept events before feats and probs, the current
+	// item's after.
 	feats    []Feature
-	featIDs  []uint32 // interned names of feats
-	prevIDs  []uint32 // featIDs of the last kept event: most events repeat them
 	probs    []ClassProb
-	featSlab []Feature
-	probSlab []ClassProb
+	featBase int
+	probBase int
+	featIDs  []uint32 // interned names of the current item's features
+	prevIDs  []uint32 // featIDs of the last kept event: most events repeat them
 	keyBuf   []byte
 	valBuf   []byte
 	stack    []byte
@@ -52,7 +55,7 @@ func (p *parser) init(lim Limits) {
 
 func (p *parser) startItem() {
 	p.problem = ""
-	p.feats, p.featIDs, p.probs = p.feats[:0], p.featIDs[:0], p.probs[:0]
+	p.feats, p.probs, p.featIDs = p.feats[:p.featBase], p.probs[:p.probBase], p.featIDs[:0]
 	if len(p.names) > internLimit {
 		p.ids = make(map[string]uint32)
 		clear(p.names)
@@ -60,26 +63,42 @@ func (p *parser) startItem() {
 	}
 }
 
-// keep gives a good event its features and probabilities, copied out of
-// the scratch slices into shared backing arrays.
+// keep gives a good event its features and probabilities. Each slice is
+// capped, so appending to it cannot overwrite the next event's.
 func (p *parser) keep(ev *Event) {
-	if n := len(p.feats); n > 0 {
-		if cap(p.featSlab)-len(p.featSlab) < n {
-			p.featSlab = make([]Feature, 0, max(featureSlab, n))
-		}
-		start := len(p.featSlab)
-		p.featSlab = append(p.featSlab, p.feats...)
-		ev.Features = p.featSlab[start:len(p.featSlab):len(p.featSlab)]
+	if n := len(p.feats); n > p.featBase {
+		ev.Features = p.feats[p.featBase:n:n]
+		p.featBase = n
 		p.prevIDs, p.featIDs = p.featIDs, p.prevIDs
 	}
-	if n := len(p.probs); n > 0 {
-		if cap(p.probSlab)-len(p.probSlab) < n {
-			p.probSlab = make([]ClassProb, 0, max(probSlab, n))
-		}
-		start := len(p.probSlab)
-		p.probSlab = append(p.probSlab, p.probs...)
-		ev.Prediction.Probabilities = p.probSlab[start:len(p.probSlab):len(p.probSlab)]
+	if n := len(p.probs); n > p.probBase {
+		ev.Prediction.Probabilities = p.probs[p.probBase:n:n]
+		p.probBase = n
 	}
+}
+
+// addFeature appends a feature of the current item, moving the item's
+// features to a new backing array when the shared one is full.
+func (p *parser) addFeature(f Feature) {
+	if len(p.feats) == cap(p.feats) {
+		mine := p.feats[p.featBase:]
+		p.feats = append(make([]Feature, 0, max(featureSlab, 2*len(mine))), mine...)
+		p.featBase = 0
+	}
+	p.feats = append(p.feats, f)
+}
+
+func (p *parser) addProb(class string, f float64) {
+	if len(p.probs)-p.probBase >= p.lim.MaxFeatures {
+		p.rejectf("prediction.probabilities: more than %d classes", p.lim.MaxFeatures)
+		return
+	}
+	if len(p.probs) == cap(p.probs) {
+		mine := p.probs[p.probBase:]
+		p.probs = append(make([]ClassProb, 0, max(probSlab, 2*len(mine))), mine...)
+		p.probBase = 0
+	}
+	p.probs = append(p.probs, ClassProb{Class: class, P: f})
 }
 
 // rejectf records why the item is rejected, unless a reason is known.
@@ -436,9 +455,23 @@ func (p *parser) features(i int) (int, error) {
 		return p.wrongType(i, 1, "features", "object")
 	}
 	scope := p.newScope()
-	p.feats, p.featIDs = p.feats[:0], p.featIDs[:0]
+	p.feats, p.featIDs = p.feats[:p.featBase], p.featIDs[:0]
+	b := p.b
 	i, done, err := p.firstMember(i, '}')
 	for k := 0; !done && err == nil; k++ {
+		if next, ok := p.plainFeature(i, k, scope); ok {
+			// And the separator, when it is "," or ", ".
+			if i = next; i+2 < len(b) && b[i] == ',' {
+				if i++; b[i] == ' ' {
+					i++
+				}
+				if b[i] == '"' {
+					continue
+				}
+			}
+			i, done, err = p.nextMember(i, '}')
+			continue
+		}
 		var key []byte
 		if key, i, err = p.key(i, "features", &p.keyBuf); err != nil {
 			return i, err
@@ -458,8 +491,8 @@ func (p *parser) features(i int) (int, error) {
 		if v, i, err = p.featureValue(i, name); err != nil {
 			return i, err
 		}
-		if len(p.feats) < p.lim.MaxFeatures {
-			p.feats = append(p.feats, Feature{Name: name, Value: v})
+		if len(p.feats)-p.featBase < p.lim.MaxFeatures {
+			p.addFeature(Feature{Name: name, Value: v})
 			p.featIDs = append(p.featIDs, id)
 		} else {
 			p.rejectf("features: more than %d features", p.lim.MaxFeatures)
@@ -467,6 +500,67 @@ func (p *parser) features(i int) (int, error) {
 		i, done, err = p.nextMember(i, '}')
 	}
 	return i, err
+}
+
+// plainFeature parses the feature at b[i] when it takes the common form: a
+// key without escapes, ':' and at most one space, and a valid scalar. For
+// anything else it reports false, having changed nothing, and the general
+// path parses the member and explains what is wrong.
+func (p *parser) plainFeature(i, k int, scope uint32) (next int, ok bool) {
+	b := p.b
+	if b[i] != '"' {
+		return i, false
+	}
+	start := i + 1
+	j := start
+	for {
+		if j+8 > len(b) {
+			return i, false
+		}
+		if m := specialBytes(load8(b, j)); m != 0 {
+			j += firstMarked(m)
+			break
+		}
+		j += 8
+	}
+	if b[j] != '"' || j+3 > len(b) || b[j+1] != ':' {
+		return i, false
+	}
+	key := b[start:j]
+	if j += 2; b[j] == ' ' {
+		j++
+	}
+	var v Value
+	var prob string
+	var err error
+	switch c := b[j]; {
+	case c == '-' || isDigit(c):
+		v.Kind = Number
+		v.Num, next, prob, err = p.number(j)
+	case c == '"':
+		var s []byte
+		if s, next, prob, err = p.str(j, &p.valBuf); err == nil && prob == "" {
+			v = Value{Kind: String, Str: p.short(s)}
+		}
+	default:
+		v, next, prob, err = p.word(j)
+	}
+	if err != nil || prob != "" || len(p.feats)-p.featBase >= p.lim.MaxFeatures {
+		return i, false
+	}
+	// Most events send the same names in the same order as the last.
+	var id uint32
+	if k < len(p.prevIDs) && string(key) == p.names[p.prevIDs[k]] {
+		id = p.prevIDs[k]
+	} else {
+		id = p.intern(key)
+	}
+	if !p.firstInScope(id, scope) {
+		p.rejectf("%s: duplicate feature", featurePath(p.names[id]))
+	}
+	p.addFeature(Feature{Name: p.names[id], Value: v})
+	p.featIDs = append(p.featIDs, id)
+	return next, true
 }
 
 // featureValue reads one feature value: a number, string, bool or null.
@@ -599,7 +693,7 @@ func (p *parser) optNumber(i, depth int, path string) (float64, bool, int, error
 // or an object of class: number.
 func (p *parser) probabilities(i int) (int, error) {
 	const path = "prediction.probabilities"
-	p.probs = p.probs[:0]
+	p.probs = p.probs[:p.probBase]
 	switch p.b[i] {
 	case '[':
 		i, done, err := p.firstMember(i, ']')
@@ -663,14 +757,6 @@ func probPath(k int, class string) string {
 		return "prediction.probabilities." + class
 	}
 	return "prediction.probabilities." + strconv.Quote(class)
-}
-
-func (p *parser) addProb(class string, f float64) {
-	if len(p.probs) < p.lim.MaxFeatures {
-		p.probs = append(p.probs, ClassProb{Class: class, P: f})
-	} else {
-		p.rejectf("prediction.probabilities: more than %d classes", p.lim.MaxFeatures)
-	}
 }
 
 // className returns "k", made once per decoder.
