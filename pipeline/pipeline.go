@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -56,6 +57,8 @@ type Sequenced struct {
 	*event.Event
 	Seq   int64   // 0-based position among the model's events
 	Panes []int64 // the pane of each of the model's pane specs (-1: late, in no pane)
+
+	ms *modelState // the model as it was when the event was sequenced
 }
 
 // PaneSpec cuts a model's stream into panes: every Events events (count
@@ -77,6 +80,7 @@ type Marker struct {
 	Events   int
 	Late     int // events that arrived after the pane closed
 	order    int64
+	ms       *modelState
 }
 
 // Model is a monitored model as the pipeline sees it.
@@ -110,7 +114,7 @@ type Options struct {
 // Pipeline is the running machinery; create it with New.
 type Pipeline struct {
 	opts    Options
-	models  map[string]*modelState
+	models  atomic.Pointer[map[string]*modelState] // replaced whole, by the sequencer
 	seed    maphash.Seed
 	submit  chan *request
 	shards  []chan item
@@ -127,6 +131,7 @@ type Pipeline struct {
 type request struct {
 	records []byte // the batch as the log stores it
 	events  []event.Event
+	model   *modelState // instead of events: add or replace a model
 	done    chan error
 }
 
@@ -178,30 +183,22 @@ func New(opts Options, models []Model) (*Pipeline, error) {
 	}
 	p := &Pipeline{
 		opts:    opts,
-		models:  map[string]*modelState{},
 		seed:    maphash.MakeSeed(),
 		submit:  make(chan *request, 64),
 		partsCh: make(chan part, 1024),
 	}
+	initial := map[string]*modelState{}
 	for _, m := range models {
-		if _, dup := p.models[m.Name]; dup {
+		if _, dup := initial[m.Name]; dup {
 			return nil, fmt.Errorf("pipeline: model %q twice", m.Name)
 		}
-		ms := &modelState{Model: m, specs: make([]specState, len(m.Specs))}
-		for i, s := range m.Specs {
-			if (s.Events > 0) == (s.Step > 0) {
-				return nil, fmt.Errorf("pipeline: model %q pane spec %d: want either events or a time step", m.Name, i)
-			}
-			ms.specs[i].open = map[int64]*openPane{}
-			ms.specs[i].closed = math.MinInt64
+		ms, err := newModelState(m)
+		if err != nil {
+			return nil, err
 		}
-		for _, d := range m.Detectors {
-			if w, ok := d.(Windowed); ok {
-				ms.windowed = append(ms.windowed, w)
-			}
-		}
-		p.models[m.Name] = ms
+		initial[m.Name] = ms
 	}
+	p.models.Store(&initial)
 	p.permits.Store(int64(opts.Shards * opts.QueueSize))
 	p.shards = make([]chan item, opts.Shards)
 	for i := range p.shards {
@@ -217,8 +214,44 @@ func New(opts Options, models []Model) (*Pipeline, error) {
 	return p, nil
 }
 
+func newModelState(m Model) (*modelState, error) {
+	ms := &modelState{Model: m, specs: make([]specState, len(m.Specs))}
+	for i, s := range m.Specs {
+		if (s.Events > 0) == (s.Step > 0) {
+			return nil, fmt.Errorf("pipeline: model %q pane spec %d: want either events or a time step", m.Name, i)
+		}
+		ms.specs[i].open = map[int64]*openPane{}
+		ms.specs[i].closed = math.MinInt64
+	}
+	for _, d := range m.Detectors {
+		if w, ok := d.(Windowed); ok {
+			ms.windowed = append(ms.windowed, w)
+		}
+	}
+	return ms, nil
+}
+
 // Known reports whether the pipeline watches the model.
-func (p *Pipeline) Known(model string) bool { _, ok := p.models[model]; return ok }
+func (p *Pipeline) Known(model string) bool { _, ok := (*p.models.Load())[model]; return ok }
+
+// SetModel adds a model, or replaces the one with its name (a new reference,
+// new settings): events submitted after SetModel returns go to it, with
+// fresh detector state; those before it finish with the old one.
+func (p *Pipeline) SetModel(m Model) error {
+	ms, err := newModelState(m)
+	if err != nil {
+		return err
+	}
+	req := &request{model: ms, done: make(chan error, 1)}
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	p.submit <- req
+	p.mu.Unlock()
+	return <-req.done
+}
 
 // Submit makes a batch durable and queues it for processing, in order. It
 // returns once the batch is in the log (or ErrBusy without logging it when
@@ -285,7 +318,7 @@ func (p *Pipeline) sequence() {
 	var order int64
 	emit := func(ms *modelState, spec int, op *openPane) {
 		m := &Marker{Model: ms.Name, Spec: spec, Index: op.index, Start: op.start, End: op.end,
-			FirstSeq: op.firstSeq, LastSeq: op.last, Events: op.events, Late: op.late, order: order}
+			FirstSeq: op.firstSeq, LastSeq: op.last, Events: op.events, Late: op.late, order: order, ms: ms}
 		order++
 		for _, sh := range p.shards {
 			sh <- item{marker: m}
@@ -308,13 +341,24 @@ func (p *Pipeline) sequence() {
 		}
 		var err error
 		if p.opts.Log != nil {
-			recs := make([][]byte, len(batch))
-			for i, r := range batch {
-				recs[i] = r.records
+			recs := make([][]byte, 0, len(batch))
+			for _, r := range batch {
+				if r.model == nil {
+					recs = append(recs, r.records)
+				}
 			}
-			err = p.opts.Log.Append(recs...)
+			if len(recs) > 0 {
+				err = p.opts.Log.Append(recs...)
+			}
 		}
 		for _, r := range batch {
+			if r.model != nil {
+				next := maps.Clone(*p.models.Load())
+				next[r.model.Name] = r.model
+				p.models.Store(&next)
+				r.done <- nil
+				continue
+			}
 			if err != nil {
 				p.permits.Add(int64(len(r.events)))
 				r.done <- err
@@ -351,8 +395,8 @@ func (p *Pipeline) sequence() {
 // dispatch numbers one event, sends it to its shard and closes the panes it
 // completes.
 func (p *Pipeline) dispatch(ev *event.Event, emit func(*modelState, int, *openPane)) {
-	ms := p.models[ev.Model]
-	s := &Sequenced{Event: ev, Seq: ms.seq, Panes: make([]int64, len(ms.specs))}
+	ms := (*p.models.Load())[ev.Model]
+	s := &Sequenced{Event: ev, Seq: ms.seq, Panes: make([]int64, len(ms.specs)), ms: ms}
 	ms.seq++
 	var toClose []func()
 	for si, spec := range ms.Specs {
@@ -430,8 +474,7 @@ func (p *Pipeline) work(shard int) {
 	defer p.wg.Done()
 	for it := range p.shards[shard] {
 		if it.ev != nil {
-			ms := p.models[it.ev.Model]
-			for _, d := range ms.Detectors {
+			for _, d := range it.ev.ms.Detectors {
 				if fs := d.Observe(shard, it.ev); len(fs) > 0 {
 					p.opts.Sink.Findings(fs)
 				}
@@ -439,7 +482,7 @@ func (p *Pipeline) work(shard int) {
 			p.permits.Add(1)
 			continue
 		}
-		ms := p.models[it.marker.Model]
+		ms := it.marker.ms
 		parts := make([]any, len(ms.windowed))
 		for i, w := range ms.windowed {
 			parts[i] = w.Cut(shard, it.marker)
@@ -470,8 +513,7 @@ func (p *Pipeline) merge() {
 			delete(pending, next)
 			delete(markers, next)
 			next++
-			ms := p.models[m.Model]
-			for i, w := range ms.windowed {
+			for i, w := range m.ms.windowed {
 				perShard := make([]any, len(parts))
 				for s := range parts {
 					perShard[s] = parts[s][i]
@@ -506,14 +548,11 @@ func floorDiv(a, b int64) int64 {
 }
 
 func (p *Pipeline) sortedModels() []*modelState {
-	names := make([]string, 0, len(p.models))
-	for n := range p.models {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	models := *p.models.Load()
+	names := slices.Sorted(maps.Keys(models))
 	out := make([]*modelState, len(names))
 	for i, n := range names {
-		out[i] = p.models[n]
+		out[i] = models[n]
 	}
 	return out
 }
