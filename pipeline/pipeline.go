@@ -132,6 +132,7 @@ type request struct {
 	records []byte // the batch as the log stores it
 	events  []event.Event
 	model   *modelState // instead of events: add or replace a model
+	log     bool        // append records to the log before processing
 	done    chan error
 }
 
@@ -257,6 +258,17 @@ func (p *Pipeline) SetModel(m Model) error {
 // returns once the batch is in the log (or ErrBusy without logging it when
 // the queues are full). Events must name known models and carry a time.
 func (p *Pipeline) Submit(ctx context.Context, events []event.Event) error {
+	return p.submitBatch(ctx, events, p.opts.Log != nil)
+}
+
+// Replay queues a batch that is already in the log (recovery after a
+// restart): it is processed exactly as Submit would, without logging it
+// again.
+func (p *Pipeline) Replay(ctx context.Context, events []event.Event) error {
+	return p.submitBatch(ctx, events, false)
+}
+
+func (p *Pipeline) submitBatch(ctx context.Context, events []event.Event, log bool) error {
 	if p.closed.Load() {
 		return ErrClosed
 	}
@@ -273,8 +285,8 @@ func (p *Pipeline) Submit(ctx context.Context, events []event.Event) error {
 		p.permits.Add(n)
 		return ErrBusy
 	}
-	req := &request{events: events, done: make(chan error, 1)}
-	if p.opts.Log != nil {
+	req := &request{events: events, log: log, done: make(chan error, 1)}
+	if log {
 		for i := range events {
 			req.records = event.AppendJSON(req.records, &events[i])
 			req.records = append(req.records, '\n')
@@ -295,6 +307,11 @@ func (p *Pipeline) Submit(ctx context.Context, events []event.Event) error {
 		// The batch is on its way; the log decides whether it counts.
 		return ctx.Err()
 	}
+}
+
+// InFlight is the number of admitted events not yet processed.
+func (p *Pipeline) InFlight() int64 {
+	return int64(len(p.shards)*p.opts.QueueSize) - p.permits.Load()
 }
 
 // Close stops accepting events and drains the queues. With flush, every open
@@ -343,7 +360,7 @@ func (p *Pipeline) sequence() {
 		if p.opts.Log != nil {
 			recs := make([][]byte, 0, len(batch))
 			for _, r := range batch {
-				if r.model == nil {
+				if r.log {
 					recs = append(recs, r.records)
 				}
 			}

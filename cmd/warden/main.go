@@ -61,6 +61,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newDriftCmd(),
 		newConfigCmd(),
 		newReplayCmd(),
+		newServeCmd(),
 	)
 	return root
 }

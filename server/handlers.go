@@ -1,0 +1,571 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/dataset"
+	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/event"
+	"github.com/warden-ml/warden/pipeline"
+	"github.com/warden-ml/warden/store"
+)
+
+// Handler routes the API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/events", s.postEvents)
+	mux.HandleFunc("GET /v1/models", s.listModels)
+	mux.HandleFunc("POST /v1/models", s.postModel)
+	mux.HandleFunc("GET /v1/models/{name}", s.getModel)
+	mux.HandleFunc("PUT /v1/models/{name}/reference", s.putReference)
+	mux.HandleFunc("GET /v1/models/{name}/drift", s.getDrift)
+	mux.HandleFunc("GET /v1/alerts", s.listAlerts)
+	mux.HandleFunc("POST /v1/alerts/{id}/ack", s.ackAlert)
+	mux.HandleFunc("POST /v1/silences", s.postSilence)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !s.ready.Load() {
+			writeError(w, http.StatusServiceUnavailable, "replaying the event log")
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	return mux
+}
+
+// maxSmallBody bounds the bodies of every route but events and references.
+const maxSmallBody = 1 << 20
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, format string, a ...any) {
+	writeJSON(w, code, map[string]string{"error": fmt.Sprintf(format, a...)})
+}
+
+// itemError is one rejected event in a 202 or 400 answer.
+type itemError struct {
+	Index  int    `json:"index"`
+	Line   int    `json:"line,omitempty"`
+	Reason string `json:"reason"`
+}
+
+type ingestResult struct {
+	Accepted int         `json:"accepted"`
+	Rejected int         `json:"rejected"`
+	Errors   []itemError `json:"errors"`
+}
+
+// maxReportedErrors keeps a batch of a million bad items from answering
+// with a million errors.
+const maxReportedErrors = 100
+
+func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	body := http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes)
+	dec := s.decoders.Get().(*event.Decoder)
+	defer s.decoders.Put(dec)
+	events, rejected, err := dec.Decode(body, nil)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		s.metrics.rejected.WithLabelValues("too_large").Inc()
+		writeError(w, http.StatusRequestEntityTooLarge, "body larger than %d bytes", s.cfg.Server.MaxBodyBytes)
+		return
+	}
+	res := ingestResult{Errors: []itemError{}}
+	for _, e := range rejected {
+		res.Errors = append(res.Errors, itemError{Index: e.Index, Line: e.Line, Reason: e.Reason})
+	}
+	// The decoder drops rejected items; rebuild each good event's index in
+	// the batch to report unknown models by index too.
+	rejectedAt := make(map[int]bool, len(rejected))
+	for _, e := range rejected {
+		rejectedAt[e.Index] = true
+	}
+	now := s.opts.Now().UTC()
+	kept := events[:0]
+	index := 0
+	for i := range events {
+		for rejectedAt[index] {
+			index++
+		}
+		ev := events[i]
+		if !s.pipe.Known(ev.Model) {
+			res.Errors = append(res.Errors, itemError{Index: index, Reason: fmt.Sprintf("unknown model %q", ev.Model)})
+		} else {
+			if ev.Time.IsZero() {
+				ev.Time = now
+			}
+			kept = append(kept, ev)
+		}
+		index++
+	}
+	slices.SortFunc(res.Errors, func(a, b itemError) int { return a.Index - b.Index })
+	res.Accepted, res.Rejected = len(kept), len(res.Errors)
+	if len(res.Errors) > maxReportedErrors {
+		res.Errors = res.Errors[:maxReportedErrors]
+	}
+	if res.Rejected > 0 {
+		s.metrics.rejected.WithLabelValues("invalid").Add(float64(res.Rejected))
+	}
+	if err != nil {
+		// The body broke off: keep what came before, say where it broke.
+		res.Errors = append(res.Errors, itemError{Index: len(events) + len(rejected), Reason: err.Error()})
+		if len(kept) == 0 {
+			s.metrics.rejected.WithLabelValues("malformed").Inc()
+			writeJSON(w, http.StatusBadRequest, res)
+			return
+		}
+	}
+	if len(kept) == 0 {
+		code := http.StatusBadRequest
+		if res.Rejected == 0 {
+			code = http.StatusAccepted // an empty batch is not an error
+		}
+		writeJSON(w, code, res)
+		return
+	}
+	if err := s.pipe.Submit(r.Context(), kept); err != nil {
+		if errors.Is(err, pipeline.ErrBusy) {
+			s.metrics.busy.Inc()
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusTooManyRequests, "ingest queues are full; retry later")
+			return
+		}
+		writeError(w, http.StatusServiceUnavailable, "events not stored: %v", err)
+		return
+	}
+	for _, e := range kept {
+		s.metrics.received.WithLabelValues(e.Model).Inc()
+	}
+	s.metrics.batch.Observe(time.Since(start).Seconds())
+	writeJSON(w, http.StatusAccepted, res)
+}
+
+// modelView is a model as the API shows it.
+type modelView struct {
+	Name      string          `json:"name"`
+	Columns   []string        `json:"columns,omitempty"`
+	Drift     driftView       `json:"drift"`
+	Reference *referenceShape `json:"reference,omitempty"`
+}
+
+// driftView is a model's drift settings with the configuration file's names.
+type driftView struct {
+	Enabled   bool    `json:"enabled"`
+	Method    string  `json:"method"`
+	Threshold float64 `json:"threshold"`
+	MinEffect float64 `json:"min_effect"`
+	Window    int     `json:"window"`
+	Every     int     `json:"every"`
+	MinEvents int     `json:"min_events"`
+	Lateness  string  `json:"lateness"`
+}
+
+type referenceShape struct {
+	Rows    int            `json:"rows"`
+	Columns []columnSketch `json:"columns"`
+}
+
+type columnSketch struct {
+	Name string       `json:"name"`
+	Type dataset.Type `json:"type"`
+}
+
+func view(name string, r *registered) modelView {
+	d := r.Config.Drift
+	v := modelView{Name: name, Columns: r.Config.Columns, Drift: driftView{
+		Enabled: d.Enabled, Method: d.Method, Threshold: d.Threshold, MinEffect: d.MinEffect,
+		Window: d.Window, Every: d.Every, MinEvents: d.MinEvents, Lateness: d.Lateness.String(),
+	}}
+	if r.Profile != nil {
+		v.Reference = &referenceShape{Rows: r.Profile.Rows}
+		for _, c := range r.Profile.Columns {
+			v.Reference.Columns = append(v.Reference.Columns, columnSketch{c.Name, c.Type})
+		}
+	}
+	return v
+}
+
+func (s *Server) listModels(w http.ResponseWriter, _ *http.Request) {
+	s.mu.RLock()
+	out := []modelView{}
+	for name, r := range s.models {
+		out = append(out, view(name, r))
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b modelView) int { return strings.Compare(a.Name, b.Name) })
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getModel(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	s.mu.RLock()
+	m := s.models[name]
+	s.mu.RUnlock()
+	if m == nil {
+		writeError(w, http.StatusNotFound, "no model %q", name)
+		return
+	}
+	writeJSON(w, http.StatusOK, view(name, m))
+}
+
+var modelName = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,64}$`)
+
+// postModel registers a model (or changes its settings): the body is the
+// model's section of the configuration file, as JSON.
+func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name    string   `json:"name"`
+		Columns []string `json:"columns"`
+		Drift   *struct {
+			Enabled   *bool    `json:"enabled"`
+			Method    string   `json:"method"`
+			Threshold *float64 `json:"threshold"`
+			MinEffect *float64 `json:"min_effect"`
+			Window    int      `json:"window"`
+			Every     int      `json:"every"`
+			MinEvents int      `json:"min_events"`
+		} `json:"drift"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSmallBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "model: %v", err)
+		return
+	}
+	if !modelName.MatchString(req.Name) {
+		writeError(w, http.StatusBadRequest, "name %q: want 1 to 64 letters, digits, '_', '.' or '-'", req.Name)
+		return
+	}
+	m := config.DefaultModel()
+	m.Name, m.Columns = req.Name, req.Columns
+	if d := req.Drift; d != nil {
+		if d.Enabled != nil {
+			m.Drift.Enabled = *d.Enabled
+		}
+		if d.Method != "" {
+			m.Drift.Method = d.Method
+		}
+		if d.Threshold != nil {
+			m.Drift.Threshold = *d.Threshold
+		}
+		if d.MinEffect != nil {
+			m.Drift.MinEffect = *d.MinEffect
+		}
+		if d.Window != 0 {
+			m.Drift.Window = d.Window
+		}
+		if d.Every != 0 {
+			m.Drift.Every = d.Every
+		}
+		if d.MinEvents != 0 {
+			m.Drift.MinEvents = d.MinEvents
+		}
+	}
+	if err := m.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.models[m.Name]
+	reg := &registered{Config: m}
+	if prev != nil {
+		reg.Profile = prev.Profile
+	}
+	if err := s.register(r.Context(), m.Name, reg); err != nil {
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	code := http.StatusCreated
+	if prev != nil {
+		code = http.StatusOK
+	}
+	writeJSON(w, code, view(m.Name, reg))
+}
+
+// register stores a model and hands it to the pipeline; s.mu is held.
+func (s *Server) register(ctx context.Context, name string, r *registered) error {
+	pm, err := s.pipelineModel(name, r)
+	if err != nil {
+		return err
+	}
+	if err := s.persist(ctx, name, r); err != nil {
+		return err
+	}
+	if err := s.pipe.SetModel(pm); err != nil {
+		return err
+	}
+	s.models[name] = r
+	return nil
+}
+
+// putReference takes the model's reference data (CSV or JSON lines) and
+// builds its profile.
+func (s *Server) putReference(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	s.mu.RLock()
+	prev := s.models[name]
+	s.mu.RUnlock()
+	if prev == nil {
+		writeError(w, http.StatusNotFound, "no model %q; register it with POST /v1/models first", name)
+		return
+	}
+	opts := dataset.Options{}
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case strings.Contains(ct, "csv"):
+		opts.Format = dataset.FormatCSV
+	case strings.Contains(ct, "json"):
+		opts.Format = dataset.FormatJSONL
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes))
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "reference: %v", err)
+		return
+	}
+	t, err := dataset.Read(bytes.NewReader(body), "reference", opts)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if t.Rows == 0 {
+		writeError(w, http.StatusBadRequest, "reference: no data rows")
+		return
+	}
+	p, err := drift.NewProfile(t, drift.ProfileOptions{})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	reg := &registered{Config: s.models[name].Config, Profile: p}
+	if err := s.register(r.Context(), name, reg); err != nil {
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view(name, reg))
+}
+
+// windowView is a stored drift window.
+type windowView struct {
+	Kind     string          `json:"kind"`
+	Start    time.Time       `json:"start"`
+	End      time.Time       `json:"end"`
+	FirstSeq int64           `json:"first_seq"`
+	LastSeq  int64           `json:"last_seq"`
+	Events   int             `json:"events"`
+	Late     int             `json:"late"`
+	Drift    bool            `json:"dataset_drift"`
+	Report   json.RawMessage `json:"report"`
+}
+
+func (s *Server) getDrift(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	s.mu.RLock()
+	known := s.models[name] != nil
+	s.mu.RUnlock()
+	if !known {
+		writeError(w, http.StatusNotFound, "no model %q", name)
+		return
+	}
+	limit, err := intParam(r, "limit", 10, 1, 1000)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	ws, err := s.db.Windows(r.Context(), name, limit)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	out := struct {
+		Model   string       `json:"model"`
+		Current *windowView  `json:"current"`
+		Windows []windowView `json:"windows"`
+	}{Model: name, Windows: []windowView{}}
+	for _, win := range ws {
+		out.Windows = append(out.Windows, windowView{win.Kind, win.Start, win.End, win.FirstSeq, win.LastSeq, win.Events, win.Late, win.Drift, win.Report})
+	}
+	if len(out.Windows) > 0 {
+		out.Current = &out.Windows[0]
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// alertView is an alert with its state.
+type alertView struct {
+	alert.Alert
+	State   store.AlertState `json:"state"`
+	AckedBy string           `json:"acked_by,omitempty"`
+	AckedAt *time.Time       `json:"acked_at,omitempty"`
+}
+
+func alertOf(rec store.AlertRecord) alertView {
+	v := alertView{Alert: rec.Alert, State: rec.State, AckedBy: rec.AckedBy}
+	if !rec.AckedAt.IsZero() {
+		t := rec.AckedAt
+		v.AckedAt = &t
+	}
+	return v
+}
+
+func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.AlertFilter{Model: q.Get("model"), Type: alert.Kind(q.Get("type")), State: store.AlertState(q.Get("state"))}
+	if v := q.Get("severity"); v != "" {
+		sev, err := alert.ParseSeverity(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "severity: %v", err)
+			return
+		}
+		f.MinSeverity = sev
+	}
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "since %q: want an RFC 3339 time", v)
+			return
+		}
+		f.Since = t
+	}
+	switch f.State {
+	case "", store.StateFiring, store.StateAcknowledged:
+	default:
+		writeError(w, http.StatusBadRequest, "state %q: want firing or acknowledged", f.State)
+		return
+	}
+	limit, err := intParam(r, "limit", 100, 1, 10000)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	f.Limit = limit
+	recs, err := s.db.Alerts(r.Context(), f)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	out := make([]alertView, len(recs))
+	for i, rec := range recs {
+		out[i] = alertOf(rec)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		By string `json:"by"`
+	}
+	if r.ContentLength != 0 {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSmallBody)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+			writeError(w, http.StatusBadRequest, "ack: %v", err)
+			return
+		}
+	}
+	rec, err := s.db.AckAlert(r.Context(), r.PathValue("id"), req.By, s.opts.Now().UTC())
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no alert %q", r.PathValue("id"))
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, alertOf(rec))
+}
+
+func (s *Server) postSilence(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ID        string            `json:"id"`
+		Matchers  map[string]string `json:"matchers"`
+		StartsAt  time.Time         `json:"starts_at"`
+		EndsAt    time.Time         `json:"ends_at"`
+		CreatedBy string            `json:"created_by"`
+		Comment   string            `json:"comment"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSmallBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "silence: %v", err)
+		return
+	}
+	for k := range req.Matchers {
+		switch k {
+		case "model", "type", "subject", "severity":
+		default:
+			writeError(w, http.StatusBadRequest, "matchers.%s: want model, type, subject or severity", k)
+			return
+		}
+	}
+	now := s.opts.Now().UTC()
+	if req.StartsAt.IsZero() {
+		req.StartsAt = now
+	}
+	if req.ID == "" {
+		req.ID = alert.Fingerprint(fmt.Sprint(req.Matchers), "silence", req.StartsAt.String())
+	}
+	sil := store.Silence{ID: req.ID, Matchers: req.Matchers, StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.CreatedBy, Comment: req.Comment}
+	if err := sil.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if err := s.db.AddSilence(r.Context(), sil); err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if err := s.refreshSilences(r.Context()); err != nil {
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, req)
+}
+
+// refreshSilences hands the manager the silences active now.
+func (s *Server) refreshSilences(ctx context.Context) error {
+	active, err := s.db.Silences(ctx, s.opts.Now().UTC())
+	if err != nil {
+		return err
+	}
+	out := make([]alert.Silence, len(active))
+	for i, a := range active {
+		out[i] = alert.Silence{ID: a.ID, Matchers: a.Matchers, StartsAt: a.StartsAt, EndsAt: a.EndsAt}
+	}
+	s.manager.SetSilences(out)
+	return nil
+}
+
+func intParam(r *http.Request, name string, def, lo, hi int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s %q: want a whole number from %d to %d", name, v, lo, hi)
+	}
+	return n, nil
+}

@@ -1,0 +1,51 @@
+package server
+
+import (
+	"runtime"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the service's Prometheus metrics, on a registry of its own so
+// that several servers (tests) can live in one process.
+type metrics struct {
+	registry *prometheus.Registry
+	received *prometheus.CounterVec
+	rejected *prometheus.CounterVec
+	busy     prometheus.Counter
+	batch    prometheus.Histogram
+	windows  *prometheus.CounterVec
+	alerts   *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_events_received_total", Help: "Events accepted, by model.",
+		}, []string{"model"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_events_rejected_total", Help: "Events rejected, by reason class.",
+		}, []string{"reason"}),
+		busy: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "warden_ingest_throttled_total", Help: "Batches answered 429 because the queues were full.",
+		}),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "warden_ingest_batch_seconds", Help: "Time to decode, log durably and queue one batch.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}),
+		windows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_drift_windows_total", Help: "Drift windows evaluated, by model.",
+		}, []string{"model"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_alerts_total", Help: "Alerts raised, by type and severity.",
+		}, []string{"type", "severity"}),
+	}
+	m.registry.MustRegister(m.received, m.rejected, m.busy, m.batch, m.windows, m.alerts,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// defaultShards is one pipeline worker per CPU.
+func defaultShards() int { return runtime.GOMAXPROCS(0) }

@@ -1,0 +1,318 @@
+// Package server is Warden's service: the HTTP API over the pipeline, the
+// store and the alert manager. Events answered with 202 are in the durable
+// event log first; on start the log is replayed, so a restart, even after
+// kill -9, comes back with every acknowledged event processed.
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/event"
+	"github.com/warden-ml/warden/monitor"
+	"github.com/warden-ml/warden/pipeline"
+	"github.com/warden-ml/warden/store"
+	"github.com/warden-ml/warden/store/eventlog"
+	"github.com/warden-ml/warden/store/sqlite"
+)
+
+// Options are what the configuration does not say.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time // the clock for events without a time; nil: time.Now
+}
+
+// Server is a running Warden service.
+type Server struct {
+	cfg     *config.Config
+	opts    Options
+	log     *slog.Logger
+	db      *sqlite.DB
+	events  *eventlog.Log
+	pipe    *pipeline.Pipeline
+	manager *alert.Manager
+	metrics *metrics
+	shards  int
+	ready   atomic.Bool
+
+	mu     sync.RWMutex
+	models map[string]*registered
+
+	decoders sync.Pool
+}
+
+// registered is a model the service knows: its settings and, once a
+// reference has been given, its profile.
+type registered struct {
+	Config  config.Model
+	Profile *drift.Profile
+}
+
+// New opens the store and the event log under cfg.Storage.Dir, registers
+// the configured and stored models and replays the event log.
+func New(cfg *config.Config, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(cfg.Storage.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, models: map[string]*registered{}, metrics: newMetrics()}
+	s.decoders.New = func() any { return event.NewDecoder(event.DefaultLimits()) }
+	s.shards = cfg.Pipeline.Shards
+	if s.shards <= 0 {
+		s.shards = defaultShards()
+	}
+	var err error
+	if s.db, err = sqlite.Open(filepath.Join(cfg.Storage.Dir, "warden.db")); err != nil {
+		return nil, err
+	}
+	if s.events, err = eventlog.Open(eventlog.Options{Dir: filepath.Join(cfg.Storage.Dir, "events")}); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if n := s.events.Recovered(); n > 0 {
+		s.log.Warn("event log: dropped a torn tail", "bytes", n)
+	}
+	s.manager = alert.NewManager(monitor.Policy(cfg))
+	s.manager.Handle("", func(a alert.Alert) { s.metrics.alerts.WithLabelValues(string(a.Type), a.Severity.String()).Inc() })
+	if err := s.start(context.Background()); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// start registers the models and replays the log into a new pipeline.
+func (s *Server) start(ctx context.Context) error {
+	stored, err := s.db.Models(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range stored {
+		var mc config.Model
+		if err := json.Unmarshal(m.Config, &mc); err != nil {
+			return fmt.Errorf("stored model %q: %w", m.Name, err)
+		}
+		r := &registered{Config: mc}
+		if len(m.Profile) > 0 {
+			if r.Profile, err = drift.DecodeProfile(bytes.NewReader(m.Profile), m.Name); err != nil {
+				return fmt.Errorf("stored model %q: %w", m.Name, err)
+			}
+		}
+		s.models[m.Name] = r
+	}
+	// The configuration file wins over what was registered over the API.
+	for i := range s.cfg.Models {
+		m := s.cfg.Models[i]
+		r := &registered{Config: m}
+		if prev := s.models[m.Name]; prev != nil {
+			r.Profile = prev.Profile
+		}
+		if m.Reference != "" {
+			if r.Profile, err = monitor.LoadReference(m.Reference); err != nil {
+				return fmt.Errorf("models[%d] (%s): %w", i, m.Name, err)
+			}
+		}
+		s.models[m.Name] = r
+		if err := s.persist(ctx, m.Name, r); err != nil {
+			return err
+		}
+	}
+	var models []pipeline.Model
+	for name, r := range s.models {
+		pm, err := s.pipelineModel(name, r)
+		if err != nil {
+			return err
+		}
+		models = append(models, pm)
+	}
+	s.pipe, err = pipeline.New(pipeline.Options{
+		Shards: s.shards, QueueSize: s.cfg.Pipeline.QueueSize, Log: logAdapter{s.events}, Sink: sink{s},
+	}, models)
+	if err != nil {
+		return err
+	}
+	n, err := s.replayLog(ctx)
+	if err != nil {
+		return fmt.Errorf("replaying the event log: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("replayed the event log", "events", n)
+	}
+	s.ready.Store(true)
+	return nil
+}
+
+// replayLog runs every logged event through the pipeline again. Alerts and
+// windows are stored idempotently, so what was done before a crash is not
+// done twice, and what was not is done now.
+func (s *Server) replayLog(ctx context.Context) (int, error) {
+	r, err := s.events.Reader(eventlog.Position{})
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	dec := event.NewDecoder(event.DefaultLimits())
+	total := 0
+	for {
+		rec, pos, _, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+		evs, rejected, err := dec.Decode(bytes.NewReader(rec), nil)
+		if err != nil || len(rejected) > 0 {
+			return total, fmt.Errorf("record at %s: %v %v", pos, err, rejected)
+		}
+		// Models deleted since are skipped; the rest are replayed in order.
+		kept := evs[:0]
+		for _, e := range evs {
+			if s.pipe.Known(e.Model) {
+				kept = append(kept, e)
+			}
+		}
+		for {
+			err := s.pipe.Replay(ctx, kept)
+			if !errors.Is(err, pipeline.ErrBusy) {
+				if err != nil {
+					return total, err
+				}
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		total += len(kept)
+	}
+}
+
+func (s *Server) pipelineModel(name string, r *registered) (pipeline.Model, error) {
+	if r.Profile == nil {
+		// Known, logged and counted, but nothing to compare with yet.
+		return pipeline.Model{Name: name}, nil
+	}
+	return monitor.NewModel(&r.Config, r.Profile, s.shards, monitor.ModelThresholds(s.cfg, &r.Config), s.onWindow)
+}
+
+func (s *Server) persist(ctx context.Context, name string, r *registered) error {
+	cfgJSON, err := json.Marshal(r.Config)
+	if err != nil {
+		return err
+	}
+	m := store.Model{Name: name, Config: cfgJSON, UpdatedAt: s.opts.Now().UTC()}
+	if prev, err := s.db.Model(ctx, name); err == nil {
+		m.CreatedAt = prev.CreatedAt
+	} else {
+		m.CreatedAt = m.UpdatedAt
+	}
+	if r.Profile != nil {
+		var buf bytes.Buffer
+		if err := r.Profile.Encode(&buf); err != nil {
+			return err
+		}
+		m.Profile = buf.Bytes()
+	}
+	return s.db.PutModel(ctx, m)
+}
+
+// onWindow stores an evaluated window (from the pipeline's merger).
+func (s *Server) onWindow(model string, w *drift.WindowResult) {
+	rep, err := json.Marshal(w.Report)
+	if err == nil {
+		err = s.db.AddWindow(context.Background(), store.Window{
+			Model: model, Kind: string(w.Kind), Start: w.Start, End: w.End, FirstSeq: w.FirstSeq, LastSeq: w.LastSeq,
+			Events: w.Events, Late: w.Late, Drift: w.Report.DatasetDrift, Report: rep,
+		})
+	}
+	if err != nil {
+		s.log.Error("storing a window", "model", model, "err", err)
+	}
+	s.metrics.windows.WithLabelValues(model).Inc()
+}
+
+// sink stores findings and the alerts they raise.
+type sink struct{ s *Server }
+
+func (k sink) Findings(fs []alert.Finding) {
+	ctx := context.Background()
+	for _, f := range fs {
+		if err := k.s.db.RecordFinding(ctx, f); err != nil {
+			k.s.log.Error("storing a finding", "err", err)
+		}
+		a, d := k.s.manager.Process(f)
+		if d != alert.Alerted {
+			continue
+		}
+		if _, _, err := k.s.db.UpsertAlert(ctx, a); err != nil {
+			k.s.log.Error("storing an alert", "id", a.ID, "err", err)
+		}
+	}
+}
+
+func (k sink) Error(err error) { k.s.log.Error("pipeline", "err", err) }
+
+// logAdapter gives the pipeline the durable log.
+type logAdapter struct{ l *eventlog.Log }
+
+func (a logAdapter) Append(records ...[]byte) error {
+	_, _, err := a.l.Append(records...)
+	return err
+}
+
+// Serve answers HTTP on l until ctx is done, then shuts down gracefully:
+// requests in flight finish, the queues drain, the store closes.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       s.cfg.Server.ReadTimeout,
+		WriteTimeout:      s.cfg.Server.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	return errors.Join(err, s.Close())
+}
+
+// Close drains the pipeline and closes the log and the store.
+func (s *Server) Close() error {
+	if s.pipe != nil {
+		s.pipe.Close(false)
+	}
+	var errs []error
+	if s.events != nil {
+		errs = append(errs, s.events.Close())
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	return errors.Join(errs...)
+}
