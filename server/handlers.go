@@ -38,7 +38,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/alerts/{id}/ack", s.ackAlert)
 	mux.HandleFunc("POST /v1/silences", s.postSilence)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {
 			writeError(w, http.StatusServiceUnavailable, "replaying the event log")
