@@ -189,9 +189,6 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 func (d *Decoder) sniffGzip() error {
 	for d.have < 2 && d.more(0) {
 	}
-	if d.readErr != nil {
-		return d.endError(d.have, "")
-	}
 	if d.have < 2 || d.buf[0] != 0x1f || d.buf[1] != 0x8b {
 		return nil
 	}
@@ -229,10 +226,10 @@ func (d *Decoder) more(keep int) bool {
 		n, err := d.src.Read(d.buf[d.have:])
 		d.have += n
 		d.total += int64(n)
-		if d.total > d.lim.MaxBodyBytes {
-			d.have -= int(d.total - d.lim.MaxBodyBytes)
+		if excess := d.total - d.lim.MaxBodyBytes; excess > 0 {
+			d.have -= int(excess)
 			d.eof, d.readErr = true, errBodyTooLarge
-			return false
+			return int64(n) > excess
 		}
 		if err != nil {
 			d.eof = true
@@ -314,13 +311,16 @@ func (d *Decoder) tooLarge() string {
 func (d *Decoder) decodeLines(pos int, events []Event) ([]Event, error) {
 	maxLine := d.lim.MaxItemBytes + 1 // and a '\r'
 	index := 0
+	searched := 0 // bytes from pos known to hold no newline
 	for {
 		rest := d.buf[pos:d.have]
 		var line []byte
 		next := 0
-		if n := bytes.IndexByte(rest, '\n'); n >= 0 {
-			line, next = rest[:n], pos+n+1
+		if n := bytes.IndexByte(rest[searched:], '\n'); n >= 0 {
+			line, next = rest[:searched+n], pos+searched+n+1
+			searched = 0
 		} else if !d.eof && len(rest) <= maxLine {
+			searched = len(rest)
 			d.more(pos)
 			pos = 0
 			continue
@@ -331,7 +331,7 @@ func (d *Decoder) decodeLines(pos int, events []Event) ([]Event, error) {
 			if len(rest) == 0 {
 				return events, nil
 			}
-			line, next = rest, d.have
+			line, next, searched = rest, d.have, 0
 		} else {
 			// No end of line within the limit: reject and drop the rest of the line.
 			if index == d.lim.MaxItems {
@@ -339,6 +339,7 @@ func (d *Decoder) decodeLines(pos int, events []Event) ([]Event, error) {
 			}
 			d.reject(index, pos, d.tooLarge())
 			index++
+			searched = 0
 			var ok bool
 			if pos, ok = d.skipLine(pos); !ok {
 				return events, d.endError(d.have, "")
@@ -475,10 +476,17 @@ func (d *Decoder) parseElement(pos, index int, events []Event) ([]Event, int, er
 				return events[:len(events)-1], 0, d.endError(end, "the array never closes")
 			}
 			return events[:len(events)-1], end, nil
-		case !d.more(pos):
+		case d.eof:
 			return events[:len(events)-1], 0, d.endError(d.have, "the array never closes")
 		}
+		// Read until the window holds twice as much (or a whole item's
+		// worth), so a body trickling in a byte at a time costs parses of
+		// twice its size in all, not of its size squared.
+		target := min(2*(d.have-pos), d.lim.MaxItemBytes+1)
+		d.more(pos)
 		pos = 0
+		for d.have < target && d.more(0) {
+		}
 		*ev = Event{}
 	}
 }
