@@ -488,9 +488,16 @@ func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if req.By == "" {
+		req.By = "api" // who acknowledged is optional for callers
+	}
 	rec, err := s.db.AckAlert(r.Context(), r.PathValue("id"), req.By, s.opts.Now().UTC())
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no alert %q", r.PathValue("id"))
+		return
+	case errors.Is(err, store.ErrInvalid):
+		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
 	if err != nil {

@@ -1,0 +1,227 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/server"
+	"github.com/warden-ml/warden/simulate"
+)
+
+const model = simulate.ModelName
+
+func newServer(t *testing.T, dir string, change func(*config.Config)) (*server.Server, *httptest.Server) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Storage.Dir = dir
+	cfg.Pipeline.Shards = 2
+	cfg.Pipeline.QueueSize = 50000
+	if change != nil {
+		change(cfg)
+	}
+	s, err := server.New(cfg, server.Options{Now: func() time.Time { return time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		s.Close()
+	})
+	return s, hs
+}
+
+func call(t *testing.T, method, url, contentType string, body []byte) (int, map[string]any, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var doc map[string]any
+	json.Unmarshal(raw, &doc)
+	return resp.StatusCode, doc, string(raw)
+}
+
+// register creates the simulator's model with a reference of n rows.
+func register(t *testing.T, base string, n int) {
+	t.Helper()
+	if code, _, raw := call(t, "POST", base+"/v1/models", "application/json", []byte(`{"name":"`+model+`"}`)); code != http.StatusCreated {
+		t.Fatalf("POST /v1/models: %d %s", code, raw)
+	}
+	var ref bytes.Buffer
+	if err := simulate.WriteCSV(&ref, simulate.Reference(1, n)); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, raw := call(t, "PUT", base+"/v1/models/"+model+"/reference", "text/csv", ref.Bytes()); code != http.StatusOK {
+		t.Fatalf("PUT reference: %d %s", code, raw)
+	}
+}
+
+func eventsBody(t *testing.T, n int, drifts ...simulate.Drift) []byte {
+	t.Helper()
+	gen, err := simulate.NewGenerator(simulate.Options{Seed: 7, Rate: float64(n) / 86400, Drifts: drifts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := simulate.WriteEvents(&buf, gen.Take(n)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// Bad input gets a 4xx with a message; good items of a batch are kept; the
+// server stays up.
+func TestIngestBadInput(t *testing.T) {
+	_, hs := newServer(t, t.TempDir(), func(c *config.Config) { c.Server.MaxBodyBytes = 1 << 20 })
+	register(t, hs.URL, 2000)
+	good := `{"model":"` + model + `","time":"2026-01-01T00:00:00Z","features":{"transaction_amount":12.5}}`
+	deep := strings.Repeat(`{"a":`, 100) + "1" + strings.Repeat("}", 100)
+	tests := []struct {
+		name     string
+		body     string
+		code     int
+		accepted int
+		reason   string // substring of the response
+	}{
+		{"malformed JSON", `{"model": "x", `, 400, 0, "error"},
+		{"not JSON at all", "hello", 400, 0, "error"},
+		{"wrong type kept apart", good + "\n" + `{"model":"` + model + `","features":{"transaction_amount":[1,2]}}` + "\n" + good, 202, 2, "features.transaction_amount"},
+		{"NaN", good + "\n" + `{"model":"` + model + `","features":{"transaction_amount":NaN}}`, 202, 1, `"index": 1`},
+		{"number out of range", `{"model":"` + model + `","features":{"x":1e999}}` + "\n" + good, 202, 1, "range"},
+		{"unknown model", `{"model":"nope","features":{}}`, 400, 0, `unknown model \"nope\"`},
+		{"unknown model among good", good + "\n" + `{"model":"nope"}`, 202, 1, `"index": 1`},
+		{"deep nesting", good + "\n" + `{"model":"` + model + `","features":` + deep + `}`, 202, 1, `"index": 1`},
+		{"missing model", `{"features":{"x":1}}`, 400, 0, "model"},
+		{"bad time", `{"model":"` + model + `","time":"yesterday"}`, 400, 0, "time"},
+		{"too large", good + "\n" + strings.Repeat(" ", 2<<20), 413, 0, "larger than"},
+		{"empty batch", "", 202, 0, `"accepted": 0`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, doc, raw := call(t, "POST", hs.URL+"/v1/events", "application/x-ndjson", []byte(tc.body))
+			if code != tc.code {
+				t.Fatalf("status %d, want %d: %s", code, tc.code, raw)
+			}
+			if !strings.Contains(raw, tc.reason) {
+				t.Errorf("response lacks %q: %s", tc.reason, raw)
+			}
+			if code == 202 {
+				if got := int(doc["accepted"].(float64)); got != tc.accepted {
+					t.Errorf("accepted %d, want %d: %s", got, tc.accepted, raw)
+				}
+			}
+		})
+	}
+	// A 100 MB body is refused without reading it all into memory first.
+	big := io.MultiReader(strings.NewReader(good+"\n"), io.LimitReader(neverEnding('x'), 100<<20))
+	resp, err := http.Post(hs.URL+"/v1/events", "application/x-ndjson", big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge && resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("100 MB body: status %d", resp.StatusCode)
+	}
+	if code, _, _ := call(t, "GET", hs.URL+"/healthz", "", nil); code != 200 {
+		t.Errorf("server down after bad input: %d", code)
+	}
+}
+
+type neverEnding byte
+
+func (b neverEnding) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}
+
+func TestModelsAlertsAckSilences(t *testing.T) {
+	_, hs := newServer(t, t.TempDir(), nil)
+	if code, _, _ := call(t, "GET", hs.URL+"/v1/models/"+model, "", nil); code != 404 {
+		t.Errorf("unknown model: %d", code)
+	}
+	if code, _, raw := call(t, "POST", hs.URL+"/v1/models", "application/json", []byte(`{"name":"bad name!"}`)); code != 400 {
+		t.Errorf("bad name: %d %s", code, raw)
+	}
+	if code, _, raw := call(t, "POST", hs.URL+"/v1/models", "application/json", []byte(`{"name":"m","drift":{"every":5000}}`)); code != 400 || !strings.Contains(raw, "every") {
+		t.Errorf("every > window: %d %s", code, raw)
+	}
+	if code, _, raw := call(t, "PUT", hs.URL+"/v1/models/"+model+"/reference", "text/csv", []byte("a\n1\n")); code != 404 {
+		t.Errorf("reference of unknown model: %d %s", code, raw)
+	}
+	register(t, hs.URL, 5000)
+	if code, _, raw := call(t, "PUT", hs.URL+"/v1/models/"+model+"/reference", "text/csv", []byte("a,b\n1,2,3\n")); code != 400 || !strings.Contains(raw, "line 2") {
+		t.Errorf("ragged reference: %d %s", code, raw)
+	}
+	body := eventsBody(t, 6000, simulate.Drift{Feature: "transaction_amount", From: 12 * time.Hour, Scale: 3})
+	if code, doc, raw := call(t, "POST", hs.URL+"/v1/events", "application/x-ndjson", body); code != 202 || doc["accepted"].(float64) != 6000 {
+		t.Fatalf("events: %d %s", code, raw)
+	}
+	var alerts []map[string]any
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		_, _, raw := call(t, "GET", hs.URL+"/v1/alerts?model="+model+"&type=drift&severity=critical", "", nil)
+		json.Unmarshal([]byte(raw), &alerts)
+		if len(alerts) > 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(alerts) == 0 {
+		t.Fatal("no critical drift alert")
+	}
+	a := alerts[0]
+	if a["subject"] != "transaction_amount" && a["subject"] != "score" {
+		t.Errorf("critical alert on %v", a["subject"])
+	}
+	id := a["id"].(string)
+	if code, doc, raw := call(t, "POST", hs.URL+"/v1/alerts/"+id+"/ack", "application/json", []byte(`{"by":"oncall"}`)); code != 200 || doc["state"] != "acknowledged" || doc["acked_by"] != "oncall" {
+		t.Errorf("ack: %d %s", code, raw)
+	}
+	if code, _, _ := call(t, "POST", hs.URL+"/v1/alerts/nope/ack", "", nil); code != 404 {
+		t.Errorf("ack unknown: %d", code)
+	}
+	_, _, raw := call(t, "GET", hs.URL+"/v1/alerts?state=acknowledged", "", nil)
+	if !strings.Contains(raw, id) {
+		t.Errorf("acknowledged filter lacks %s", id)
+	}
+	for _, bad := range []string{"severity=urgent", "since=yesterday", "state=open", "limit=0"} {
+		if code, _, _ := call(t, "GET", hs.URL+"/v1/alerts?"+bad, "", nil); code != 400 {
+			t.Errorf("alerts?%s: %d", bad, code)
+		}
+	}
+	code, doc, raw := call(t, "GET", hs.URL+"/v1/models/"+model+"/drift?limit=3", "", nil)
+	if code != 200 || len(doc["windows"].([]any)) != 3 || doc["current"] == nil {
+		t.Errorf("drift: %d %s", code, raw[:min(len(raw), 300)])
+	}
+	sil := fmt.Sprintf(`{"matchers":{"model":%q},"starts_at":"2026-01-01T00:00:00Z","ends_at":"2026-01-03T00:00:00Z","created_by":"oncall"}`, model)
+	if code, _, raw := call(t, "POST", hs.URL+"/v1/silences", "application/json", []byte(sil)); code != 201 {
+		t.Errorf("silence: %d %s", code, raw)
+	}
+	if code, _, raw := call(t, "POST", hs.URL+"/v1/silences", "application/json", []byte(`{"matchers":{"colour":"red"},"ends_at":"2026-01-03T00:00:00Z"}`)); code != 400 {
+		t.Errorf("silence with a bad matcher: %d %s", code, raw)
+	}
+	code, _, raw = call(t, "GET", hs.URL+"/metrics", "", nil)
+	if code != 200 || !strings.Contains(raw, `warden_events_received_total{model="fraud_detection_v2"} 6000`) {
+		t.Errorf("metrics: %d", code)
+	}
+}
