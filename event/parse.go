@@ -462,10 +462,12 @@ func (p *parser) features(i int) (int, error) {
 		if next, ok := p.plainFeature(i, k, scope); ok {
 			// And the separator, when it is "," or ", ".
 			if i = next; i+2 < len(b) && b[i] == ',' {
-				if i++; b[i] == ' ' {
-					i++
+				j := i + 1
+				if b[j] == ' ' {
+					j++
 				}
-				if b[i] == '"' {
+				if b[j] == '"' {
+					i = j
 					continue
 				}
 			}
