@@ -291,6 +291,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
+	go s.pruneEvery(ctx, 10*time.Minute)
 	select {
 	case err := <-errc:
 		return err
@@ -300,6 +301,37 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	return errors.Join(err, s.Close())
+}
+
+// pruneEvery applies the retention settings now and then, by the wall
+// clock: retention is about disk space, not about event time.
+func (s *Server) pruneEvery(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.Prune(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("applying retention", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Prune deletes windows, alerts and findings older than the retention
+// settings allow.
+func (s *Server) Prune(ctx context.Context) (store.PruneStats, error) {
+	now := s.opts.Now().UTC()
+	cut := func(d time.Duration) time.Time {
+		if d <= 0 {
+			return time.Time{}
+		}
+		return now.Add(-d)
+	}
+	r := s.cfg.Storage.Retention
+	return s.db.Prune(ctx, store.Retention{Windows: cut(r.Windows), Alerts: cut(r.Alerts), Findings: cut(r.Alerts), Silences: cut(r.Alerts)})
 }
 
 // Close drains the pipeline and closes the log and the store.

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -223,5 +224,54 @@ func TestModelsAlertsAckSilences(t *testing.T) {
 	code, _, raw = call(t, "GET", hs.URL+"/metrics", "", nil)
 	if code != 200 || !strings.Contains(raw, `warden_events_received_total{model="fraud_detection_v2"} 6000`) {
 		t.Errorf("metrics: %d", code)
+	}
+}
+
+// Retention deletes windows and alerts older than configured.
+func TestRetention(t *testing.T) {
+	s, hs := newServer(t, t.TempDir(), func(c *config.Config) {
+		c.Storage.Retention.Windows = time.Hour
+		c.Storage.Retention.Alerts = time.Hour
+	})
+	register(t, hs.URL, 5000)
+	body := eventsBody(t, 3000, simulate.Drift{Feature: "transaction_amount", From: 12 * time.Hour, Scale: 3})
+	if code, _, raw := call(t, "POST", hs.URL+"/v1/events", "application/x-ndjson", body); code != 202 {
+		t.Fatalf("events: %d %s", code, raw)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, doc, _ := call(t, "GET", hs.URL+"/v1/models/"+model+"/drift?limit=1", "", nil)
+		if cur, ok := doc["current"].(map[string]any); ok && cur["last_seq"].(float64) == 2999 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("events not processed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The server's clock says 2026-01-02T00:00Z: everything that ended
+	// before 23:00 on the simulated day goes, the last hour stays.
+	stats, err := s.Prune(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Windows < 25 || stats.Alerts == 0 {
+		t.Errorf("pruned %+v", stats)
+	}
+	cutoff := time.Date(2026, 1, 1, 23, 0, 0, 0, time.UTC)
+	_, _, raw := call(t, "GET", hs.URL+"/v1/alerts", "", nil)
+	var left []struct{ Time time.Time }
+	json.Unmarshal([]byte(raw), &left)
+	for _, a := range left {
+		if a.Time.Before(cutoff) {
+			t.Errorf("alert of %s survived retention", a.Time)
+		}
+	}
+	_, doc, _ := call(t, "GET", hs.URL+"/v1/models/"+model+"/drift?limit=100", "", nil)
+	for _, w := range doc["windows"].([]any) {
+		end, _ := time.Parse(time.RFC3339Nano, w.(map[string]any)["end"].(string))
+		if end.Before(cutoff) {
+			t.Errorf("window ending %s survived retention", end)
+		}
 	}
 }
