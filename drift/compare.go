@@ -290,7 +290,7 @@ func untestable(rc, cc *ColumnProfile) (reason, issue string) {
 func testColumn(rc, cc *ColumnProfile, opts Options) (*ColumnResult, error) {
 	res := &ColumnResult{
 		Column: rc.Name, Type: rc.Type, Unit: rc.Unit, Threshold: opts.Alpha,
-		Reference: summarize(rc), Current: summarize(cc),
+		Reference: rc.summary(), Current: summarize(cc),
 	}
 	method := opts.Method
 	if method == MethodAuto {

@@ -20,6 +20,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/warden-ml/warden/dataset"
 )
@@ -56,6 +57,17 @@ type ColumnProfile struct {
 	// Categories holds categorical levels with their counts, most frequent
 	// first (ties by value), missing values excluded.
 	Categories []Category `json:"categories,omitempty"`
+
+	// The reference side of every comparison is the same: summarise once.
+	summaryOnce sync.Once
+	cached      Summary
+}
+
+// summary is summarize(c), computed once; a profile is not changed after it
+// is built or decoded.
+func (c *ColumnProfile) summary() Summary {
+	c.summaryOnce.Do(func() { c.cached = summarize(c) })
+	return c.cached
 }
 
 // Category is one level of a categorical column and how often it occurs.
