@@ -25,6 +25,7 @@ import (
 	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/event"
 	"github.com/warden-ml/warden/monitor"
+	"github.com/warden-ml/warden/notify"
 	"github.com/warden-ml/warden/pipeline"
 	"github.com/warden-ml/warden/store"
 	"github.com/warden-ml/warden/store/eventlog"
@@ -46,6 +47,7 @@ type Server struct {
 	events  *eventlog.Log
 	pipe    *pipeline.Pipeline
 	manager *alert.Manager
+	notify  *notify.Dispatcher
 	metrics *metrics
 	shards  int
 	ready   atomic.Bool
@@ -92,6 +94,12 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if n := s.events.Recovered(); n > 0 {
 		s.log.Warn("event log: dropped a torn tail", "bytes", n)
 	}
+	recv, err := receivers(cfg.Alerting.Receivers)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.notify = notify.NewDispatcher(s.db, recv, notify.DispatcherOptions{Logger: opts.Logger})
 	s.manager = alert.NewManager(monitor.Policy(cfg))
 	s.manager.Handle("", func(a alert.Alert) { s.metrics.alerts.WithLabelValues(string(a.Type), a.Severity.String()).Inc() })
 	if err := s.start(context.Background()); err != nil {
@@ -265,6 +273,12 @@ func (k sink) Findings(fs []alert.Finding) {
 		}
 		if _, _, err := k.s.db.UpsertAlert(ctx, a); err != nil {
 			k.s.log.Error("storing an alert", "id", a.ID, "err", err)
+			continue
+		}
+		// Enqueueing is idempotent: after a crash between storing and
+		// enqueueing, the replay enqueues what was missed, nothing twice.
+		if err := k.s.notify.Enqueue(ctx, a); err != nil {
+			k.s.log.Error("queueing an alert for its receivers", "id", a.ID, "err", err)
 		}
 	}
 }
@@ -289,17 +303,25 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		WriteTimeout:      s.cfg.Server.WriteTimeout,
 		IdleTimeout:       2 * time.Minute,
 	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	go s.pruneEvery(ctx, 10*time.Minute)
+	notified := make(chan error, 1)
+	go func() { notified <- s.notify.Run(ctx) }()
+	var err error
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+		defer cancel()
+		err = srv.Shutdown(sctx)
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
-	defer cancel()
-	err := srv.Shutdown(sctx)
+	// Stop delivering before the store closes; what is left in the outbox
+	// goes out after the restart.
+	stop()
+	<-notified
 	return errors.Join(err, s.Close())
 }
 
@@ -333,6 +355,11 @@ func (s *Server) Prune(ctx context.Context) (store.PruneStats, error) {
 	r := s.cfg.Storage.Retention
 	return s.db.Prune(ctx, store.Retention{Windows: cut(r.Windows), Alerts: cut(r.Alerts), Findings: cut(r.Alerts), Silences: cut(r.Alerts)})
 }
+
+// Handle registers an in-process handler for alerts of a kind ("" for
+// all), as the lab's register_handler does; it runs synchronously, so it
+// must be quick.
+func (s *Server) Handle(kind alert.Kind, fn func(alert.Alert)) { s.manager.Handle(kind, fn) }
 
 // Close drains the pipeline and closes the log and the store.
 func (s *Server) Close() error {

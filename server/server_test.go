@@ -6,13 +6,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/notify/webhook"
 	"github.com/warden-ml/warden/server"
 	"github.com/warden-ml/warden/simulate"
 )
@@ -272,6 +278,86 @@ func TestRetention(t *testing.T) {
 		end, _ := time.Parse(time.RFC3339Nano, w.(map[string]any)["end"].(string))
 		if end.Before(cutoff) {
 			t.Errorf("window ending %s survived retention", end)
+		}
+	}
+}
+
+// Alerts reach the configured receivers through the outbox: a JSON-lines
+// file and a signed webhook.
+func TestReceivers(t *testing.T) {
+	dir := t.TempDir()
+	var mu sync.Mutex
+	var hooks [][]byte
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := webhook.Verify("s3cret", r.Header.Get("X-Warden-Timestamp"), string(body), r.Header.Get("X-Warden-Signature"), time.Now(), time.Minute); err != nil {
+			t.Errorf("webhook signature: %v", err)
+		}
+		mu.Lock()
+		hooks = append(hooks, body)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	alertsFile := filepath.Join(dir, "alerts.jsonl")
+	cfg := config.Default()
+	cfg.Storage.Dir = filepath.Join(dir, "data")
+	cfg.Pipeline.Shards = 2
+	cfg.Alerting.Receivers = []config.Receiver{
+		{Name: "log", Type: config.ReceiverFile, Path: alertsFile, MinSeverity: alert.Low},
+		{Name: "soc", Type: config.ReceiverWebhook, URL: hook.URL, Secret: "s3cret", MinSeverity: alert.Critical, Timeout: 5 * time.Second},
+	}
+	s, err := server.New(cfg, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, l) }()
+	base := "http://" + l.Addr().String()
+	register(t, base, 5000)
+	body := eventsBody(t, 6000, simulate.Drift{Feature: "transaction_amount", From: 12 * time.Hour, Scale: 3})
+	if code, _, raw := call(t, "POST", base+"/v1/events", "application/x-ndjson", body); code != 202 {
+		t.Fatalf("events: %d %s", code, raw)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	var lines []string
+	for time.Now().Before(deadline) {
+		raw, _ := os.ReadFile(alertsFile)
+		lines = strings.Split(strings.TrimSpace(string(raw)), "\n")
+		mu.Lock()
+		n := len(hooks)
+		mu.Unlock()
+		if len(raw) > 0 && n > 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if len(lines) == 0 || lines[0] == "" {
+		t.Fatal("no alert in the file receiver")
+	}
+	for _, line := range lines {
+		var a alert.Alert
+		if err := json.Unmarshal([]byte(line), &a); err != nil || a.ID == "" {
+			t.Errorf("file line is not an alert: %q", line)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(hooks) == 0 {
+		t.Fatal("no alert reached the webhook")
+	}
+	for _, h := range hooks {
+		var a alert.Alert
+		if err := json.Unmarshal(h, &a); err != nil || a.Severity != alert.Critical {
+			t.Errorf("webhook got %s (only critical alerts are routed there)", h)
 		}
 	}
 }
