@@ -109,6 +109,9 @@ type Options struct {
 	QueueSize int // events in flight per shard before Submit answers ErrBusy
 	Log       Log // nil: no durability (replay)
 	Sink      Sink
+	// Timed, when set, receives how long each windowed detector took to
+	// close a pane (metrics).
+	Timed func(detector string, d time.Duration)
 }
 
 // Pipeline is the running machinery; create it with New.
@@ -535,7 +538,11 @@ func (p *Pipeline) merge() {
 				for s := range parts {
 					perShard[s] = parts[s][i]
 				}
+				began := time.Now()
 				fs, err := w.Close(m, perShard)
+				if p.opts.Timed != nil {
+					p.opts.Timed(w.Name(), time.Since(began))
+				}
 				if err != nil {
 					p.opts.Sink.Error(fmt.Errorf("%s: %s: %w", m.Model, w.Name(), err))
 				}

@@ -17,6 +17,7 @@ type metrics struct {
 	batch    prometheus.Histogram
 	windows  *prometheus.CounterVec
 	alerts   *prometheus.CounterVec
+	detector *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -41,8 +42,12 @@ func newMetrics() *metrics {
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "warden_alerts_total", Help: "Alerts raised, by type and severity.",
 		}, []string{"type", "severity"}),
+		detector: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "warden_detector_seconds", Help: "Time a detector takes to evaluate a closed pane (a drift window).",
+			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 14),
+		}, []string{"detector"}),
 	}
-	m.registry.MustRegister(m.received, m.rejected, m.busy, m.batch, m.windows, m.alerts,
+	m.registry.MustRegister(m.received, m.rejected, m.busy, m.batch, m.windows, m.alerts, m.detector,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

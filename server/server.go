@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/drift"
@@ -155,10 +157,14 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	s.pipe, err = pipeline.New(pipeline.Options{
 		Shards: s.shards, QueueSize: s.cfg.Pipeline.QueueSize, Log: logAdapter{s.events}, Sink: sink{s},
+		Timed: func(d string, took time.Duration) { s.metrics.detector.WithLabelValues(d).Observe(took.Seconds()) },
 	}, models)
 	if err != nil {
 		return err
 	}
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "warden_queue_depth", Help: "Events accepted and not yet processed by the detectors.",
+	}, func() float64 { return float64(s.pipe.InFlight()) }))
 	n, err := s.replayLog(ctx)
 	if err != nil {
 		return fmt.Errorf("replaying the event log: %w", err)

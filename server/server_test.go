@@ -228,7 +228,7 @@ func TestModelsAlertsAckSilences(t *testing.T) {
 		t.Errorf("silence with a bad matcher: %d %s", code, raw)
 	}
 	code, _, raw = call(t, "GET", hs.URL+"/metrics", "", nil)
-	if code != 200 || !strings.Contains(raw, `warden_events_received_total{model="fraud_detection_v2"} 6000`) {
+	if code != 200 || !strings.Contains(raw, `warden_events_received_total{model="fraud_detection_v2"} 6000`) || !strings.Contains(raw, "warden_queue_depth") || !strings.Contains(raw, `warden_detector_seconds_count{detector="drift"}`) {
 		t.Errorf("metrics: %d", code)
 	}
 }
