@@ -691,8 +691,10 @@ func muxRoutes(t *testing.T) []muxRoute {
 					return true
 				}
 				sel, ok := call.Fun.(*ast.SelectorExpr)
-				recv, isIdent := sel.X.(*ast.Ident)
-				if !ok || !isIdent || !muxes[recv.Name] || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
+				if !ok || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
+					return true
+				}
+				if recv, ok := sel.X.(*ast.Ident); !ok || !muxes[recv.Name] {
 					return true
 				}
 				pos := fset.Position(call.Pos())
@@ -1102,8 +1104,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	_, hs := newServer(t, t.TempDir(), nil)
 	c := newAPIClient(t, doc, hs.URL)
 	const other = "reference_by_lines"
-	json := "application/json"
-	ndjson := "application/x-ndjson"
+	const appJSON, ndjson = "application/json", "application/x-ndjson"
 
 	var refCSV, refLines bytes.Buffer
 	if err := simulate.WriteCSV(&refCSV, simulate.Reference(1, 3000)); err != nil {
@@ -1128,28 +1129,28 @@ func TestOpenAPIResponses(t *testing.T) {
 		{request{Method: "GET", Path: "/v1/models"}, 200},
 		{request{Method: "GET", Path: "/v1/models/" + model}, 404},
 		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: refCSV.Bytes()}, 404},
-		{request{Method: "POST", Path: "/v1/models", ContentType: json, Body: []byte(`{"name":"` + model + `"}`)}, 201},
-		{request{Method: "POST", Path: "/v1/models", ContentType: json, Body: []byte(`{"name":"` + model + `","columns":null,"drift":{"enabled":true,"method":"auto","threshold":null}}`)}, 200},
-		{request{Method: "POST", Path: "/v1/models", ContentType: json, Body: []byte(`{"name":"bad name!"}`), Invalid: true}, 400},
-		{request{Method: "POST", Path: "/v1/models", ContentType: json, Body: []byte(`{"name":"m","colour":"red"}`), Invalid: true}, 400},
-		{request{Method: "POST", Path: "/v1/models", ContentType: json, Body: []byte(`{"name":"m","drift":{"every":5000}}`)}, 400},
-		{request{Method: "POST", Path: "/v1/models", ContentType: json, Body: []byte(`{"name":`), Invalid: true}, 400},
+		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `"}`)}, 201},
+		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `","columns":null,"drift":{"enabled":true,"method":"auto","threshold":null}}`)}, 200},
+		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"bad name!"}`), Invalid: true}, 400},
+		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"m","colour":"red"}`), Invalid: true}, 400},
+		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"m","drift":{"every":5000}}`)}, 400},
+		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":`), Invalid: true}, 400},
 		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: refCSV.Bytes()}, 200},
 		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: []byte("a,b\n1,2,3\n")}, 400},
 		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: []byte("a,b\n")}, 400},
-		{request{Method: "POST", Path: "/v1/models", ContentType: json, Body: []byte(`{"name":"` + other + `","columns":["transaction_amount","hour"],"drift":{"window":500,"every":50,"min_events":50}}`)}, 201},
+		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + other + `","columns":["transaction_amount","hour"],"drift":{"window":500,"every":50,"min_events":50}}`)}, 201},
 		{request{Method: "PUT", Path: "/v1/models/" + other + "/reference", ContentType: ndjson, Body: refLines.Bytes()}, 200},
 		{request{Method: "GET", Path: "/v1/models"}, 200},
 		{request{Method: "GET", Path: "/v1/models/" + other}, 200},
 		{request{Method: "GET", Path: "/v1/models/" + model + "/drift"}, 200},
 		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: gzipped(t, firstHalf)}, 202},
-		{request{Method: "POST", Path: "/v1/events", ContentType: json, Body: jsonArray(secondHalf)}, 202},
+		{request{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: jsonArray(secondHalf)}, 202},
 		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: nil}, 202},
 		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(good + "\n" + `{"model":"nope"}` + "\n" + `{"model":"` + model + `","features":{"x":[1]}}` + "\n"), Invalid: true}, 202},
 		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(good + "\n" + `{"model":`), Invalid: true}, 202},
 		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(`{"model":"nope"}`)}, 400},
 		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte("hello"), Invalid: true}, 400},
-		{request{Method: "POST", Path: "/v1/events", ContentType: json, Body: []byte(`[` + good + `, {"model": 3}]`), Invalid: true}, 202},
+		{request{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: []byte(`[` + good + `, {"model": 3}]`), Invalid: true}, 202},
 		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: gzipped(t, []byte(good))[:20], Invalid: true}, 400},
 	}
 	for _, s := range setup {
@@ -1177,9 +1178,9 @@ func TestOpenAPIResponses(t *testing.T) {
 		{request{Method: "GET", Path: "/v1/alerts"}, 200},
 		{request{Method: "GET", Path: "/v1/alerts?type=drift&state=firing&since=2026-01-01T12:00:00Z&limit=5"}, 200},
 		{request{Method: "GET", Path: "/v1/alerts?type=data_quality&severity=low"}, 200},
-		{request{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: json, Body: []byte(`{"by":"oncall"}`)}, 200},
+		{request{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: appJSON, Body: []byte(`{"by":"oncall"}`)}, 200},
 		{request{Method: "POST", Path: "/v1/alerts/" + id + "/ack"}, 200},
-		{request{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: json, Body: []byte(`{"by":`), Invalid: true}, 400},
+		{request{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: appJSON, Body: []byte(`{"by":`), Invalid: true}, 400},
 		{request{Method: "POST", Path: "/v1/alerts/nope/ack"}, 404},
 		{request{Method: "GET", Path: "/v1/alerts?state=acknowledged"}, 200},
 		{request{Method: "GET", Path: "/v1/alerts?severity=urgent"}, 400},
@@ -1190,12 +1191,12 @@ func TestOpenAPIResponses(t *testing.T) {
 		{request{Method: "GET", Path: "/v1/models/" + other + "/drift"}, 200},
 		{request{Method: "GET", Path: "/v1/models/" + model + "/drift?limit=0"}, 400},
 		{request{Method: "GET", Path: "/v1/models/nope/drift"}, 404},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: json, Body: []byte(`{"matchers":{"model":"` + model + `","type":"drift"},"starts_at":"2026-01-01T00:00:00Z","ends_at":"2026-01-03T00:00:00Z","created_by":"oncall","comment":"known release"}`)}, 201},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: json, Body: []byte(`{"id":"s1","matchers":{"subject":"hour"},"ends_at":"2027-01-01T00:00:00Z"}`)}, 201},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: json, Body: []byte(`{"matchers":{"colour":"red"},"ends_at":"2026-01-03T00:00:00Z"}`), Invalid: true}, 400},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: json, Body: []byte(`{"matchers":{"model":"m"},"ends_at":"2026-01-03T00:00:00Z","until":"never"}`), Invalid: true}, 400},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: json, Body: []byte(`{"matchers":{"model":"m"},"starts_at":"2026-01-03T00:00:00Z","ends_at":"2026-01-01T00:00:00Z"}`)}, 400},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: json, Body: []byte(`{"matchers":{},"ends_at":"2026-01-03T00:00:00Z"}`), Invalid: true}, 400},
+		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"model":"` + model + `","type":"drift"},"starts_at":"2026-01-01T00:00:00Z","ends_at":"2026-01-03T00:00:00Z","created_by":"oncall","comment":"known release"}`)}, 201},
+		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"id":"s1","matchers":{"subject":"hour"},"ends_at":"2027-01-01T00:00:00Z"}`)}, 201},
+		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"colour":"red"},"ends_at":"2026-01-03T00:00:00Z"}`), Invalid: true}, 400},
+		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"model":"m"},"ends_at":"2026-01-03T00:00:00Z","until":"never"}`), Invalid: true}, 400},
+		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"model":"m"},"starts_at":"2026-01-03T00:00:00Z","ends_at":"2026-01-01T00:00:00Z"}`)}, 400},
+		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{},"ends_at":"2026-01-03T00:00:00Z"}`), Invalid: true}, 400},
 		{request{Method: "GET", Path: "/metrics"}, 200},
 	}
 	for _, s := range checks {
@@ -1226,7 +1227,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		req  request
 		code int
 	}{
-		{request{Method: "POST", Path: "/v1/models", ContentType: json, Body: []byte(`{"name":"` + model + `"}`)}, 201},
+		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `"}`)}, 201},
 		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: smallRef.Bytes()}, 200},
 		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: bytes.Repeat(smallRef.Bytes(), 8)}, 413},
 		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: big}, 413},
