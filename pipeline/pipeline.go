@@ -112,6 +112,9 @@ type Options struct {
 	// Timed, when set, receives how long each windowed detector took to
 	// close a pane (metrics).
 	Timed func(detector string, d time.Duration)
+	// Restore is a state saved by Checkpoint to resume from. Models whose
+	// pane specs changed since start afresh (see Fresh).
+	Restore []byte
 }
 
 // Pipeline is the running machinery; create it with New.
@@ -128,20 +131,27 @@ type Pipeline struct {
 	closed  atomic.Bool
 	mu      sync.Mutex // guards closing the submit channel
 
-	flushOnClose bool // set before the submit channel closes
+	flushOnClose bool         // set before the submit channel closes
+	fresh        []string     // models not restored from Options.Restore
+	order        int64        // markers emitted (sequencer only)
+	merged       atomic.Int64 // markers closed by the merger
 }
 
 type request struct {
 	records []byte // the batch as the log stores it
 	events  []event.Event
 	model   *modelState // instead of events: add or replace a model
-	log     bool        // append records to the log before processing
-	done    chan error
+	// checkpoint, instead of events, receives the pipeline's state once
+	// everything before it is processed.
+	checkpoint func(state []byte) error
+	log        bool // append records to the log before processing
+	done       chan error
 }
 
 type item struct {
-	ev     *Sequenced
-	marker *Marker
+	ev      *Sequenced
+	marker  *Marker
+	barrier *sync.WaitGroup
 }
 
 type part struct {
@@ -203,6 +213,13 @@ func New(opts Options, models []Model) (*Pipeline, error) {
 		initial[m.Name] = ms
 	}
 	p.models.Store(&initial)
+	if opts.Restore != nil {
+		fresh, err := p.restore(opts.Restore)
+		if err != nil {
+			return nil, err
+		}
+		p.fresh = fresh
+	}
 	p.permits.Store(int64(opts.Shards * opts.QueueSize))
 	p.shards = make([]chan item, opts.Shards)
 	for i := range p.shards {
@@ -234,6 +251,10 @@ func newModelState(m Model) (*modelState, error) {
 	}
 	return ms, nil
 }
+
+// Fresh names the models that Options.Restore did not cover or whose pane
+// specs had changed: they started from nothing.
+func (p *Pipeline) Fresh() []string { return p.fresh }
 
 // Known reports whether the pipeline watches the model.
 func (p *Pipeline) Known(model string) bool { _, ok := (*p.models.Load())[model]; return ok }
@@ -335,28 +356,48 @@ func (p *Pipeline) Close(flush bool) {
 // sequence is the single goroutine that orders everything.
 func (p *Pipeline) sequence() {
 	defer p.mergeWG.Done()
-	var order int64
 	emit := func(ms *modelState, spec int, op *openPane) {
 		m := &Marker{Model: ms.Name, Spec: spec, Index: op.index, Start: op.start, End: op.end,
-			FirstSeq: op.firstSeq, LastSeq: op.last, Events: op.events, Late: op.late, order: order, ms: ms}
-		order++
+			FirstSeq: op.firstSeq, LastSeq: op.last, Events: op.events, Late: op.late, order: p.order, ms: ms}
+		p.order++
 		for _, sh := range p.shards {
 			sh <- item{marker: m}
 		}
 	}
 	batch := make([]*request, 0, 64)
-	for req := range p.submit {
+	var held *request // a control request read while collecting a batch
+	for open := true; open; {
+		req := held
+		held = nil
+		if req == nil {
+			var ok bool
+			if req, ok = <-p.submit; !ok {
+				break
+			}
+		}
+		if req.control() {
+			p.control(req)
+			continue
+		}
+		// Group every batch already waiting behind this one: one append,
+		// one fsync. A control request ends the group, so that a checkpoint
+		// sees exactly the batches before it logged and processed.
 		batch = append(batch[:0], req)
-	more:
+	collect:
 		for {
 			select {
 			case r, ok := <-p.submit:
 				if !ok {
-					break more
+					open = false
+					break collect
+				}
+				if r.control() {
+					held = r
+					break collect
 				}
 				batch = append(batch, r)
 			default:
-				break more
+				break collect
 			}
 		}
 		var err error
@@ -372,13 +413,6 @@ func (p *Pipeline) sequence() {
 			}
 		}
 		for _, r := range batch {
-			if r.model != nil {
-				next := maps.Clone(*p.models.Load())
-				next[r.model.Name] = r.model
-				p.models.Store(&next)
-				r.done <- nil
-				continue
-			}
 			if err != nil {
 				p.permits.Add(int64(len(r.events)))
 				r.done <- err
@@ -389,6 +423,9 @@ func (p *Pipeline) sequence() {
 			}
 			r.done <- nil
 		}
+	}
+	if held != nil {
+		p.control(held)
 	}
 	if p.flushOnClose {
 		for _, ms := range p.sortedModels() {
@@ -410,6 +447,41 @@ func (p *Pipeline) sequence() {
 	}
 	p.wg.Wait()
 	close(p.partsCh)
+}
+
+func (r *request) control() bool { return r.model != nil || r.checkpoint != nil }
+
+// control applies a model change or takes a checkpoint, in stream order.
+func (p *Pipeline) control(r *request) {
+	if r.model != nil {
+		next := maps.Clone(*p.models.Load())
+		next[r.model.Name] = r.model
+		p.models.Store(&next)
+		r.done <- nil
+		return
+	}
+	p.quiesce()
+	state, err := p.snapshot()
+	if err == nil {
+		err = r.checkpoint(state)
+	}
+	r.done <- err
+}
+
+// quiesce waits until every event and marker sent so far is processed:
+// each worker has passed a barrier behind its queue and the merger has
+// closed every pane marked. Nothing new arrives meanwhile: the sequencer,
+// the only producer, is the one waiting.
+func (p *Pipeline) quiesce() {
+	var wg sync.WaitGroup
+	wg.Add(len(p.shards))
+	for _, sh := range p.shards {
+		sh <- item{barrier: &wg}
+	}
+	wg.Wait()
+	for p.merged.Load() < p.order {
+		time.Sleep(50 * time.Microsecond)
+	}
 }
 
 // dispatch numbers one event, sends it to its shard and closes the panes it
@@ -493,6 +565,10 @@ func (p *Pipeline) shardOf(model, user string) int {
 func (p *Pipeline) work(shard int) {
 	defer p.wg.Done()
 	for it := range p.shards[shard] {
+		if it.barrier != nil {
+			it.barrier.Done()
+			continue
+		}
 		if it.ev != nil {
 			for _, d := range it.ev.ms.Detectors {
 				if fs := d.Observe(shard, it.ev); len(fs) > 0 {
@@ -550,6 +626,7 @@ func (p *Pipeline) merge() {
 					p.opts.Sink.Findings(fs)
 				}
 			}
+			p.merged.Store(next)
 		}
 	}
 }
