@@ -211,6 +211,8 @@ func TestDecodeItemErrors(t *testing.T) {
 		{"a string", `"model"`, "want an event object, got string"},
 		{"nesting too deep", `{"model":"m","meta":[[[[[[[[1]]]]]]]]}`, "meta: nesting deeper than 8 levels"},
 		{"truncated", `{"model":"m","features":{"a":1`, "invalid JSON: the line ends inside the object (column 31)"},
+		{"truncated after a key", `{"model":"m","features":{"abcde": `, "invalid JSON: the line ends inside the object (column 35)"},
+		{"truncated after a colon", `{"model":"m","features":{"abcdef":`, "invalid JSON: the line ends inside the object (column 35)"},
 		{"unterminated string", `{"model":"m","id":"abc}`, "invalid JSON: the line ends inside the object (column 24)"},
 		{"missing colon", `{"model" "m"}`, `invalid JSON at column 10: want ':' after a key, got '"'`},
 		{"missing comma", `{"model":"m" "id":"x"}`, `invalid JSON at column 14: want ',' or '}', got '"'`},

@@ -20,6 +20,8 @@ var fuzzSeeds = []string{
 	"\xef\xbb\xbf[ ]",
 	`{"model":"m","features":{"a":1e999,"b":"\u00zz","c":"\udc00"}}`,
 	`{"model":"m","time":"2026-02-30T00:00:00+01:00"}`,
+	`{"model": "m", "features": {"feature_00": 0.5, "feature_01": "x", "feature_02": true, "abcde": `,
+	"[{\"model\":\"m\",\"features\":{\"a\":1,\"b\": 2, \"c\":\t3}},\n{\"model\":\"m\",\"features\":{\"a\":1,\"b\":2}}]",
 }
 
 // FuzzDecode: any input decodes without panicking; streaming it a byte at

@@ -530,7 +530,9 @@ func (p *parser) plainFeature(i, k int, scope uint32) (next int, ok bool) {
 	}
 	key := b[start:j]
 	if j += 2; b[j] == ' ' {
-		j++
+		if j++; j == len(b) {
+			return i, false
+		}
 	}
 	var v Value
 	var prob string
@@ -653,7 +655,7 @@ func (p *parser) prediction(i int, pr *Prediction) (int, error) {
 		case predLabel:
 			pr.Label, i, err = p.label(i, 2, "prediction.label")
 		case predScore:
-			pr.Score, pr.HasScore, i, err = p.optNumber(i, 2, "prediction.score")
+			pr.Score, pr.HasScore, i, err = p.score(i)
 		case predProbabilities:
 			i, err = p.probabilities(i)
 		default:
@@ -674,8 +676,9 @@ func (p *parser) prediction(i int, pr *Prediction) (int, error) {
 	return i, err
 }
 
-// optNumber reads a number or null at depth.
-func (p *parser) optNumber(i, depth int, path string) (float64, bool, int, error) {
+// score reads the prediction's score: a number or null.
+func (p *parser) score(i int) (float64, bool, int, error) {
+	const path = "prediction.score"
 	switch c := p.b[i]; {
 	case c == '-' || isDigit(c) || c == 'N' || c == 'I':
 		v, next, prob, err := p.scalar(i)
@@ -687,7 +690,7 @@ func (p *parser) optNumber(i, depth int, path string) (float64, bool, int, error
 		next, err := p.null(i, path, "number")
 		return 0, false, next, err
 	}
-	next, err := p.wrongType(i, depth, path, "number")
+	next, err := p.wrongType(i, 2, path, "number")
 	return 0, false, next, err
 }
 
