@@ -23,7 +23,7 @@ type DispatcherOptions struct {
 	// wins.
 	Backoff     func(attempt int) time.Duration
 	Now         func() time.Time // the clock that schedules retries: time.Now
-	Logger      *slog.Logger     // failed attempts at warn, dead letters at error: discard
+	Logger      *slog.Logger     // failed attempts (warn) and dead letters (error): none by default
 	Concurrency int              // sends in flight per receiver unless the receiver says: 4
 	// SendTimeout bounds one Send, so that a receiver that hangs holds a
 	// worker only that long before the attempt counts as failed: 30s.
@@ -78,13 +78,11 @@ type Dispatcher struct {
 	finished map[int64]uint64
 }
 
-// route is a receiver with its queue and state.
+// route is a receiver, its defaults resolved, with its queue and state.
 type route struct {
 	Receiver
-	maxAttempts int
-	concurrency int
-	queue       chan store.Delivery
-	saturated   atomic.Bool // a poll found the queue full: wake the poller when a slot frees
+	queue     chan store.Delivery
+	saturated atomic.Bool // a poll found the queue full: wake the poller when a slot frees
 
 	mu          sync.Mutex
 	pausedUntil time.Time // set by a Throttled error
@@ -189,16 +187,15 @@ func (d *Dispatcher) addRoute(r Receiver) error {
 	if r.Format == nil {
 		r.Format = JSONLine
 	}
-	rt := &route{Receiver: r, maxAttempts: r.MaxAttempts, concurrency: r.Concurrency}
-	if rt.maxAttempts == 0 {
-		rt.maxAttempts = d.opts.MaxAttempts
+	if r.MaxAttempts == 0 {
+		r.MaxAttempts = d.opts.MaxAttempts
 	}
-	if rt.concurrency == 0 {
-		rt.concurrency = d.opts.Concurrency
+	if r.Concurrency == 0 {
+		r.Concurrency = d.opts.Concurrency
 	}
 	// As many waiting as in flight: enough to keep the workers busy
 	// between polls, few enough that the backlog stays in the outbox.
-	rt.queue = make(chan store.Delivery, rt.concurrency)
+	rt := &route{Receiver: r, queue: make(chan store.Delivery, r.Concurrency)}
 	d.routes = append(d.routes, rt)
 	d.byName[r.Name] = rt
 	return nil
@@ -268,7 +265,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 
 	var workers sync.WaitGroup
 	for _, r := range d.routes {
-		for range r.concurrency {
+		for range r.Concurrency {
 			workers.Go(func() { d.work(ctx, r) })
 		}
 	}
@@ -436,7 +433,7 @@ func (d *Dispatcher) deliver(ctx context.Context, r *route, item store.Delivery)
 		err = fmt.Errorf("no answer within %s: %w", d.opts.SendTimeout, err)
 	}
 	attempt := item.Attempts + 1
-	if IsPermanent(err) || attempt >= r.maxAttempts {
+	if IsPermanent(err) || attempt >= r.MaxAttempts {
 		msg := err.Error()
 		if !IsPermanent(err) {
 			msg = fmt.Sprintf("gave up after %d attempts: %s", attempt, msg)
