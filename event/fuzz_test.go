@@ -258,3 +258,40 @@ func normalized(e Event) Event {
 	}
 	return out
 }
+
+// TestDecodeMutations decodes every truncation of some events, and every
+// copy with one byte replaced by a byte that matters to JSON, in both
+// forms: nothing panics, and what is kept is valid.
+func TestDecodeMutations(t *testing.T) {
+	events := []string{
+		`{"id": "tx-1", "model": "fraud", "user": "u", "time": "2026-01-01T00:00:01.250Z", "features": {"abcde": 12.5, "feature_01": "grocery", "ab": true, "x": null, "y": -1.5e-3, "z": 0.12345678901234567}, "prediction": {"label": 1, "score": 0.93, "probabilities": [0.07, 0.93]}, "label": "fraud"}`,
+		`{"model":"m","features":{"a":"\u00e9\ud83d\ude00\n","b":[1,{"c":2}],"abcdefgh":1},"prediction":{"probabilities":{"x":1e-7}},"extra":{"k":[true,false,null]},"time":1767225601.5}`,
+	}
+	replacements := []byte("\"\\ :,}]{[\n\x00\xff0e-.tn")
+	lim := Limits{MaxItemBytes: 512, MaxDepth: 5, MaxFeatures: 16, MaxItems: 64}
+	d := NewDecoder(lim)
+	decode := func(body []byte) {
+		got, _, _ := d.Decode(bytes.NewReader(body), nil)
+		for k := range got {
+			checkEvent(t, &got[k], lim)
+		}
+	}
+	for _, ev := range events {
+		for _, wrap := range []func(string) string{
+			func(s string) string { return s + "\n" + s },
+			func(s string) string { return "[" + s + "," + s + "]" },
+		} {
+			body := []byte(wrap(ev))
+			for cut := range len(body) {
+				decode(body[:cut])
+			}
+			for pos := range len(body) {
+				for _, c := range replacements {
+					mutated := bytes.Clone(body)
+					mutated[pos] = c
+					decode(mutated)
+				}
+			}
+		}
+	}
+}
