@@ -1,6 +1,25 @@
 // Package event defines the production event Warden ingests (one model
 // request with its features, prediction, prompt and output) and decodes
 // batches of them from JSON arrays or NDJSON, rejecting bad items one by one.
+//
+// An event in JSON:
+//
+//	{"id": "tx-1", "model": "fraud_detection_v2", "user": "user_00042", "time": "2026-01-01T00:00:01.250Z",
+//	 "features": {"transaction_amount": 12.5, "merchant_category": "grocery", "card_present": true, "x": null},
+//	 "prediction": {"label": 1, "score": 0.93, "probabilities": [0.07, 0.93]},
+//	 "prompt": "...", "output": "...", "label": "fraud"}
+//
+// Only model is required. time is RFC 3339 (a naive time is UTC) or Unix
+// seconds; labels are strings, numbers or bools; probabilities are an array
+// (classes "0", "1", ...) or an object of class: probability; id and user may
+// be numbers, kept as written. Unknown keys are ignored; duplicate keys, NaN,
+// Infinity, numbers out of range, invalid UTF-8 and lone surrogates reject
+// the item.
+//
+// Decoding scans a byte buffer directly, without reflection: numbers
+// are read by Clinger's fast path or the Eisel–Lemire algorithm, falling
+// back to strconv, and always rounded exactly as encoding/json rounds them;
+// names are interned, so a batch allocates little beyond its events.
 package event
 
 import (
