@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/server"
+)
+
+// startWarden runs the real service in this process on a free port.
+func startWarden(t *testing.T) string {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Storage.Dir = t.TempDir()
+	srv, err := server.New(cfg, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, l) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server: %v", err)
+		}
+	})
+	return "http://" + l.Addr().String()
+}
+
+func do(t *testing.T, method, url, contentType string, body []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s %s: %s: %s", method, url, resp.Status, answer)
+	}
+}
+
+// The whole benchmark in miniature against the real service, as
+// scripts/bench/ingest.sh runs it: every event accepted, windows
+// evaluated, drift found in the drifted columns only and never before the
+// change.
+func TestAgainstWarden(t *testing.T) {
+	url := startWarden(t)
+	do(t, http.MethodPost, url+"/v1/models", "application/json", []byte(`{"name":"bench"}`))
+	var ref bytes.Buffer
+	if err := writeCSV(&ref, 1, 10000, -1); err != nil {
+		t.Fatal(err)
+	}
+	do(t, http.MethodPut, url+"/v1/models/bench/reference", "text/csv", ref.Bytes())
+
+	const events = 40000
+	c, err := parseFlags([]string{"-url", url, "-events", strconv.Itoa(events), "-batch", "500", "-conns", "3",
+		"-distinct", "10", "-users", "300", "-pid", strconv.Itoa(os.Getpid()), "-sample", "50ms", "-settle", "30s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	s, err := bench(context.Background(), c, &log)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if s.Events != events || s.EventsPerSec <= 0 || s.LatencyMS.P99 <= 0 || s.LatencyMS.Max < s.LatencyMS.P99 {
+		t.Errorf("events %d at %g/s, latency %+v", s.Events, s.EventsPerSec, s.LatencyMS)
+	}
+	// A count window every 100 events once 1000 are in.
+	if s.Windows < events/100-20 || s.Windows > events/100 {
+		t.Errorf("%d drift windows, want about %d", s.Windows, events/100)
+	}
+	if s.Alerts.Total == 0 || s.Alerts.BeforeDrift != 0 {
+		t.Errorf("drift alerts %+v: want some, none before the change at %v", s.Alerts, s.DriftStart)
+	}
+	for _, f := range s.Alerts.Subjects {
+		if !slices.Contains([]string{"f0", "f1", "f5", "f17"}, f) {
+			t.Errorf("drift alert on %s, which does not drift", f)
+		}
+	}
+	if len(s.Samples) == 0 || s.RSS.EndMiB <= 0 {
+		t.Errorf("no RSS samples: %+v", s.RSS)
+	}
+	if !strings.Contains(log.String(), "distinct batches of 500 events") {
+		t.Errorf("log: %s", log.String())
+	}
+}
+
+// Without a model the server refuses the events, and the run says which
+// batch and why instead of reporting a throughput.
+func TestAgainstWardenUnknownModel(t *testing.T) {
+	url := startWarden(t)
+	c, err := parseFlags([]string{"-url", url, "-events", "2000", "-distinct", "2", "-settle", "1s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = bench(ctx, c, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `unknown model \"bench\"`) {
+		t.Fatalf("error %v, want the server's unknown model", err)
+	}
+}
