@@ -2,6 +2,8 @@ package alert
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -107,6 +109,26 @@ func (m *Manager) Remember(fingerprint string, t time.Time, s Severity) {
 	if prev, ok := m.last[fingerprint]; !ok || t.After(prev.time) {
 		m.last[fingerprint] = seen{t, s}
 	}
+}
+
+// Seen is what the manager remembers of a problem it alerted.
+type Seen struct {
+	Fingerprint string    `json:"fingerprint"`
+	Time        time.Time `json:"time"`
+	Severity    Severity  `json:"severity"`
+}
+
+// Remembered lists what the manager remembers, for a checkpoint; Remember
+// gives it back.
+func (m *Manager) Remembered() []Seen {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Seen, 0, len(m.last))
+	for fp, s := range m.last {
+		out = append(out, Seen{fp, s.time, s.severity})
+	}
+	slices.SortFunc(out, func(a, b Seen) int { return strings.Compare(a.Fingerprint, b.Fingerprint) })
+	return out
 }
 
 // Process decides about one finding; the alert is meaningful when the

@@ -4,10 +4,12 @@
 package monitor
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/event"
 	"github.com/warden-ml/warden/pipeline"
@@ -243,4 +245,80 @@ func (d *Drift) findings(w *drift.WindowResult) []alert.Finding {
 		})
 	}
 	return out
+}
+
+var _ pipeline.Stateful = (*Drift)(nil)
+
+// driftState is what a checkpoint keeps of a Drift: the panes each window
+// holds and the shards' partials of the panes still open.
+type driftState struct {
+	Series [][]drift.Pane                   `json:"series"`
+	Open   [][]map[int64]*drift.Accumulator `json:"open"`
+}
+
+// Snapshot implements pipeline.Stateful.
+func (d *Drift) Snapshot() ([]byte, error) {
+	st := driftState{Open: d.open}
+	for _, s := range d.series {
+		st.Series = append(st.Series, s.Panes())
+	}
+	return json.Marshal(st)
+}
+
+// Restore implements pipeline.Stateful. Partials saved by more shards than
+// there are now go to shard 0: a pane's partials are merged whichever shard
+// holds them.
+func (d *Drift) Restore(b []byte) error {
+	var st driftState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return err
+	}
+	if len(st.Series) != len(d.series) {
+		return fmt.Errorf("checkpoint has %d drift windows, the model %d", len(st.Series), len(d.series))
+	}
+	width := len(d.template.Columns)
+	valid := func(acc *drift.Accumulator) bool { return acc != nil && len(acc.Columns) == width }
+	for i, panes := range st.Series {
+		for _, p := range panes {
+			if !valid(p.Acc) {
+				return fmt.Errorf("checkpoint: window %d pane %d does not fit the reference", i, p.Index)
+			}
+		}
+		d.series[i].Restore(panes)
+	}
+	for shard, windows := range st.Open {
+		target := shard % len(d.open)
+		for w, open := range windows {
+			if w >= len(d.open[target]) {
+				return fmt.Errorf("checkpoint: more windows than the model has")
+			}
+			for idx, acc := range open {
+				if !valid(acc) {
+					return fmt.Errorf("checkpoint: open pane %d does not fit the reference", idx)
+				}
+				fixCats(acc)
+				if prev := d.open[target][w][idx]; prev != nil {
+					prev.Merge(acc)
+				} else {
+					d.open[target][w][idx] = acc
+				}
+			}
+		}
+	}
+	for _, panes := range st.Series {
+		for _, p := range panes {
+			fixCats(p.Acc)
+		}
+	}
+	return nil
+}
+
+// fixCats gives categorical columns decoded from JSON the map the
+// accumulator expects even when they had no value.
+func fixCats(acc *drift.Accumulator) {
+	for i := range acc.Columns {
+		if acc.Columns[i].Type == dataset.Categorical && acc.Columns[i].Cats == nil {
+			acc.Columns[i].Cats = map[string]int{}
+		}
+	}
 }

@@ -321,7 +321,9 @@ func (s *Server) register(ctx context.Context, name string, r *registered) error
 		return err
 	}
 	s.models[name] = r
-	return nil
+	// The log does not record model changes: a checkpoint right after one
+	// keeps a restart from resuming the old model's state.
+	return s.Checkpoint(ctx)
 }
 
 // putReference takes the model's reference data (CSV or JSON lines) and

@@ -1119,6 +1119,15 @@ func TestOpenAPIResponses(t *testing.T) {
 	lines := bytes.SplitAfter(events, []byte("\n"))
 	firstHalf, secondHalf := bytes.Join(lines[:1500], nil), bytes.Join(lines[1500:], nil)
 	good := `{"model":"` + model + `","time":"2026-01-01T00:00:00Z","features":{"transaction_amount":12.5}}`
+	// Every field of an event, in each spelling the decoder takes.
+	full := `[{"id":17,"model":"` + model + `","user":42,"time":1767225600.5,` +
+		`"features":{"transaction_amount":null,"card_present":true,"merchant_category":"grocery"},` +
+		`"prediction":{"label":1,"score":0.9,"probabilities":[0.1,0.9]},"label":true,"prompt":null,"output":"ok"},` +
+		`{"id":"r-2","model":"` + model + `","user":null,"time":"2026-01-01 00:00:01Z","features":null,` +
+		`"prediction":{"label":"fraud","score":null,"probabilities":{"fraud":0.7,"ok":0.3}},"prompt":"hi","label":null}]`
+	// More bad items than the answer lists, then an array that never
+	// closes: the answer lists the first 100 and where the body broke off.
+	manyBad := append([]byte("["), bytes.Repeat([]byte(`{"model":"nope"},`), 150)...)
 
 	setup := []struct {
 		req  request
@@ -1157,6 +1166,14 @@ func TestOpenAPIResponses(t *testing.T) {
 		if code, body := c.do(s.req); code != s.code {
 			t.Errorf("%s %s: %d, want %d: %s", s.req.Method, s.req.Path, code, s.code, short(body))
 		}
+	}
+
+	if _, v := c.do(request{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: []byte(full)}); field(v, "accepted") != json.Number("2") {
+		t.Errorf("every field of an event: %s", short(v))
+	}
+	_, v := c.do(request{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: manyBad, Invalid: true})
+	if errs, _ := field(v, "errors").([]any); field(v, "rejected") != json.Number("150") || len(errs) != 101 {
+		t.Errorf("150 bad items and a broken array: %s", short(v))
 	}
 
 	var alerts []any

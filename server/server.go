@@ -53,6 +53,8 @@ type Server struct {
 	metrics *metrics
 	shards  int
 	ready   atomic.Bool
+	// replayed counts the logged events processed again at start.
+	replayed int
 
 	mu     sync.RWMutex
 	models map[string]*registered
@@ -103,7 +105,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.notify = notify.NewDispatcher(s.db, recv, notify.DispatcherOptions{Logger: opts.Logger})
 	s.manager = alert.NewManager(monitor.Policy(cfg))
-	s.manager.Handle("", func(a alert.Alert) { s.metrics.alerts.WithLabelValues(string(a.Type), a.Severity.String()).Inc() })
+	s.manager.Handle("", s.countAlert)
 	if err := s.start(context.Background()); err != nil {
 		s.Close()
 		return nil, err
@@ -155,32 +157,104 @@ func (s *Server) start(ctx context.Context) error {
 		}
 		models = append(models, pm)
 	}
-	s.pipe, err = pipeline.New(pipeline.Options{
-		Shards: s.shards, QueueSize: s.cfg.Pipeline.QueueSize, Log: logAdapter{s.events}, Sink: sink{s},
-		Timed: func(d string, took time.Duration) { s.metrics.detector.WithLabelValues(d).Observe(took.Seconds()) },
-	}, models)
+	from, restore, err := s.loadCheckpoint(ctx)
 	if err != nil {
 		return err
+	}
+	popts := pipeline.Options{
+		Shards: s.shards, QueueSize: s.cfg.Pipeline.QueueSize, Log: logAdapter{s.events}, Sink: sink{s},
+		Timed: func(d string, took time.Duration) { s.metrics.detector.WithLabelValues(d).Observe(took.Seconds()) },
+	}
+	if restore != nil {
+		popts.Restore = restore.Pipeline
+		s.pipe, err = pipeline.New(popts, models)
+		if err != nil {
+			// A checkpoint this version cannot use: start over from the
+			// whole log, which gives the same result, only slower.
+			s.log.Warn("checkpoint not usable; replaying the whole event log", "err", err)
+			from, restore, popts.Restore = eventlog.Position{}, nil, nil
+			s.manager = alert.NewManager(monitor.Policy(s.cfg))
+			s.manager.Handle("", s.countAlert)
+		} else if fresh := s.pipe.Fresh(); len(fresh) > 0 {
+			s.log.Info("models changed since the checkpoint start afresh", "models", fresh)
+		}
+		if restore != nil {
+			for _, seen := range restore.Manager {
+				s.manager.Remember(seen.Fingerprint, seen.Time, seen.Severity)
+			}
+		}
+	}
+	if s.pipe == nil {
+		if s.pipe, err = pipeline.New(popts, models); err != nil {
+			return err
+		}
 	}
 	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "warden_queue_depth", Help: "Events accepted and not yet processed by the detectors.",
 	}, func() float64 { return float64(s.pipe.InFlight()) }))
-	n, err := s.replayLog(ctx)
+	n, err := s.replayLog(ctx, from)
 	if err != nil {
 		return fmt.Errorf("replaying the event log: %w", err)
 	}
+	s.replayed = n
 	if n > 0 {
-		s.log.Info("replayed the event log", "events", n)
+		s.log.Info("replayed the event log", "events", n, "from", from.String())
 	}
 	s.ready.Store(true)
 	return nil
 }
 
+// Replayed is how many logged events the start had to process again: those
+// after the last checkpoint.
+func (s *Server) Replayed() int { return s.replayed }
+
+// checkpointState is what a checkpoint keeps besides the log position.
+type checkpointState struct {
+	Pipeline json.RawMessage `json:"pipeline"`
+	Manager  []alert.Seen    `json:"manager"`
+}
+
+// loadCheckpoint returns where to start replaying the log and the state to
+// restore (nil: none).
+func (s *Server) loadCheckpoint(ctx context.Context) (eventlog.Position, *checkpointState, error) {
+	cp, ok, err := s.db.LoadCheckpoint(ctx)
+	if err != nil || !ok {
+		return eventlog.Position{}, nil, err
+	}
+	var pos eventlog.Position
+	var st checkpointState
+	if json.Unmarshal(cp.Position, &pos) != nil || json.Unmarshal(cp.State, &st) != nil {
+		s.log.Warn("checkpoint damaged; replaying the whole event log")
+		return eventlog.Position{}, nil, nil
+	}
+	return pos, &st, nil
+}
+
+// Checkpoint saves the pipeline's state and how far the log is processed,
+// so that a restart replays only what came after.
+func (s *Server) Checkpoint(ctx context.Context) error {
+	return s.pipe.Checkpoint(ctx, func(state []byte) error {
+		pos, err := json.Marshal(s.events.End())
+		if err != nil {
+			return err
+		}
+		st, err := json.Marshal(checkpointState{Pipeline: state, Manager: s.manager.Remembered()})
+		if err != nil {
+			return err
+		}
+		return s.db.SaveCheckpoint(ctx, store.Checkpoint{Position: pos, State: st, At: s.opts.Now().UTC()})
+	})
+}
+
+func (s *Server) countAlert(a alert.Alert) {
+	s.metrics.alerts.WithLabelValues(string(a.Type), a.Severity.String()).Inc()
+}
+
 // replayLog runs every logged event through the pipeline again. Alerts and
 // windows are stored idempotently, so what was done before a crash is not
 // done twice, and what was not is done now.
-func (s *Server) replayLog(ctx context.Context) (int, error) {
-	r, err := s.events.Reader(eventlog.Position{})
+func (s *Server) replayLog(ctx context.Context, from eventlog.Position) (int, error) {
+	r, err := s.events.Reader(from)
 	if err != nil {
 		return 0, err
 	}
@@ -314,6 +388,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	go s.pruneEvery(ctx, 10*time.Minute)
+	go s.checkpointEvery(ctx, checkpointInterval)
 	notified := make(chan error, 1)
 	go func() { notified <- s.notify.Run(ctx) }()
 	var err error
@@ -328,7 +403,29 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	// goes out after the restart.
 	stop()
 	<-notified
+	if cerr := s.Checkpoint(context.Background()); cerr != nil {
+		s.log.Error("checkpoint at shutdown", "err", cerr)
+	}
 	return errors.Join(err, s.Close())
+}
+
+// checkpointInterval bounds the work a restart repeats: the events logged
+// since the last checkpoint.
+const checkpointInterval = 30 * time.Second
+
+func (s *Server) checkpointEvery(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("checkpoint", "err", err)
+		}
+	}
 }
 
 // pruneEvery applies the retention settings now and then, by the wall

@@ -340,6 +340,22 @@ func TestReceivers(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
+	// A graceful stop checkpoints: the next start replays nothing and
+	// knows every alert.
+	again, err := server.New(cfg, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := again.Replayed(); n != 0 {
+		t.Errorf("restart after a graceful stop replayed %d events", n)
+	}
+	hs2 := httptest.NewServer(again.Handler())
+	_, _, raw := call(t, "GET", hs2.URL+"/v1/models/"+model+"/drift?limit=1", "", nil)
+	if !strings.Contains(raw, `"last_seq": 5999`) {
+		t.Errorf("windows after restart: %s", raw[:min(300, len(raw))])
+	}
+	hs2.Close()
+	again.Close()
 	if len(lines) == 0 || lines[0] == "" {
 		t.Fatal("no alert in the file receiver")
 	}
