@@ -62,7 +62,7 @@ func BenchmarkPipelineDrift(b *testing.B) {
 	m := config.DefaultModel()
 	m.Name = "bench"
 	cfg.Models = []config.Model{m}
-	sink := &collect{manager: alert.NewManager(monitor.Policy(cfg))}
+	sink := monitor.NewCollector(alert.NewManager(monitor.Policy(cfg)))
 	pm, err := monitor.NewModel(&cfg.Models[0], ref, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), nil)
 	if err != nil {
 		b.Fatal(err)

@@ -18,29 +18,6 @@ import (
 	"github.com/warden-ml/warden/simulate"
 )
 
-type collect struct {
-	manager *alert.Manager
-	mu      sync.Mutex
-	alerts  []alert.Alert
-	errs    []error
-}
-
-func (c *collect) Findings(fs []alert.Finding) {
-	for _, f := range fs {
-		if a, d := c.manager.Process(f); d == alert.Alerted {
-			c.mu.Lock()
-			c.alerts = append(c.alerts, a)
-			c.mu.Unlock()
-		}
-	}
-}
-
-func (c *collect) Error(err error) {
-	c.mu.Lock()
-	c.errs = append(c.errs, err)
-	c.mu.Unlock()
-}
-
 // referenceProfile profiles the simulator's reference through the CSV path.
 func referenceProfile(t testing.TB, seed uint64, n int) *drift.Profile {
 	t.Helper()
@@ -82,7 +59,7 @@ func run(t testing.TB, ref *drift.Profile, m config.Model, events []event.Event)
 	t.Helper()
 	cfg := config.Default()
 	cfg.Models = []config.Model{m}
-	sink := &collect{manager: alert.NewManager(monitor.Policy(cfg))}
+	sink := monitor.NewCollector(alert.NewManager(monitor.Policy(cfg)))
 	pm, err := monitor.NewModel(&cfg.Models[0], ref, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -104,10 +81,10 @@ func run(t testing.TB, ref *drift.Profile, m config.Model, events []event.Event)
 		}
 	}
 	p.Close(true)
-	if len(sink.errs) > 0 {
-		t.Fatal(sink.errs)
+	if err := sink.Err(); err != nil {
+		t.Fatal(err)
 	}
-	return sink.alerts
+	return sink.Alerts()
 }
 
 func fraudModel() config.Model {
@@ -199,7 +176,7 @@ func TestTimeWindows(t *testing.T) {
 		windows[w.Kind]++
 		mu.Unlock()
 	}
-	sink := &collect{manager: alert.NewManager(monitor.Policy(cfg))}
+	sink := monitor.NewCollector(alert.NewManager(monitor.Policy(cfg)))
 	pm, err := monitor.NewModel(&cfg.Models[0], ref, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), onWindow)
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +215,7 @@ func TestTimeWindows(t *testing.T) {
 		t.Errorf("windows evaluated: %v, want tumbling %d, sliding %d, count 240", windows, wantTumbling, wantSliding)
 	}
 	sources := map[string]bool{}
-	for _, a := range sink.alerts {
+	for _, a := range sink.Alerts() {
 		if a.Time.Before(start.Add(change)) {
 			t.Errorf("alert before the change: %s %s %s at %s", a.Source, a.Type, a.Subject, a.Time)
 		}

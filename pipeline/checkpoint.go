@@ -24,20 +24,7 @@ type Stateful interface {
 // processed, nothing later is). Ingest waits meanwhile, so save should be
 // quick.
 func (p *Pipeline) Checkpoint(ctx context.Context, save func(state []byte) error) error {
-	req := &request{checkpoint: save, done: make(chan error, 1)}
-	p.mu.Lock()
-	if p.closed.Load() {
-		p.mu.Unlock()
-		return ErrClosed
-	}
-	p.submit <- req
-	p.mu.Unlock()
-	select {
-	case err := <-req.done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return p.send(ctx, &request{checkpoint: save})
 }
 
 type snapshot struct {

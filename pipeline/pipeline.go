@@ -267,7 +267,13 @@ func (p *Pipeline) SetModel(m Model) error {
 	if err != nil {
 		return err
 	}
-	req := &request{model: ms, done: make(chan error, 1)}
+	return p.send(context.Background(), &request{model: ms})
+}
+
+// send hands a request to the sequencer and waits for its outcome; a
+// cancelled ctx stops the wait, not the request.
+func (p *Pipeline) send(ctx context.Context, req *request) error {
+	req.done = make(chan error, 1)
 	p.mu.Lock()
 	if p.closed.Load() {
 		p.mu.Unlock()
@@ -275,7 +281,12 @@ func (p *Pipeline) SetModel(m Model) error {
 	}
 	p.submit <- req
 	p.mu.Unlock()
-	return <-req.done
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Submit makes a batch durable and queues it for processing, in order. It
@@ -309,28 +320,18 @@ func (p *Pipeline) submitBatch(ctx context.Context, events []event.Event, log bo
 		p.permits.Add(n)
 		return ErrBusy
 	}
-	req := &request{events: events, log: log, done: make(chan error, 1)}
+	req := &request{events: events, log: log}
 	if log {
 		for i := range events {
 			req.records = event.AppendJSON(req.records, &events[i])
 			req.records = append(req.records, '\n')
 		}
 	}
-	p.mu.Lock()
-	if p.closed.Load() {
-		p.mu.Unlock()
+	err := p.send(ctx, req)
+	if errors.Is(err, ErrClosed) {
 		p.permits.Add(n)
-		return ErrClosed
 	}
-	p.submit <- req
-	p.mu.Unlock()
-	select {
-	case err := <-req.done:
-		return err
-	case <-ctx.Done():
-		// The batch is on its way; the log decides whether it counts.
-		return ctx.Err()
-	}
+	return err
 }
 
 // InFlight is the number of admitted events not yet processed.

@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -21,31 +20,6 @@ import (
 	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/pipeline"
 )
-
-// replaySink collects what the pipeline finds during a replay.
-type replaySink struct {
-	manager *alert.Manager
-	mu      sync.Mutex
-	alerts  []alert.Alert
-	windows int
-	errs    []error
-}
-
-func (s *replaySink) Findings(fs []alert.Finding) {
-	for _, f := range fs {
-		if a, d := s.manager.Process(f); d == alert.Alerted {
-			s.mu.Lock()
-			s.alerts = append(s.alerts, a)
-			s.mu.Unlock()
-		}
-	}
-}
-
-func (s *replaySink) Error(err error) {
-	s.mu.Lock()
-	s.errs = append(s.errs, err)
-	s.mu.Unlock()
-}
 
 func newReplayCmd() *cobra.Command {
 	var configPath, eventsPath, format string
@@ -72,8 +46,9 @@ summary goes to stderr. Identical input gives identical output. Exit status:
 			if len(cfg.Models) == 0 {
 				return usageErrf("%s: no models configured", configPath)
 			}
-			sink := &replaySink{manager: alert.NewManager(monitor.Policy(cfg))}
-			p, err := buildPipeline(cfg, sink, func(string, *drift.WindowResult) { sink.windows++ })
+			sink := monitor.NewCollector(alert.NewManager(monitor.Policy(cfg)))
+			windows := 0 // counted on the merger goroutine, read after Close
+			p, err := buildPipeline(cfg, sink, func(string, *drift.WindowResult) { windows++ })
 			if err != nil {
 				return err
 			}
@@ -99,27 +74,28 @@ summary goes to stderr. Identical input gives identical output. Exit status:
 				}
 			}
 			p.Close(true)
-			if len(sink.errs) > 0 {
-				return errors.Join(sink.errs...)
+			if err := sink.Err(); err != nil {
+				return err
 			}
+			alerts := sink.Alerts()
 			// Alerts come from one ordered merger; sorting by event time
 			// also fixes the order of detectors that run per shard.
-			slices.SortStableFunc(sink.alerts, func(a, b alert.Alert) int {
+			slices.SortStableFunc(alerts, func(a, b alert.Alert) int {
 				if c := a.Time.Compare(b.Time); c != 0 {
 					return c
 				}
 				return strings.Compare(a.ID, b.ID)
 			})
-			if err := writeAlerts(cmd.OutOrStdout(), sink.alerts, format); err != nil {
+			if err := writeAlerts(cmd.OutOrStdout(), alerts, format); err != nil {
 				return err
 			}
 			counts := map[alert.Severity]int{}
-			for _, a := range sink.alerts {
+			for _, a := range alerts {
 				counts[a.Severity]++
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "replay: %d events, %d windows evaluated, %d alerts (critical %d, high %d, medium %d, low %d)\n",
-				len(events), sink.windows, len(sink.alerts), counts[alert.Critical], counts[alert.High], counts[alert.Medium], counts[alert.Low])
-			if len(sink.alerts) > 0 {
+				len(events), windows, len(alerts), counts[alert.Critical], counts[alert.High], counts[alert.Medium], counts[alert.Low])
+			if len(alerts) > 0 {
 				return errFound
 			}
 			return nil
