@@ -165,9 +165,9 @@ func (d *openAPI) params(node any) ([]map[string]any, error) {
 	return out, nil
 }
 
-// find returns the operation serving a request path; a template with more
-// literal segments wins, as in http.ServeMux.
-func find(ops []operation, method, path string) (operation, bool) {
+// findOperation returns the operation serving a request path; a template
+// with more literal segments wins, as in http.ServeMux.
+func findOperation(ops []operation, method, path string) (operation, bool) {
 	segs := strings.Split(path, "/")
 	best, bestLiterals := operation{}, -1
 	for _, op := range ops {
@@ -193,8 +193,8 @@ func find(ops []operation, method, path string) (operation, bool) {
 	return best, bestLiterals >= 0
 }
 
-// fill puts a value in every {param} of a path template.
-func fill(template, value string) string {
+// fillPath puts a value in every {param} of a path template.
+func fillPath(template, value string) string {
 	return regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(template, value)
 }
 
@@ -280,8 +280,8 @@ func (d *openAPI) validate(schema any, v any, at string) error {
 			}
 		case "enum":
 			list, _ := want.([]any)
-			if !slices.ContainsFunc(list, func(e any) bool { return sameValue(e, v) }) {
-				fail("%s is not one of %v", short(v), list)
+			if !slices.ContainsFunc(list, func(e any) bool { return sameEnumValue(e, v) }) {
+				fail("%s is not one of %v", abbrev(v), list)
 			}
 		case "format":
 			if str, ok := v.(string); ok {
@@ -323,7 +323,7 @@ func (d *openAPI) validate(schema any, v any, at string) error {
 				}
 			}
 		case "minProperties":
-			if obj, ok := v.(map[string]any); ok && float64(len(obj)) < number(want) {
+			if obj, ok := v.(map[string]any); ok && float64(len(obj)) < yamlNumber(want) {
 				fail("%d properties, want at least %v", len(obj), want)
 			}
 		case "items":
@@ -334,7 +334,7 @@ func (d *openAPI) validate(schema any, v any, at string) error {
 				}
 			}
 		case "maxItems":
-			if list, ok := v.([]any); ok && float64(len(list)) > number(want) {
+			if list, ok := v.([]any); ok && float64(len(list)) > yamlNumber(want) {
 				fail("%d items, want at most %v", len(list), want)
 			}
 		case "anyOf", "oneOf":
@@ -357,13 +357,13 @@ func (d *openAPI) validate(schema any, v any, at string) error {
 				continue
 			}
 			f, _ := n.Float64()
-			bound := number(want)
+			bound := yamlNumber(want)
 			if (k == "minimum" && f < bound) || (k == "maximum" && f > bound) ||
 				(k == "exclusiveMinimum" && f <= bound) || (k == "exclusiveMaximum" && f >= bound) {
 				fail("%v is outside %s %v", n, k, want)
 			}
 		case "minLength":
-			if str, ok := v.(string); ok && float64(utf8.RuneCountInString(str)) < number(want) {
+			if str, ok := v.(string); ok && float64(utf8.RuneCountInString(str)) < yamlNumber(want) {
 				fail("%q is shorter than %v", str, want)
 			}
 		case "pattern":
@@ -417,8 +417,8 @@ func hasType(v any, want string) bool {
 	return false
 }
 
-// sameValue compares a YAML scalar from the document with a JSON value.
-func sameValue(doc, v any) bool {
+// sameEnumValue compares a YAML scalar from the document with a JSON value.
+func sameEnumValue(doc, v any) bool {
 	if n, ok := v.(json.Number); ok {
 		f, _ := n.Float64()
 		switch d := doc.(type) {
@@ -432,7 +432,7 @@ func sameValue(doc, v any) bool {
 	return doc == v
 }
 
-func number(v any) float64 {
+func yamlNumber(v any) float64 {
 	switch n := v.(type) {
 	case int:
 		return float64(n)
@@ -442,7 +442,7 @@ func number(v any) float64 {
 	return math.NaN()
 }
 
-func short(v any) string {
+func abbrev(v any) string {
 	b, _ := json.Marshal(v)
 	if len(b) > 60 {
 		return string(b[:60]) + "..."
@@ -450,7 +450,7 @@ func short(v any) string {
 	return string(b)
 }
 
-func decodeJSON(b []byte) (any, error) {
+func decodeJSONNumbers(b []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any
@@ -519,7 +519,7 @@ components:
 			if err := yaml.Unmarshal([]byte(tc.schema), &schema); err != nil {
 				t.Fatal(err)
 			}
-			v, err := decodeJSON([]byte(tc.value))
+			v, err := decodeJSONNumbers([]byte(tc.value))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -597,12 +597,12 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 		for code, r := range responses {
 			if n, err := strconv.Atoi(code); err != nil || n < 100 || n > 599 {
-				t.Errorf("%s: response %q is not a status code", op, code)
+				t.Errorf("%s: rawResponse %q is not a status code", op, code)
 			}
 			if resp, err := doc.object(r); err != nil {
-				t.Errorf("%s: response %s: %v", op, code, err)
+				t.Errorf("%s: rawResponse %s: %v", op, code, err)
 			} else if d, _ := resp["description"].(string); d == "" {
-				t.Errorf("%s: response %s has no description", op, code)
+				t.Errorf("%s: rawResponse %s has no description", op, code)
 			}
 		}
 
@@ -832,7 +832,7 @@ func TestOpenAPIRoutesMatchMux(t *testing.T) {
 
 	_, hs := newServer(t, t.TempDir(), nil)
 	for _, op := range ops {
-		resp := send(t, op.Method, hs.URL+fill(op.Path, "x"), "", nil)
+		resp := rawCall(t, op.Method, hs.URL+fillPath(op.Path, "x"), "", nil)
 		if isMuxAnswer(resp) {
 			t.Errorf("%s: the mux answers %d %q", op, resp.StatusCode, resp.body)
 		}
@@ -840,7 +840,7 @@ func TestOpenAPIRoutesMatchMux(t *testing.T) {
 
 	methodsAt := map[string][]string{} // filled path -> documented methods
 	for _, op := range ops {
-		p := fill(op.Path, "x")
+		p := fillPath(op.Path, "x")
 		methodsAt[p] = append(methodsAt[p], op.Method)
 		if op.Method == http.MethodGet {
 			methodsAt[p] = append(methodsAt[p], http.MethodHead)
@@ -860,7 +860,7 @@ func TestOpenAPIRoutesMatchMux(t *testing.T) {
 	)
 	slices.Sort(probes)
 	for _, path := range slices.Compact(probes) {
-		resp := send(t, "WARDENPROBE", hs.URL+path, "", nil)
+		resp := rawCall(t, "WARDENPROBE", hs.URL+path, "", nil)
 		want := methodsAt[path]
 		switch {
 		case len(want) == 0 && !(resp.StatusCode == http.StatusNotFound && isMuxAnswer(resp)):
@@ -878,12 +878,12 @@ func TestOpenAPIRoutesMatchMux(t *testing.T) {
 	}
 }
 
-type response struct {
+type rawResponse struct {
 	*http.Response
 	body []byte
 }
 
-func send(t *testing.T, method, url, contentType string, body []byte) response {
+func rawCall(t *testing.T, method, url, contentType string, body []byte) rawResponse {
 	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
@@ -901,12 +901,12 @@ func send(t *testing.T, method, url, contentType string, body []byte) response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return response{resp, raw}
+	return rawResponse{resp, raw}
 }
 
 // isMuxAnswer tells the mux's own 404 and 405 from a handler's: the mux
 // answers plain text, the handlers JSON.
-func isMuxAnswer(r response) bool {
+func isMuxAnswer(r rawResponse) bool {
 	return (r.StatusCode == http.StatusNotFound || r.StatusCode == http.StatusMethodNotAllowed) &&
 		strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain")
 }
@@ -932,9 +932,9 @@ func newAPIClient(t *testing.T, doc *openAPI, base string) *apiClient {
 	return &apiClient{t: t, doc: doc, ops: ops, base: base, seen: map[string]map[string]bool{}}
 }
 
-// request says what to send; Invalid marks a request that is meant to break
-// the documented request schema.
-type request struct {
+// apiRequest says what to send; Invalid marks a request that is meant to
+// break the documented request schema.
+type apiRequest struct {
 	Method, Path, ContentType string
 	Body                      []byte
 	Invalid                   bool
@@ -942,20 +942,20 @@ type request struct {
 
 // do sends req and returns the status and the decoded JSON body (nil for
 // other media types).
-func (c *apiClient) do(req request) (int, any) {
+func (c *apiClient) do(req apiRequest) (int, any) {
 	t := c.t
 	t.Helper()
 	path, _, _ := strings.Cut(req.Path, "?")
-	op, ok := find(c.ops, req.Method, path)
+	op, ok := findOperation(c.ops, req.Method, path)
 	if !ok {
 		t.Fatalf("%s %s: not in the document", req.Method, req.Path)
 	}
 	if !req.Invalid && len(req.Body) > 0 {
 		if err := c.checkRequest(op, req); err != nil {
-			t.Errorf("%s %s: the request breaks the documented request body: %v", req.Method, req.Path, err)
+			t.Errorf("%s %s: the apiRequest breaks the documented apiRequest body: %v", req.Method, req.Path, err)
 		}
 	}
-	resp := send(t, req.Method, c.base+req.Path, req.ContentType, req.Body)
+	resp := rawCall(t, req.Method, c.base+req.Path, req.ContentType, req.Body)
 	code := strconv.Itoa(resp.StatusCode)
 	if c.seen[op.String()] == nil {
 		c.seen[op.String()] = map[string]bool{}
@@ -963,7 +963,7 @@ func (c *apiClient) do(req request) (int, any) {
 	c.seen[op.String()][code] = true
 	fail := func(format string, a ...any) {
 		t.Helper()
-		t.Errorf("%s %s -> %d: %s\n%s", req.Method, req.Path, resp.StatusCode, fmt.Sprintf(format, a...), short(string(resp.body)))
+		t.Errorf("%s %s -> %d: %s\n%s", req.Method, req.Path, resp.StatusCode, fmt.Sprintf(format, a...), abbrev(string(resp.body)))
 	}
 	responses, _ := op.Spec["responses"].(map[string]any)
 	spec, ok := responses[code]
@@ -1008,7 +1008,7 @@ func (c *apiClient) do(req request) (int, any) {
 	if media != "application/json" {
 		return resp.StatusCode, nil
 	}
-	v, err := decodeJSON(resp.body)
+	v, err := decodeJSONNumbers(resp.body)
 	if err != nil {
 		fail("not JSON: %v", err)
 		return resp.StatusCode, nil
@@ -1029,10 +1029,10 @@ func headerValue(s string) any {
 
 // checkRequest validates a request body against the documented one; NDJSON
 // bodies are validated line by line, as the document describes them.
-func (c *apiClient) checkRequest(op operation, req request) error {
+func (c *apiClient) checkRequest(op operation, req apiRequest) error {
 	rb, err := c.doc.object(op.Spec["requestBody"])
 	if err != nil {
-		return fmt.Errorf("no documented request body: %w", err)
+		return fmt.Errorf("no documented apiRequest body: %w", err)
 	}
 	content, _ := rb["content"].(map[string]any)
 	media := strings.TrimSpace(strings.Split(req.ContentType, ";")[0])
@@ -1056,7 +1056,7 @@ func (c *apiClient) checkRequest(op operation, req request) error {
 			if len(bytes.TrimSpace(line)) == 0 {
 				continue
 			}
-			v, err := decodeJSON(line)
+			v, err := decodeJSONNumbers(line)
 			if err != nil {
 				return fmt.Errorf("line %d: %w", i+1, err)
 			}
@@ -1065,7 +1065,7 @@ func (c *apiClient) checkRequest(op operation, req request) error {
 			}
 		}
 	case media == "application/json":
-		v, err := decodeJSON(body)
+		v, err := decodeJSONNumbers(body)
 		if err != nil {
 			return err
 		}
@@ -1092,7 +1092,7 @@ func jsonArray(ndjson []byte) []byte {
 	return append(append([]byte("["), bytes.Join(lines, []byte(",\n"))...), ']')
 }
 
-func field(v any, name string) any {
+func jsonField(v any, name string) any {
 	m, _ := v.(map[string]any)
 	return m[name]
 }
@@ -1130,55 +1130,55 @@ func TestOpenAPIResponses(t *testing.T) {
 	manyBad := append([]byte("["), bytes.Repeat([]byte(`{"model":"nope"},`), 150)...)
 
 	setup := []struct {
-		req  request
+		req  apiRequest
 		code int
 	}{
-		{request{Method: "GET", Path: "/healthz"}, 200},
-		{request{Method: "GET", Path: "/readyz"}, 200},
-		{request{Method: "GET", Path: "/v1/models"}, 200},
-		{request{Method: "GET", Path: "/v1/models/" + model}, 404},
-		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: refCSV.Bytes()}, 404},
-		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `"}`)}, 201},
-		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `","columns":null,"drift":{"enabled":true,"method":"auto","threshold":null}}`)}, 200},
-		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"bad name!"}`), Invalid: true}, 400},
-		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"m","colour":"red"}`), Invalid: true}, 400},
-		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"m","drift":{"every":5000}}`)}, 400},
-		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":`), Invalid: true}, 400},
-		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: refCSV.Bytes()}, 200},
-		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: []byte("a,b\n1,2,3\n")}, 400},
-		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: []byte("a,b\n")}, 400},
-		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + other + `","columns":["transaction_amount","hour"],"drift":{"window":500,"every":50,"min_events":50}}`)}, 201},
-		{request{Method: "PUT", Path: "/v1/models/" + other + "/reference", ContentType: ndjson, Body: refLines.Bytes()}, 200},
-		{request{Method: "GET", Path: "/v1/models"}, 200},
-		{request{Method: "GET", Path: "/v1/models/" + other}, 200},
-		{request{Method: "GET", Path: "/v1/models/" + model + "/drift"}, 200},
-		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: gzipped(t, firstHalf)}, 202},
-		{request{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: jsonArray(secondHalf)}, 202},
-		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: nil}, 202},
-		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(good + "\n" + `{"model":"nope"}` + "\n" + `{"model":"` + model + `","features":{"x":[1]}}` + "\n"), Invalid: true}, 202},
-		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(good + "\n" + `{"model":`), Invalid: true}, 202},
-		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(`{"model":"nope"}`)}, 400},
-		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte("hello"), Invalid: true}, 400},
-		{request{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: []byte(`[` + good + `, {"model": 3}]`), Invalid: true}, 202},
-		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: gzipped(t, []byte(good))[:20], Invalid: true}, 400},
+		{apiRequest{Method: "GET", Path: "/healthz"}, 200},
+		{apiRequest{Method: "GET", Path: "/readyz"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/models"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/models/" + model}, 404},
+		{apiRequest{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: refCSV.Bytes()}, 404},
+		{apiRequest{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `"}`)}, 201},
+		{apiRequest{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `","columns":null,"drift":{"enabled":true,"method":"auto","threshold":null}}`)}, 200},
+		{apiRequest{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"bad name!"}`), Invalid: true}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"m","colour":"red"}`), Invalid: true}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"m","drift":{"every":5000}}`)}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":`), Invalid: true}, 400},
+		{apiRequest{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: refCSV.Bytes()}, 200},
+		{apiRequest{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: []byte("a,b\n1,2,3\n")}, 400},
+		{apiRequest{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: []byte("a,b\n")}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + other + `","columns":["transaction_amount","hour"],"drift":{"window":500,"every":50,"min_events":50}}`)}, 201},
+		{apiRequest{Method: "PUT", Path: "/v1/models/" + other + "/reference", ContentType: ndjson, Body: refLines.Bytes()}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/models"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/models/" + other}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/models/" + model + "/drift"}, 200},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: gzipped(t, firstHalf)}, 202},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: jsonArray(secondHalf)}, 202},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: nil}, 202},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(good + "\n" + `{"model":"nope"}` + "\n" + `{"model":"` + model + `","features":{"x":[1]}}` + "\n"), Invalid: true}, 202},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(good + "\n" + `{"model":`), Invalid: true}, 202},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(`{"model":"nope"}`)}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte("hello"), Invalid: true}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: []byte(`[` + good + `, {"model": 3}]`), Invalid: true}, 202},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: gzipped(t, []byte(good))[:20], Invalid: true}, 400},
 	}
 	for _, s := range setup {
 		if code, body := c.do(s.req); code != s.code {
-			t.Errorf("%s %s: %d, want %d: %s", s.req.Method, s.req.Path, code, s.code, short(body))
+			t.Errorf("%s %s: %d, want %d: %s", s.req.Method, s.req.Path, code, s.code, abbrev(body))
 		}
 	}
 
-	if _, v := c.do(request{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: []byte(full)}); field(v, "accepted") != json.Number("2") {
-		t.Errorf("every field of an event: %s", short(v))
+	if _, v := c.do(apiRequest{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: []byte(full)}); jsonField(v, "accepted") != json.Number("2") {
+		t.Errorf("every field of an event: %s", abbrev(v))
 	}
-	_, v := c.do(request{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: manyBad, Invalid: true})
-	if errs, _ := field(v, "errors").([]any); field(v, "rejected") != json.Number("150") || len(errs) != 101 {
-		t.Errorf("150 bad items and a broken array: %s", short(v))
+	_, v := c.do(apiRequest{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: manyBad, Invalid: true})
+	if errs, _ := jsonField(v, "errors").([]any); jsonField(v, "rejected") != json.Number("150") || len(errs) != 101 {
+		t.Errorf("150 bad items and a broken array: %s", abbrev(v))
 	}
 
 	var alerts []any
 	for deadline := time.Now().Add(10 * time.Second); len(alerts) == 0 && time.Now().Before(deadline); {
-		_, v := c.do(request{Method: "GET", Path: "/v1/alerts?model=" + model + "&severity=high"})
+		_, v := c.do(apiRequest{Method: "GET", Path: "/v1/alerts?model=" + model + "&severity=high"})
 		if alerts, _ = v.([]any); len(alerts) == 0 {
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -1186,44 +1186,44 @@ func TestOpenAPIResponses(t *testing.T) {
 	if len(alerts) == 0 {
 		t.Fatal("no alert from the drifted traffic")
 	}
-	id, _ := field(alerts[0], "id").(string)
+	id, _ := jsonField(alerts[0], "id").(string)
 
 	checks := []struct {
-		req  request
+		req  apiRequest
 		code int
 	}{
-		{request{Method: "GET", Path: "/v1/alerts"}, 200},
-		{request{Method: "GET", Path: "/v1/alerts?type=drift&state=firing&since=2026-01-01T12:00:00Z&limit=5"}, 200},
-		{request{Method: "GET", Path: "/v1/alerts?type=data_quality&severity=low"}, 200},
-		{request{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: appJSON, Body: []byte(`{"by":"oncall"}`)}, 200},
-		{request{Method: "POST", Path: "/v1/alerts/" + id + "/ack"}, 200},
-		{request{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: appJSON, Body: []byte(`{"by":`), Invalid: true}, 400},
-		{request{Method: "POST", Path: "/v1/alerts/nope/ack"}, 404},
-		{request{Method: "GET", Path: "/v1/alerts?state=acknowledged"}, 200},
-		{request{Method: "GET", Path: "/v1/alerts?severity=urgent"}, 400},
-		{request{Method: "GET", Path: "/v1/alerts?since=yesterday"}, 400},
-		{request{Method: "GET", Path: "/v1/alerts?state=open"}, 400},
-		{request{Method: "GET", Path: "/v1/alerts?limit=0"}, 400},
-		{request{Method: "GET", Path: "/v1/models/" + model + "/drift?limit=3"}, 200},
-		{request{Method: "GET", Path: "/v1/models/" + other + "/drift"}, 200},
-		{request{Method: "GET", Path: "/v1/models/" + model + "/drift?limit=0"}, 400},
-		{request{Method: "GET", Path: "/v1/models/nope/drift"}, 404},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"model":"` + model + `","type":"drift"},"starts_at":"2026-01-01T00:00:00Z","ends_at":"2026-01-03T00:00:00Z","created_by":"oncall","comment":"known release"}`)}, 201},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"id":"s1","matchers":{"subject":"hour"},"ends_at":"2027-01-01T00:00:00Z"}`)}, 201},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"colour":"red"},"ends_at":"2026-01-03T00:00:00Z"}`), Invalid: true}, 400},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"model":"m"},"ends_at":"2026-01-03T00:00:00Z","until":"never"}`), Invalid: true}, 400},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"model":"m"},"starts_at":"2026-01-03T00:00:00Z","ends_at":"2026-01-01T00:00:00Z"}`)}, 400},
-		{request{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{},"ends_at":"2026-01-03T00:00:00Z"}`), Invalid: true}, 400},
-		{request{Method: "GET", Path: "/metrics"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/alerts"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/alerts?type=drift&state=firing&since=2026-01-01T12:00:00Z&limit=5"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/alerts?type=data_quality&severity=low"}, 200},
+		{apiRequest{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: appJSON, Body: []byte(`{"by":"oncall"}`)}, 200},
+		{apiRequest{Method: "POST", Path: "/v1/alerts/" + id + "/ack"}, 200},
+		{apiRequest{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: appJSON, Body: []byte(`{"by":`), Invalid: true}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/alerts/nope/ack"}, 404},
+		{apiRequest{Method: "GET", Path: "/v1/alerts?state=acknowledged"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/alerts?severity=urgent"}, 400},
+		{apiRequest{Method: "GET", Path: "/v1/alerts?since=yesterday"}, 400},
+		{apiRequest{Method: "GET", Path: "/v1/alerts?state=open"}, 400},
+		{apiRequest{Method: "GET", Path: "/v1/alerts?limit=0"}, 400},
+		{apiRequest{Method: "GET", Path: "/v1/models/" + model + "/drift?limit=3"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/models/" + other + "/drift"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/models/" + model + "/drift?limit=0"}, 400},
+		{apiRequest{Method: "GET", Path: "/v1/models/nope/drift"}, 404},
+		{apiRequest{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"model":"` + model + `","type":"drift"},"starts_at":"2026-01-01T00:00:00Z","ends_at":"2026-01-03T00:00:00Z","created_by":"oncall","comment":"known release"}`)}, 201},
+		{apiRequest{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"id":"s1","matchers":{"subject":"hour"},"ends_at":"2027-01-01T00:00:00Z"}`)}, 201},
+		{apiRequest{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"colour":"red"},"ends_at":"2026-01-03T00:00:00Z"}`), Invalid: true}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"model":"m"},"ends_at":"2026-01-03T00:00:00Z","until":"never"}`), Invalid: true}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"model":"m"},"starts_at":"2026-01-03T00:00:00Z","ends_at":"2026-01-01T00:00:00Z"}`)}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{},"ends_at":"2026-01-03T00:00:00Z"}`), Invalid: true}, 400},
+		{apiRequest{Method: "GET", Path: "/metrics"}, 200},
 	}
 	for _, s := range checks {
 		if code, body := c.do(s.req); code != s.code {
-			t.Errorf("%s %s: %d, want %d: %s", s.req.Method, s.req.Path, code, s.code, short(body))
+			t.Errorf("%s %s: %d, want %d: %s", s.req.Method, s.req.Path, code, s.code, abbrev(body))
 		}
 	}
-	_, windows := c.do(request{Method: "GET", Path: "/v1/models/" + model + "/drift?limit=3"})
-	if list, _ := field(windows, "windows").([]any); len(list) != 3 || field(windows, "current") == nil {
-		t.Errorf("drift windows: %s", short(windows))
+	_, windows := c.do(apiRequest{Method: "GET", Path: "/v1/models/" + model + "/drift?limit=3"})
+	if list, _ := jsonField(windows, "windows").([]any); len(list) != 3 || jsonField(windows, "current") == nil {
+		t.Errorf("drift windows: %s", abbrev(windows))
 	}
 
 	// Limits: a small body limit and queue make 413 and 429 reachable; a
@@ -1241,26 +1241,26 @@ func TestOpenAPIResponses(t *testing.T) {
 	}
 	big := bytes.Repeat([]byte(good+"\n"), (128<<10)/len(good))
 	limits := []struct {
-		req  request
+		req  apiRequest
 		code int
 	}{
-		{request{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `"}`)}, 201},
-		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: smallRef.Bytes()}, 200},
-		{request{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: bytes.Repeat(smallRef.Bytes(), 8)}, 413},
-		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: big}, 413},
-		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:20], nil)}, 429},
-		{request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:5], nil)}, 202},
+		{apiRequest{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `"}`)}, 201},
+		{apiRequest{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: smallRef.Bytes()}, 200},
+		{apiRequest{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: bytes.Repeat(smallRef.Bytes(), 8)}, 413},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: big}, 413},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:20], nil)}, 429},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:5], nil)}, 202},
 	}
 	for _, l := range limits {
 		if code, body := lc.do(l.req); code != l.code {
-			t.Errorf("%s %s: %d, want %d: %s", l.req.Method, l.req.Path, code, l.code, short(body))
+			t.Errorf("%s %s: %d, want %d: %s", l.req.Method, l.req.Path, code, l.code, abbrev(body))
 		}
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if code, body := lc.do(request{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:5], nil)}); code != 503 {
-		t.Errorf("events after Close: %d, want 503: %s", code, short(body))
+	if code, body := lc.do(apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:5], nil)}); code != 503 {
+		t.Errorf("events after Close: %d, want 503: %s", code, abbrev(body))
 	}
 
 	// Every documented operation was called; list the documented statuses
