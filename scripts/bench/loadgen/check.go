@@ -89,15 +89,16 @@ func settle(ctx context.Context, c *http.Client, base, model string, want float6
 	}
 }
 
-// driftAlerts is what the server raised about drift, split at the moment
-// the load changed.
+// driftAlerts is what the server raised about drift.
 type driftAlerts struct {
 	Total       int      `json:"total"`
-	BeforeDrift int      `json:"before_drift"` // false alarms: evidence from before the change
+	FalseAlarms int      `json:"false_alarms"` // evidence ending before the cut-off
 	Subjects    []string `json:"subjects"`
 }
 
-func checkAlerts(ctx context.Context, c *http.Client, base, model string, driftStart time.Time) (driftAlerts, error) {
+// checkAlerts counts the model's drift alerts; those whose evidence ends
+// before cutoff are false alarms.
+func checkAlerts(ctx context.Context, c *http.Client, base, model string, cutoff time.Time) (driftAlerts, error) {
 	q := url.Values{"model": {model}, "type": {"drift"}, "limit": {"10000"}}
 	b, err := get(ctx, c, base+"/v1/alerts?"+q.Encode())
 	if err != nil {
@@ -112,8 +113,8 @@ func checkAlerts(ctx context.Context, c *http.Client, base, model string, driftS
 	}
 	out := driftAlerts{Total: len(alerts), Subjects: []string{}}
 	for _, a := range alerts {
-		if !driftStart.IsZero() && a.Time.Before(driftStart) {
-			out.BeforeDrift++
+		if a.Time.Before(cutoff) {
+			out.FalseAlarms++
 		}
 		if !slices.Contains(out.Subjects, a.Subject) {
 			out.Subjects = append(out.Subjects, a.Subject)

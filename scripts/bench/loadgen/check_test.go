@@ -116,7 +116,7 @@ func TestCheckAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Total != 4 || got.BeforeDrift != 1 || !slices.Equal(got.Subjects, []string{"f0", "f1", "f3"}) {
+	if got.Total != 4 || got.FalseAlarms != 1 || !slices.Equal(got.Subjects, []string{"f0", "f1", "f3"}) {
 		t.Errorf("got %+v", got)
 	}
 	for _, want := range []string{"model=m", "type=drift", "limit=10000"} {

@@ -268,15 +268,18 @@ func bench(ctx context.Context, c *settings, stderr io.Writer) (*summary, error)
 		return nil, fmt.Errorf("after the load: %w", err)
 	}
 	s.Windows, s.SettleSeconds = int64(windows), waited.Seconds()
+	// Without drift every drift alert is false. With it, a window is
+	// stamped with the time of its last event in arrival order, and a batch
+	// from just before the change can arrive after drifted ones that
+	// overtook it on other connections: evidence counts as false only if
+	// it ends further before the change than that.
+	cutoff := c.startTime.Add(time.Duration(c.Events+1) * c.Step)
 	if c.driftAtEvent >= 0 {
 		driftStart := c.startTime.Add(time.Duration(c.driftAtEvent) * c.Step)
 		s.DriftStart = &driftStart
+		cutoff = driftStart.Add(-time.Duration(c.Conns*c.Batch) * c.Step)
 	}
-	var start time.Time
-	if s.DriftStart != nil {
-		start = *s.DriftStart
-	}
-	if s.Alerts, err = checkAlerts(ctx, client, c.URL, c.Model, start); err != nil {
+	if s.Alerts, err = checkAlerts(ctx, client, c.URL, c.Model, cutoff); err != nil {
 		return nil, fmt.Errorf("after the load: %w", err)
 	}
 	return s, nil

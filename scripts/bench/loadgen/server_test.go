@@ -63,47 +63,65 @@ func do(t *testing.T, method, url, contentType string, body []byte) {
 // The whole benchmark in miniature against the real service, as
 // scripts/bench/ingest.sh runs it: every event accepted, windows
 // evaluated, drift found in the drifted columns only and never before the
-// change.
+// change, and no drift found in a steady stream.
 func TestAgainstWarden(t *testing.T) {
-	url := startWarden(t)
-	do(t, http.MethodPost, url+"/v1/models", "application/json", []byte(`{"name":"bench"}`))
-	var ref bytes.Buffer
-	if err := writeCSV(&ref, 1, 10000, -1); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name      string
+		driftAt   string
+		wantDrift bool
+	}{
+		{"drift half-way", "0.5", true},
+		{"steady", "-1", false},
 	}
-	do(t, http.MethodPut, url+"/v1/models/bench/reference", "text/csv", ref.Bytes())
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			url := startWarden(t)
+			do(t, http.MethodPost, url+"/v1/models", "application/json", []byte(`{"name":"bench"}`))
+			var ref bytes.Buffer
+			if err := writeCSV(&ref, 1, 10000, -1); err != nil {
+				t.Fatal(err)
+			}
+			do(t, http.MethodPut, url+"/v1/models/bench/reference", "text/csv", ref.Bytes())
 
-	const events = 40000
-	c, err := parseFlags([]string{"-url", url, "-events", strconv.Itoa(events), "-batch", "500", "-conns", "3",
-		"-distinct", "10", "-users", "300", "-pid", strconv.Itoa(os.Getpid()), "-sample", "50ms", "-settle", "30s"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log bytes.Buffer
-	s, err := bench(context.Background(), c, &log)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, log.String())
-	}
-	if s.Events != events || s.EventsPerSec <= 0 || s.LatencyMS.P99 <= 0 || s.LatencyMS.Max < s.LatencyMS.P99 {
-		t.Errorf("events %d at %g/s, latency %+v", s.Events, s.EventsPerSec, s.LatencyMS)
-	}
-	// A count window every 100 events once 1000 are in.
-	if s.Windows < events/100-20 || s.Windows > events/100 {
-		t.Errorf("%d drift windows, want about %d", s.Windows, events/100)
-	}
-	if s.Alerts.Total == 0 || s.Alerts.BeforeDrift != 0 {
-		t.Errorf("drift alerts %+v: want some, none before the change at %v", s.Alerts, s.DriftStart)
-	}
-	for _, f := range s.Alerts.Subjects {
-		if !slices.Contains([]string{"f0", "f1", "f5", "f17"}, f) {
-			t.Errorf("drift alert on %s, which does not drift", f)
-		}
-	}
-	if len(s.Samples) == 0 || s.RSS.EndMiB <= 0 {
-		t.Errorf("no RSS samples: %+v", s.RSS)
-	}
-	if !strings.Contains(log.String(), "distinct batches of 500 events") {
-		t.Errorf("log: %s", log.String())
+			const events = 40000
+			c, err := parseFlags([]string{"-url", url, "-events", strconv.Itoa(events), "-batch", "500", "-conns", "3",
+				"-distinct", "10", "-users", "300", "-drift-at", tc.driftAt,
+				"-pid", strconv.Itoa(os.Getpid()), "-sample", "50ms", "-settle", "30s"}, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var log bytes.Buffer
+			s, err := bench(context.Background(), c, &log)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, log.String())
+			}
+			if s.Events != events || s.EventsPerSec <= 0 || s.LatencyMS.P99 <= 0 || s.LatencyMS.Max < s.LatencyMS.P99 {
+				t.Errorf("events %d at %g/s, latency %+v", s.Events, s.EventsPerSec, s.LatencyMS)
+			}
+			// A count window every 100 events once 1000 are in.
+			if s.Windows < events/100-20 || s.Windows > events/100 {
+				t.Errorf("%d drift windows, want about %d", s.Windows, events/100)
+			}
+			if (s.Alerts.Total > 0) != tc.wantDrift || s.Alerts.FalseAlarms != 0 {
+				t.Errorf("drift alerts %+v (change at %v), want drift %v and no false alarm", s.Alerts, s.DriftStart, tc.wantDrift)
+				if resp, err := http.Get(url + "/v1/alerts?type=drift"); err == nil {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					t.Logf("alerts: %s", b)
+				}
+			}
+			for _, f := range s.Alerts.Subjects {
+				if !slices.Contains([]string{"f0", "f1", "f5", "f17"}, f) {
+					t.Errorf("drift alert on %s, which does not drift", f)
+				}
+			}
+			if len(s.Samples) == 0 || s.RSS.EndMiB <= 0 {
+				t.Errorf("no RSS samples: %+v", s.RSS)
+			}
+			if !strings.Contains(log.String(), "distinct batches of 500 events") {
+				t.Errorf("log: %s", log.String())
+			}
+		})
 	}
 }
 

@@ -87,7 +87,7 @@ func summarize(c *settings, r *loadResult) *summary {
 // markdown is a table of the headline figures, one row.
 func (s *summary) markdown() string {
 	var b strings.Builder
-	b.WriteString("| events | batch x conns | events/s | batch p50 / p90 / p99 / max (ms) | 429s | server CPU (cores) | loadgen CPU (cores) | server RSS warm → end, max (MiB) | drift alerts (before drift) |\n")
+	b.WriteString("| events | batch x conns | events/s | batch p50 / p90 / p99 / max (ms) | 429s | server CPU (cores) | loadgen CPU (cores) | server RSS warm → end, max (MiB) | drift alerts (false) |\n")
 	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	server := "n/a"
 	if s.ServerCores >= 0 {
@@ -97,6 +97,6 @@ func (s *summary) markdown() string {
 		s.Events, s.Batch, s.Conns, s.EventsPerSec,
 		s.LatencyMS.P50, s.LatencyMS.P90, s.LatencyMS.P99, s.LatencyMS.Max,
 		s.Throttled, server, s.LoadgenCores,
-		s.RSS.WarmMiB, s.RSS.EndMiB, s.RSS.MaxMiB, s.Alerts.Total, s.Alerts.BeforeDrift)
+		s.RSS.WarmMiB, s.RSS.EndMiB, s.RSS.MaxMiB, s.Alerts.Total, s.Alerts.FalseAlarms)
 	return b.String()
 }
