@@ -81,7 +81,7 @@ func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 	fmt.Fprintf(w, "Summary: %s: %d of %d columns drifted (%s), %s at p < %s, minimum effect size %s\n",
 		verdict, drifted, len(r.Columns), percent(r.DriftShare), correctionName(r.Correction),
 		strconv.FormatFloat(r.Threshold, 'g', -1, 64), strconv.FormatFloat(r.MinEffect, 'g', -1, 64))
-	fmt.Fprintf(w, "Reference: %s rows   Production: %s rows\n", thousands(r.NReference), thousands(r.NCurrent))
+	fmt.Fprintf(w, "Reference: %s rows   Production: %s rows\n", Thousands(r.NReference), Thousands(r.NCurrent))
 	return w.Flush()
 }
 
@@ -100,16 +100,16 @@ func writeDrifted(w io.Writer, c *ColumnResult, opts TextOptions) {
 	threshold := strconv.FormatFloat(c.Threshold, 'g', -1, 64)
 	switch c.Method {
 	case MethodKS:
-		fmt.Fprintf(w, "  KS statistic %.2f, %s (threshold p < %s)\n", c.Statistic, formatP(c.PAdjusted), threshold)
+		fmt.Fprintf(w, "  KS statistic %.2f, %s (threshold p < %s)\n", c.Statistic, FormatP(c.PAdjusted), threshold)
 	case MethodChi2:
-		fmt.Fprintf(w, "  Chi-square %s, %s (threshold p < %s), distance %.2f\n", formatNumber(c.Statistic), formatP(c.PAdjusted), threshold, c.EffectSize)
+		fmt.Fprintf(w, "  Chi-square %s, %s (threshold p < %s), distance %.2f\n", formatNumber(c.Statistic), FormatP(c.PAdjusted), threshold, c.EffectSize)
 	case MethodZ:
-		fmt.Fprintf(w, "  z %.2f, %s (threshold p < %s), difference %.2f\n", c.Statistic, formatP(c.PAdjusted), threshold, c.EffectSize)
+		fmt.Fprintf(w, "  z %.2f, %s (threshold p < %s), difference %.2f\n", c.Statistic, FormatP(c.PAdjusted), threshold, c.EffectSize)
 	}
 	switch ref := c.Reference.(type) {
 	case *NumericSummary:
 		cur := c.Current.(*NumericSummary)
-		fmt.Fprintf(w, "  Production mean: %s vs Reference: %s\n", withUnit(float64(cur.Mean), c.Unit), withUnit(float64(ref.Mean), c.Unit))
+		fmt.Fprintf(w, "  Production mean: %s vs Reference: %s\n", FormatValue(float64(cur.Mean), c.Unit), FormatValue(float64(ref.Mean), c.Unit))
 	case *CategoricalSummary:
 		cur := c.Current.(*CategoricalSummary)
 		if v, rs, cs, ok := largestChange(ref, cur, c.Type); ok {
@@ -145,9 +145,9 @@ func largestChange(ref, cur *CategoricalSummary, t dataset.Type) (value string, 
 	return "'" + value + "'", refShare, curShare, best >= 0
 }
 
-// formatP writes a p-value the way a report reads best: "p < 1e-10" for
+// FormatP writes a p-value the way a report reads best: "p < 1e-10" for
 // anything that small, otherwise three significant digits.
-func formatP(p float64) string {
+func FormatP(p float64) string {
 	switch {
 	case p < 1e-10:
 		return "p < 1e-10"
@@ -157,7 +157,8 @@ func formatP(p float64) string {
 	return "p = " + strconv.FormatFloat(p, 'g', 3, 64)
 }
 
-func withUnit(x float64, unit string) string {
+// FormatValue writes a statistic with its unit: "$1,234.56", "12.30 km".
+func FormatValue(x float64, unit string) string {
 	if math.IsNaN(x) {
 		return "n/a"
 	}
@@ -202,7 +203,8 @@ func percent(share float64) string {
 	return strconv.FormatFloat(100*share, 'f', 1, 64) + "%"
 }
 
-func thousands(n int) string {
+// Thousands writes n with thousands separators: "10,234".
+func Thousands(n int) string {
 	s := strconv.Itoa(n)
 	var b strings.Builder
 	for i, ch := range s {

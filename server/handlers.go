@@ -22,6 +22,7 @@ import (
 	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/event"
 	"github.com/warden-ml/warden/pipeline"
+	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/store"
 )
 
@@ -37,6 +38,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/alerts", s.listAlerts)
 	mux.HandleFunc("POST /v1/alerts/{id}/ack", s.ackAlert)
 	mux.HandleFunc("POST /v1/silences", s.postSilence)
+	mux.HandleFunc("GET /v1/report", s.getReport)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -59,6 +61,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	enc.Encode(v)
 }
 
@@ -579,4 +582,39 @@ func intParam(r *http.Request, name string, def, lo, hi int) (int, error) {
 		return 0, fmt.Errorf("%s %q: want a whole number from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
+}
+
+// getReport answers the security report: JSON, or the lab's text layout
+// with format=text.
+func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	opts := report.Options{Model: q.Get("model")}
+	if v := q.Get("since"); v != "" {
+		d, err := report.ParsePeriod(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "since: %v", err)
+			return
+		}
+		opts.Period = d
+	}
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "text" {
+		writeError(w, http.StatusBadRequest, "format %q: want json or text", format)
+		return
+	}
+	rep, err := s.Report(r.Context(), opts)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "%v", err)
+		return
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	if format == "text" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		rep.WriteText(w, report.TextOptions{})
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
 }

@@ -1215,6 +1215,11 @@ func TestOpenAPIResponses(t *testing.T) {
 		{apiRequest{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"model":"m"},"starts_at":"2026-01-03T00:00:00Z","ends_at":"2026-01-01T00:00:00Z"}`)}, 400},
 		{apiRequest{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{},"ends_at":"2026-01-03T00:00:00Z"}`), Invalid: true}, 400},
 		{apiRequest{Method: "GET", Path: "/metrics"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/report"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/report?model=" + model + "&since=7d&format=text"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/report?since=soon"}, 400},
+		{apiRequest{Method: "GET", Path: "/v1/report?format=xml"}, 400},
+		{apiRequest{Method: "GET", Path: "/v1/report?model=nope"}, 404},
 	}
 	for _, s := range checks {
 		if code, body := c.do(s.req); code != s.code {

@@ -29,6 +29,7 @@ import (
 	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/notify"
 	"github.com/warden-ml/warden/pipeline"
+	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/store"
 	"github.com/warden-ml/warden/store/eventlog"
 	"github.com/warden-ml/warden/store/sqlite"
@@ -202,6 +203,11 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	s.ready.Store(true)
 	return nil
+}
+
+// Report builds the security report from the store.
+func (s *Server) Report(ctx context.Context, opts report.Options) (*report.Report, error) {
+	return report.Build(ctx, s.db, opts)
 }
 
 // Replayed is how many logged events the start had to process again: those

@@ -62,6 +62,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newConfigCmd(),
 		newReplayCmd(),
 		newServeCmd(),
+		newReportCmd(),
+		newDemoCmd(),
 	)
 	return root
 }

@@ -1,0 +1,45 @@
+package simulate
+
+import (
+	"fmt"
+	"time"
+)
+
+// Threat is an incident the demo stages in simulated traffic. Each detector
+// that lands registers the threat it catches here, so the demo shows every
+// capability without a change anywhere else.
+type Threat struct {
+	Name        string
+	Description string // what happens, for the demo's narration
+	// Apply adds the threat to the options of a run spanning d of event
+	// time.
+	Apply func(o *Options, d time.Duration)
+}
+
+var threats []Threat
+
+// RegisterThreat adds a threat to the demo's scenario.
+func RegisterThreat(t Threat) {
+	for _, have := range threats {
+		if have.Name == t.Name {
+			panic(fmt.Sprintf("simulate: threat %q registered twice", t.Name))
+		}
+	}
+	threats = append(threats, t)
+}
+
+// Threats lists the registered threats in registration order.
+func Threats() []Threat { return append([]Threat(nil), threats...) }
+
+// DemoDriftHour is when, in the demo's day, transaction amounts drift.
+const DemoDriftHour = 14
+
+func init() {
+	RegisterThreat(Threat{
+		Name:        "drift",
+		Description: fmt.Sprintf("transaction amounts double from hour %d (a new merchant mix, or a shift in fraud)", DemoDriftHour),
+		Apply: func(o *Options, d time.Duration) {
+			o.Drifts = append(o.Drifts, Drift{Feature: ColTransactionAmount, From: d * DemoDriftHour / 24, Scale: 2.1})
+		},
+	})
+}
