@@ -1,0 +1,202 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/store"
+)
+
+// fakeSource is an in-memory Source.
+type fakeSource struct {
+	models  []string
+	windows map[string][]store.Window
+	alerts  []store.AlertRecord
+}
+
+func (f *fakeSource) Models(context.Context) ([]store.Model, error) {
+	var out []store.Model
+	for _, m := range f.models {
+		out = append(out, store.Model{Name: m})
+	}
+	return out, nil
+}
+
+func (f *fakeSource) Windows(_ context.Context, model string, limit int) ([]store.Window, error) {
+	ws := f.windows[model]
+	return ws[:min(limit, len(ws))], nil
+}
+
+func (f *fakeSource) Alerts(_ context.Context, flt store.AlertFilter) ([]store.AlertRecord, error) {
+	var out []store.AlertRecord
+	for _, a := range f.alerts {
+		if (flt.Model == "" || a.Model == flt.Model) && !a.Time.Before(flt.Since) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+var t0 = time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+
+// driftAlert builds an alert whose details went through JSON, as the store
+// gives them back.
+func driftAlert(model, subject string, sev alert.Severity, at time.Duration, stat float64) store.AlertRecord {
+	details := map[string]any{
+		"method": "ks", "statistic": stat, "p_adjusted": 1e-12, "threshold": 0.0001, "effect_size": stat, "unit": "$",
+		"reference": map[string]any{"mean": 245.12}, "current": map[string]any{"mean": 523.45},
+	}
+	raw, _ := json.Marshal(details)
+	var back map[string]any
+	json.Unmarshal(raw, &back)
+	return store.AlertRecord{Alert: alert.Alert{ID: subject + at.String(), Type: alert.KindDrift, Severity: sev, Model: model,
+		Subject: subject, Time: t0.Add(at), Details: back, Summary: "drift in " + subject}}
+}
+
+func TestBuildAndText(t *testing.T) {
+	src := &fakeSource{
+		models:  []string{"fraud_detection_v2"},
+		windows: map[string][]store.Window{"fraud_detection_v2": {{Kind: "count", End: t0, FirstSeq: 9000, LastSeq: 9999}, {Kind: "count", End: t0.Add(-time.Hour), FirstSeq: 0, LastSeq: 8999}}},
+		alerts: []store.AlertRecord{
+			driftAlert("fraud_detection_v2", "transaction_amount", alert.High, -3*time.Hour, 0.2),
+			driftAlert("fraud_detection_v2", "transaction_amount", alert.Critical, -2*time.Hour, 0.45),
+			driftAlert("fraud_detection_v2", "hour", alert.Medium, -time.Hour, 0.06),
+			driftAlert("fraud_detection_v2", "old_news", alert.Critical, -30*time.Hour, 0.5), // before the period
+			{Alert: alert.Alert{ID: "dq", Type: alert.KindDataQuality, Severity: alert.Medium, Model: "fraud_detection_v2", Subject: "merchant_category",
+				Time: t0.Add(-time.Hour), Details: map[string]any{"detail": `unseen categories "crypto": 200 rows (20.0%)`}}},
+		},
+	}
+	rep, err := Build(context.Background(), src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteText(&buf, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := `ML SECURITY MONITORING REPORT
+Period: Last 24 hours (2026-01-01 00:00 to 2026-01-02 00:00 UTC)   Model: fraud_detection_v2
+Events monitored: 10,000
+
+DRIFT DETECTION
+---------------
+2 drifting features, 1 data-quality issues
+CRITICAL: Feature 'transaction_amount' drift detected
+   KS statistic 0.45, p < 1e-10 (threshold p < 0.0001)
+   Production mean: $523.45 vs Reference: $245.12
+MEDIUM: Data quality of 'merchant_category'
+   unseen categories "crypto": 200 rows (20.0%)
+MEDIUM: Feature 'hour' drift detected
+   KS statistic 0.06, p < 1e-10 (threshold p < 0.0001)
+   Production mean: $523.45 vs Reference: $245.12
+
+ADVERSARIAL INPUTS
+------------------
+Not monitored
+
+EXTRACTION ATTEMPTS
+-------------------
+Not monitored
+
+PROMPT INJECTION
+----------------
+Not monitored
+
+RECOMMENDATIONS
+---------------
+1. Investigate drift in transaction_amount now; consider retraining fraud_detection_v2 on recent data (CRITICAL)
+2. Watch hour for continued drift (MEDIUM)
+3. Check the data pipeline feeding merchant_category (MEDIUM)
+`
+	if got := buf.String(); got != want {
+		t.Errorf("text report:\n%s\nwant:\n%s", got, want)
+	}
+	if it := rep.Sections[0].Items[0]; it.Alerts != 2 || it.Severity != alert.Critical {
+		t.Errorf("worst transaction_amount item %+v: want the critical one of 2 alerts", it)
+	}
+	if _, err := Build(context.Background(), src, Options{Model: "nope"}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown model: %v", err)
+	}
+	empty, err := Build(context.Background(), &fakeSource{}, Options{})
+	if err != nil || empty.Recommendations[0].Action != NoAction || empty.Sections[0].Status != StatusNotMonitored {
+		t.Errorf("empty store: %+v, %v", empty, err)
+	}
+}
+
+func TestRecommendationTable(t *testing.T) {
+	tests := []struct {
+		name  string
+		items []Item
+		want  []string
+	}{
+		{"nothing", nil, []string{"No action needed"}},
+		{"extraction critical", []Item{{Severity: alert.Critical, Model: "m", Kind: alert.KindExtraction, Subject: "api_user_847"}},
+			[]string{"Rate-limit api_user_847 immediately (CRITICAL)"}},
+		{"extraction high", []Item{{Severity: alert.High, Model: "m", Kind: alert.KindExtraction, Subject: "u1"}},
+			[]string{"Review the query pattern of u1 (HIGH)"}},
+		{"one line per subject, the most severe finding", []Item{
+			{Severity: alert.Medium, Model: "m", Kind: alert.KindDataQuality, Subject: "amount"},
+			{Severity: alert.High, Model: "m", Kind: alert.KindDrift, Subject: "amount"},
+		}, []string{"Investigate drift in amount (HIGH)"}},
+		{"drift preferred to data quality at equal severity", []Item{
+			{Severity: alert.Medium, Model: "m", Kind: alert.KindDataQuality, Subject: "amount"},
+			{Severity: alert.Medium, Model: "m", Kind: alert.KindDrift, Subject: "amount"},
+		}, []string{"Watch amount for continued drift (MEDIUM)"}},
+		{"ordered by severity", []Item{
+			{Severity: alert.Low, Model: "m", Kind: alert.KindDrift, Subject: "a"},
+			{Severity: alert.Critical, Model: "m", Kind: alert.KindPromptInjection, Subject: "u9"},
+		}, []string{"Block u9's injection attempts and review the prompts (CRITICAL)", "Watch a for continued drift (LOW)"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, r := range recommend(tc.items) {
+				got = append(got, r.String())
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// A detector landing registers its section over the placeholder, in place.
+func TestRegisterReplacesPlaceholder(t *testing.T) {
+	saved := append([]Section(nil), sections...)
+	defer func() { sections = saved }()
+	Register(Section{Title: "EXTRACTION ATTEMPTS", Kinds: []alert.Kind{alert.KindExtraction}, Monitored: true})
+	if sections[2].Title != "EXTRACTION ATTEMPTS" || !sections[2].Monitored || len(sections) != len(saved) {
+		t.Fatalf("sections after Register: %+v", sections)
+	}
+	src := &fakeSource{models: []string{"m"}, windows: map[string][]store.Window{"m": {{Kind: "count", End: t0}}},
+		alerts: []store.AlertRecord{{Alert: alert.Alert{ID: "x", Type: alert.KindExtraction, Severity: alert.Critical, Model: "m", Subject: "api_user_847", Time: t0, Summary: "15,234 queries in 2 hours"}}}}
+	rep, err := Build(context.Background(), src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Sections[2]; s.Status != StatusFindings || s.Items[0].Headline != "15,234 queries in 2 hours" {
+		t.Errorf("extraction section: %+v", s)
+	}
+	if rep.Recommendations[0].Action != "Rate-limit api_user_847 immediately" {
+		t.Errorf("recommendations: %+v", rep.Recommendations)
+	}
+}
+
+func TestParsePeriod(t *testing.T) {
+	for in, want := range map[string]time.Duration{"24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "90m": 90 * time.Minute} {
+		if got, err := ParsePeriod(in); err != nil || got != want {
+			t.Errorf("ParsePeriod(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "0h", "-1h", "xd", "1.5d", "soon"} {
+		if _, err := ParsePeriod(bad); err == nil {
+			t.Errorf("ParsePeriod(%q) accepted", bad)
+		}
+	}
+}
