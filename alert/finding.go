@@ -23,6 +23,10 @@ const (
 	KindPromptLeak      Kind = "prompt_leak"
 )
 
+// Kinds lists every finding kind.
+var Kinds = []Kind{KindDrift, KindPredictionDrift, KindConceptDrift, KindDataQuality, KindAdversarial,
+	KindExtraction, KindUsage, KindPromptInjection, KindPromptLeak}
+
 // Severity orders findings: None < Low < Medium < High < Critical.
 type Severity uint8
 

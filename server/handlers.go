@@ -349,8 +349,13 @@ func (s *Server) putReference(w http.ResponseWriter, r *http.Request) {
 		opts.Format = dataset.FormatJSONL
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes))
-	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "reference: %v", err)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, "reference larger than %d bytes", s.cfg.Server.MaxBodyBytes)
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "reference: %v", err)
 		return
 	}
 	t, err := dataset.Read(bytes.NewReader(body), "reference", opts)
@@ -459,6 +464,10 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Since = t
 	}
+	if f.Type != "" && !slices.Contains(alert.Kinds, f.Type) {
+		writeError(w, http.StatusBadRequest, "type %q: not a finding kind", f.Type)
+		return
+	}
 	switch f.State {
 	case "", store.StateFiring, store.StateAcknowledged:
 	default:
@@ -472,8 +481,12 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Limit = limit
 	recs, err := s.db.Alerts(r.Context(), f)
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrInvalid):
 		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
 	out := make([]alertView, len(recs))

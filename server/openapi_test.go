@@ -1204,6 +1204,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		{apiRequest{Method: "GET", Path: "/v1/alerts?since=yesterday"}, 400},
 		{apiRequest{Method: "GET", Path: "/v1/alerts?state=open"}, 400},
 		{apiRequest{Method: "GET", Path: "/v1/alerts?limit=0"}, 400},
+		{apiRequest{Method: "GET", Path: "/v1/alerts?type=weather"}, 400},
 		{apiRequest{Method: "GET", Path: "/v1/models/" + model + "/drift?limit=3"}, 200},
 		{apiRequest{Method: "GET", Path: "/v1/models/" + other + "/drift"}, 200},
 		{apiRequest{Method: "GET", Path: "/v1/models/" + model + "/drift?limit=0"}, 400},
