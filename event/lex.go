@@ -114,6 +114,17 @@ func (p *parser) strSlow(start, i int, dst *[]byte) ([]byte, int, string, error)
 	nonASCII := false
 	prob := ""
 	for {
+		// Skip runs of bytes that need no care, non-ASCII ones included.
+		for i+8 <= len(b) {
+			v := load8(b, i)
+			m := asciiSpecialBytes(v)
+			nonASCII = nonASCII || v&swarHighs != 0
+			if m != 0 {
+				i += firstMarked(m)
+				break
+			}
+			i += 8
+		}
 		if i >= len(b) {
 			return nil, i, "", errShort
 		}

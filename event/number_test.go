@@ -167,6 +167,17 @@ func TestSWAR(t *testing.T) {
 		if (m == 0) != (first < 0) || (m != 0 && firstMarked(m) != first) {
 			t.Fatalf("%q: specialBytes %x, want the first at %d", b, m, first)
 		}
+		firstASCII := -1
+		for k, c := range b {
+			if c == '"' || c == '\\' || c < 0x20 {
+				firstASCII = k
+				break
+			}
+		}
+		m = asciiSpecialBytes(v)
+		if (m == 0) != (firstASCII < 0) || (m != 0 && firstMarked(m) != firstASCII) {
+			t.Fatalf("%q: asciiSpecialBytes %x, want the first at %d", b, m, firstASCII)
+		}
 	}
 }
 

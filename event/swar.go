@@ -47,6 +47,14 @@ func specialBytes(v uint64) uint64 {
 	return ((quote-swarOnes)&^quote | (backslash-swarOnes)&^backslash | (v - swarOnes*0x20) | v) & swarHighs
 }
 
+// asciiSpecialBytes is specialBytes without the non-ASCII bytes: a byte
+// with its high bit set neither equals the quote or backslash nor borrows.
+func asciiSpecialBytes(v uint64) uint64 {
+	quote := v ^ swarOnes*'"'
+	backslash := v ^ swarOnes*'\\'
+	return ((quote-swarOnes)&^quote | (backslash-swarOnes)&^backslash | (v-swarOnes*0x20)&^v) & swarHighs
+}
+
 // firstMarked is the byte index of the lowest marked byte of a non-zero
 // specialBytes result.
 func firstMarked(m uint64) int { return bits.TrailingZeros64(m) >> 3 }
