@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -36,6 +37,42 @@ func parseCounter(text []byte, series string) (float64, error) {
 		return v, nil
 	}
 	return 0, sc.Err()
+}
+
+// register creates the model and gives it its reference, as a user would
+// with two requests.
+func register(ctx context.Context, c *http.Client, base, model, referenceCSV string) error {
+	ref, err := os.ReadFile(referenceCSV)
+	if err != nil {
+		return err
+	}
+	name, err := json.Marshal(map[string]string{"name": model})
+	if err != nil {
+		return err
+	}
+	if err := send1(ctx, c, http.MethodPost, base+"/v1/models", "application/json", name); err != nil {
+		return err
+	}
+	return send1(ctx, c, http.MethodPut, base+"/v1/models/"+url.PathEscape(model)+"/reference", "text/csv", ref)
+}
+
+// send1 makes one request that must succeed.
+func send1(ctx context.Context, c *http.Client, method, u, contentType string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %s: %.300s", method, u, resp.Status, answer)
+	}
+	return nil
 }
 
 func get(ctx context.Context, c *http.Client, u string) ([]byte, error) {

@@ -8,6 +8,7 @@
 //	loadgen -url http://127.0.0.1:8080 -pid 1234 -events 10000000
 //	loadgen -write-reference ref.csv -rows 10000
 //	loadgen -write-csv events.csv -rows 2000 -drift-at 0.5
+//	loadgen -url http://127.0.0.1:8080 -register ref.csv
 package main
 
 import (
@@ -45,6 +46,7 @@ type settings struct {
 	PerfOut      string
 	WriteRef     string
 	WriteCSV     string
+	Register     string
 	Rows         int
 	startTime    time.Time
 	driftAtEvent int64
@@ -74,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	fs.StringVar(&c.PerfOut, "perf", "", "record the server with `perf record -g` into this file during the load (needs -pid)")
 	fs.StringVar(&c.WriteRef, "write-reference", "", "write a reference CSV of -rows rows and exit")
 	fs.StringVar(&c.WriteCSV, "write-csv", "", "write -rows events as CSV (drifting at -drift-at) for the lab's baseline and exit")
+	fs.StringVar(&c.Register, "register", "", "register -model on the server with this reference CSV and exit")
 	fs.IntVar(&c.Rows, "rows", 10000, "rows for -write-reference and -write-csv")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -179,6 +182,8 @@ func dispatch(ctx context.Context, c *settings, stdout, stderr io.Writer) error 
 		}
 		// Another seed than the reference's: the events are a new sample.
 		return writeFile(c.WriteCSV, func(w io.Writer) error { return writeCSV(w, c.Seed+1, c.Rows, driftAt) })
+	case c.Register != "":
+		return register(ctx, http.DefaultClient, c.URL, c.Model, c.Register)
 	}
 	s, err := bench(ctx, c, stderr)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,24 +43,6 @@ func startWarden(t *testing.T) string {
 	return "http://" + l.Addr().String()
 }
 
-func do(t *testing.T, method, url, contentType string, body []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("%s %s: %s: %s", method, url, resp.Status, answer)
-	}
-}
-
 // The whole benchmark in miniature against the real service, as
 // scripts/bench/ingest.sh runs it: every event accepted, windows
 // evaluated, drift found in the drifted columns only and never before the
@@ -76,12 +59,13 @@ func TestAgainstWarden(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			url := startWarden(t)
-			do(t, http.MethodPost, url+"/v1/models", "application/json", []byte(`{"name":"bench"}`))
-			var ref bytes.Buffer
-			if err := writeCSV(&ref, 1, 10000, -1); err != nil {
+			ref := filepath.Join(t.TempDir(), "ref.csv")
+			if err := writeFile(ref, func(w io.Writer) error { return writeCSV(w, 1, 10000, -1) }); err != nil {
 				t.Fatal(err)
 			}
-			do(t, http.MethodPut, url+"/v1/models/bench/reference", "text/csv", ref.Bytes())
+			if err := register(context.Background(), http.DefaultClient, url, "bench", ref); err != nil {
+				t.Fatal(err)
+			}
 
 			const events = 40000
 			c, err := parseFlags([]string{"-url", url, "-events", strconv.Itoa(events), "-batch", "500", "-conns", "3",
@@ -138,5 +122,29 @@ func TestAgainstWardenUnknownModel(t *testing.T) {
 	_, err = bench(ctx, c, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), `unknown model \"bench\"`) {
 		t.Fatalf("error %v, want the server's unknown model", err)
+	}
+}
+
+func TestRegisterErrors(t *testing.T) {
+	url := startWarden(t)
+	dir := t.TempDir()
+	notCSV := filepath.Join(dir, "ref.csv")
+	if err := os.WriteFile(notCSV, []byte("f0,f1\n1,2,3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, model, file, wantErr string
+	}{
+		{"missing file", "m1", filepath.Join(dir, "absent.csv"), "absent.csv"},
+		{"malformed reference", "m2", notCSV, "PUT " + url + "/v1/models/m2/reference: 400"},
+		{"bad model name", "", notCSV, "POST " + url + "/v1/models: 400"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := register(context.Background(), http.DefaultClient, url, tc.model, tc.file)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+		})
 	}
 }
