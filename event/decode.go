@@ -30,7 +30,7 @@ const (
 	schemaDepth = 3
 
 	// minBufferSize keeps reads large when items are small.
-	minBufferSize = 256 << 10
+	minBufferSize = 64 << 10
 )
 
 // DefaultLimits returns the limits the server uses: 64 KiB per event, depth
@@ -109,8 +109,10 @@ var errBodyTooLarge = errors.New("body too large")
 // non-space byte. A gzip body is decompressed transparently.
 //
 // A Decoder is reusable and not safe for concurrent use. It keeps its buffers
-// between batches, and interns feature names, model names and short string
-// values, so a batch of events with the same names shares one copy of each.
+// (twice MaxItemBytes, 128 KiB by default) between batches, and interns
+// feature names, model names and short string values, so a batch of events
+// with the same names shares one copy of each: keep decoders, one per
+// worker or in a sync.Pool, rather than making one per batch.
 // Events of a batch share backing arrays for their features and
 // probabilities; each slice is capped, so appending to one never disturbs
 // another.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -113,6 +115,8 @@ func TestDecodeFields(t *testing.T) {
 			}, Prompt: "line\none"},
 		},
 		{"escaped known key", `{"mod\u0065l":"m"}`, Event{Model: "m"}},
+		{"long values are not shared", `{"model":"m","features":{"s":"` + strings.Repeat("long ", 20) + `"},"label":"` + strings.Repeat("x", 65) + `"}`,
+			Event{Model: "m", Features: []Feature{{"s", str(strings.Repeat("long ", 20))}}, Label: str(strings.Repeat("x", 65))}},
 		{
 			name: "labels of every kind",
 			in:   `{"model":"m","prediction":{"label":"fraud","score":-1e-7},"label":true}`,
@@ -199,6 +203,8 @@ func TestDecodeItemErrors(t *testing.T) {
 		{"milliseconds", `{"model":"m","time":1767225601250}`, "time: 1767225601250 Unix seconds is out of range (years 1 to 9999); milliseconds? want seconds"},
 		{"time of wrong type", `{"model":"m","time":true}`, "time: want RFC 3339 string or Unix seconds, got bool"},
 		{"features of wrong type", `{"model":"m","features":[1]}`, "features: want object, got array"},
+		{"features true", `{"model":"m","features":true}`, "features: want object, got bool"},
+		{"prediction NaN", `{"model":"m","prediction":NaN}`, "prediction: want object, got NaN"},
 		{"prediction of wrong type", `{"model":"m","prediction":"yes"}`, "prediction: want object, got string"},
 		{"score of wrong type", `{"model":"m","prediction":{"score":"0.9"}}`, "prediction.score: want number, got string"},
 		{"probabilities of wrong type", `{"model":"m","prediction":{"probabilities":0.9}}`, "prediction.probabilities: want array or object, got number"},
@@ -657,4 +663,62 @@ type countingReader struct {
 func (c *countingReader) Read(p []byte) (int, error) {
 	c.reads++
 	return c.r.Read(p)
+}
+
+// TestInternTableStartsOver decodes more distinct names than the intern
+// table keeps, so that it starts over mid-batch, and checks that names,
+// the positional cache and duplicate detection survive it.
+func TestInternTableStartsOver(t *testing.T) {
+	var body strings.Builder
+	const events, perEvent = 80, 1000 // 80000 names > internLimit
+	for e := range events {
+		body.WriteString(`{"model":"m","features":{`)
+		for f := range perEvent {
+			if f > 0 {
+				body.WriteByte(',')
+			}
+			fmt.Fprintf(&body, `"e%d_f%d":%d`, e, f, f)
+		}
+		body.WriteString("}}\n")
+		// The same names again, then with a duplicate.
+		body.WriteString(`{"model":"m","features":{"e` + strconv.Itoa(e) + `_f0":1,"e` + strconv.Itoa(e) + `_f1":2}}` + "\n")
+		body.WriteString(`{"model":"m","features":{"e` + strconv.Itoa(e) + `_f0":1,"e` + strconv.Itoa(e) + `_f0":2}}` + "\n")
+	}
+	d := NewDecoder(Limits{})
+	got, rejected, err := d.Decode(strings.NewReader(body.String()), nil)
+	if err != nil || len(got) != 2*events || len(rejected) != events {
+		t.Fatalf("%d events, %d rejected, %v", len(got), len(rejected), err)
+	}
+	if len(d.names) > internLimit+perEvent+10 {
+		t.Errorf("intern table holds %d names", len(d.names))
+	}
+	for e := range events {
+		full, short := got[2*e], got[2*e+1]
+		for f, feat := range full.Features {
+			if want := fmt.Sprintf("e%d_f%d", e, f); feat.Name != want || feat.Value.Num != float64(f) {
+				t.Fatalf("event %d feature %d: %+v, want %s", e, f, feat, want)
+			}
+		}
+		if len(short.Features) != 2 || short.Features[1].Name != fmt.Sprintf("e%d_f1", e) {
+			t.Fatalf("event %d: %+v", e, short.Features)
+		}
+		if r := rejected[e]; r.Index != 3*e+2 || r.Reason != fmt.Sprintf("features.e%d_f0: duplicate feature", e) {
+			t.Fatalf("rejected %v", r)
+		}
+	}
+}
+
+// TestKeyScopesWrapAround starts the key scope counter just before it wraps,
+// where stale marks could hide or invent duplicates.
+func TestKeyScopesWrapAround(t *testing.T) {
+	d := NewDecoder(Limits{})
+	body := strings.Repeat(`{"model":"m","features":{"a":1,"b":2},"x":1}`+"\n", 3) + `{"model":"m","features":{"a":1,"a":2}}` + "\n"
+	d.scopeGen = math.MaxUint32 - 4
+	got, rejected, err := d.Decode(strings.NewReader(body+body), nil)
+	if err != nil || len(got) != 6 || len(rejected) != 2 {
+		t.Fatalf("%d events, rejected %v, %v", len(got), rejected, err)
+	}
+	if d.scopeGen > 100 {
+		t.Errorf("scope counter at %d: did not wrap", d.scopeGen)
+	}
 }

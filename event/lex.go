@@ -48,6 +48,10 @@ func kindOf(c byte) string {
 		return "null"
 	case c == '-' || isDigit(c):
 		return "number"
+	case c == 'N':
+		return "NaN" // or a syntax error, which the caller reports instead
+	case c == 'I':
+		return "Infinity"
 	}
 	return describeByte(c)
 }
