@@ -428,10 +428,51 @@ func (s *Server) checkpointEvery(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		if err := s.Checkpoint(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("checkpoint", "err", err)
+		if err := s.Checkpoint(ctx); err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("checkpoint", "err", err)
+			}
+			continue
+		}
+		if err := s.truncateLog(ctx); err != nil {
+			s.log.Error("event log retention", "err", err)
 		}
 	}
+}
+
+// truncateLog deletes the event log's segments that are older than
+// storage.retention.events and entirely before the checkpoint: a restart
+// never needs what precedes the checkpoint.
+func (s *Server) truncateLog(ctx context.Context) error {
+	keepFor := s.cfg.Storage.Retention.Events
+	if keepFor <= 0 {
+		return nil
+	}
+	cp, ok, err := s.db.LoadCheckpoint(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	var at eventlog.Position
+	if err := json.Unmarshal(cp.Position, &at); err != nil {
+		return err
+	}
+	segs, err := s.events.Segments()
+	if err != nil {
+		return err
+	}
+	keep := firstKept(segs, at, s.opts.Now().Add(-keepFor))
+	return s.events.TruncateBefore(eventlog.Position{Segment: keep})
+}
+
+// firstKept is the oldest segment to keep: the first written at or after
+// cutoff, and never one the checkpoint still needs.
+func firstKept(segs []eventlog.Segment, checkpoint eventlog.Position, cutoff time.Time) uint64 {
+	for _, seg := range segs {
+		if !seg.ModTime.Before(cutoff) {
+			return min(checkpoint.Segment, seg.Number)
+		}
+	}
+	return checkpoint.Segment
 }
 
 // pruneEvery applies the retention settings now and then, by the wall

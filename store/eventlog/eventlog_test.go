@@ -663,3 +663,32 @@ func FuzzRecover(f *testing.F) {
 		}
 	})
 }
+
+func TestSegments(t *testing.T) {
+	dir := t.TempDir()
+	l := mustOpen(t, Options{Dir: dir, SegmentBytes: 1000, NoSync: true})
+	pos := appendRecords(t, l, "s", 60, 90)
+	segs, err := l.Segments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(segs) != len(segmentFiles(t, dir)) || segs[0].Number != pos[0].Segment || segs[len(segs)-1].Number != pos[len(pos)-1].Segment {
+		t.Fatalf("segments %+v, files %d", segs, len(segmentFiles(t, dir)))
+	}
+	for i, s := range segs {
+		if s.Size <= 0 || s.ModTime.IsZero() || (i > 0 && s.Number != segs[i-1].Number+1) {
+			t.Errorf("segment %+v", s)
+		}
+	}
+	if err := l.TruncateBefore(pos[30]); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := l.Segments()
+	if after[0].Number != pos[30].Segment {
+		t.Errorf("after truncation the oldest segment is %d, want %d", after[0].Number, pos[30].Segment)
+	}
+	l.Close()
+	if _, err := l.Segments(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Segments after Close: %v", err)
+	}
+}

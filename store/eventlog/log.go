@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Options configure a Log.
@@ -351,6 +352,40 @@ func (l *Log) End() Position {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.durable
+}
+
+// Segment describes one segment file of the log.
+type Segment struct {
+	Number  uint64
+	Size    int64
+	ModTime time.Time // when it was last written
+}
+
+// Segments lists the retained segments, oldest first, for retention
+// decisions.
+func (l *Log) Segments() ([]Segment, error) {
+	l.mu.Lock()
+	oldest, closed := l.oldest, l.closed
+	l.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	nums, err := listSegments(l.dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Segment
+	for _, n := range nums {
+		if n < oldest {
+			continue // being removed by TruncateBefore
+		}
+		fi, err := os.Stat(filepath.Join(l.dir, segmentName(n)))
+		if err != nil {
+			return nil, fmt.Errorf("eventlog: %w", err)
+		}
+		out = append(out, Segment{Number: n, Size: fi.Size(), ModTime: fi.ModTime()})
+	}
+	return out, nil
 }
 
 // TruncateBefore deletes the segments that lie entirely before p, oldest
