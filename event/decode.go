@@ -117,8 +117,6 @@ var errBodyTooLarge = errors.New("body too large")
 // probabilities; each slice is capped, so appending to one never disturbs
 // another.
 type Decoder struct {
-	lim Limits
-
 	// input
 	src      io.Reader
 	sniffed  sniffReader
@@ -139,8 +137,7 @@ type Decoder struct {
 // NewDecoder returns a decoder that enforces limits.
 func NewDecoder(limits Limits) *Decoder {
 	lim := limits.withDefaults()
-	d := &Decoder{lim: lim}
-	d.buf = make([]byte, max(minBufferSize, 2*lim.MaxItemBytes+64))
+	d := &Decoder{buf: make([]byte, max(minBufferSize, 2*lim.MaxItemBytes+64))}
 	d.parser.init(lim)
 	return d
 }
