@@ -142,6 +142,7 @@ func readReplayEvents(path string, p *pipeline.Pipeline) ([]event.Event, error) 
 	defer f.Close()
 	limits := event.DefaultLimits()
 	limits.MaxItems = 1 << 30
+	limits.MaxBodyBytes = 1 << 40 // a file, not one request
 	events, rejected, err := event.NewDecoder(limits).Decode(bufio.NewReaderSize(f, 1<<20), nil)
 	var problems []string
 	for _, r := range rejected {
