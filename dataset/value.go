@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"unsafe"
+
+	"github.com/warden-ml/warden/internal/civil"
 )
 
 // trimSpace removes ASCII spaces and tabs around a cell before it is parsed
@@ -192,10 +194,10 @@ func parseDatetime(b []byte) (float64, bool) {
 	year, ok1 := digitsN(b[0:4])
 	month, ok2 := digitsN(b[5:7])
 	day, ok3 := digitsN(b[8:10])
-	if !ok1 || !ok2 || !ok3 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) {
+	if !ok1 || !ok2 || !ok3 || month < 1 || month > 12 || day < 1 || day > civil.DaysIn(year, month) {
 		return 0, false
 	}
-	secs := float64(daysFromCivil(year, month, day)) * 86400
+	secs := float64(civil.DaysFromEpoch(year, month, day)) * 86400
 	if len(b) == 10 {
 		return secs, true
 	}
@@ -284,34 +286,4 @@ func digitsN(b []byte) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
-}
-
-func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-// daysFromCivil counts days from 1970-01-01 to a proleptic Gregorian date,
-// after Howard Hinnant's days_from_civil algorithm (eras of 400 years).
-func daysFromCivil(y, m, d int) int {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 { // Go division truncates towards zero; eras floor
-		era = (y - 399) / 400
-	}
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
 }

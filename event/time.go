@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/warden-ml/warden/internal/civil"
 )
 
 // Event times are kept within the years 1 to 9999, which RFC 3339 can
@@ -92,11 +94,11 @@ func parseTime(s []byte) (time.Time, string) {
 			offset = sign * (oh*3600 + om*60)
 		}
 	}
-	if i != len(s) || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
+	if i != len(s) || month < 1 || month > 12 || day < 1 || day > civil.DaysIn(year, month) ||
 		hour > 23 || minute > 59 || sec > 59 {
 		return bad()
 	}
-	unix := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec-offset)
+	unix := civil.DaysFromEpoch(year, month, day)*86400 + int64(hour*3600+minute*60+sec-offset)
 	if unix < minUnix || unix > maxUnix {
 		return time.Time{}, fmt.Sprintf("%s is out of range (years 1 to 9999 in UTC)", quoteToken(s))
 	}
@@ -113,35 +115,6 @@ func digits(s []byte) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
-}
-
-func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-// daysFromCivil counts days from 1970-01-01 in the proleptic Gregorian
-// calendar (Howard Hinnant's days_from_civil).
-func daysFromCivil(y, m, d int) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 {
-		era = (y - 399) / 400
-	}
-	yoe := y - era*400
-	doy := (153*((m+9)%12)+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return int64(era)*146097 + int64(doe) - 719468
 }
 
 // unixTime reads a JSON number of Unix seconds. Plain decimals are read
