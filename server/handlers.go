@@ -39,6 +39,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/alerts/{id}/ack", s.ackAlert)
 	mux.HandleFunc("POST /v1/silences", s.postSilence)
 	mux.HandleFunc("GET /v1/report", s.getReport)
+	mux.HandleFunc("GET /{$}", s.getDashboard)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -227,6 +227,15 @@ func TestModelsAlertsAckSilences(t *testing.T) {
 	if code, _, raw := call(t, "POST", hs.URL+"/v1/silences", "application/json", []byte(`{"matchers":{"colour":"red"},"ends_at":"2026-01-03T00:00:00Z"}`)); code != 400 {
 		t.Errorf("silence with a bad matcher: %d %s", code, raw)
 	}
+	code, _, raw = call(t, "GET", hs.URL+"/", "", nil)
+	for _, want := range []string{"ML SECURITY MONITORING REPORT", "DRIFT DETECTION", "Feature &#39;transaction_amount&#39; drift detected", "RECOMMENDATIONS", "Newest alerts", model} {
+		if code != 200 || !strings.Contains(raw, want) {
+			t.Errorf("dashboard (%d) lacks %q", code, want)
+		}
+	}
+	if code, _, _ := call(t, "GET", hs.URL+"/nothing-here", "", nil); code != 404 {
+		t.Errorf("unknown path: %d", code)
+	}
 	code, _, raw = call(t, "GET", hs.URL+"/metrics", "", nil)
 	if code != 200 || !strings.Contains(raw, `warden_events_received_total{model="fraud_detection_v2"} 6000`) || !strings.Contains(raw, "warden_queue_depth") || !strings.Contains(raw, `warden_detector_seconds_count{detector="drift"}`) {
 		t.Errorf("metrics: %d", code)

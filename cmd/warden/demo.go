@@ -121,7 +121,7 @@ func runDemo(cmd *cobra.Command, o demoOptions) error {
 		<-done
 		return err
 	}
-	fmt.Fprintf(stderr, "\nAPI: %s/v1/alerts  %s/v1/report?format=text  %s/v1/models/%s/drift  %s/metrics\n", base, base, base, simulate.ModelName, base)
+	fmt.Fprintf(stderr, "\nDashboard: %s/\nAPI: %s/v1/alerts  %s/v1/report?format=text  %s/v1/models/%s/drift  %s/metrics\n", base, base, base, base, simulate.ModelName, base)
 	if !o.exit {
 		fmt.Fprintln(stderr, "Serving until Ctrl-C.")
 		<-ctx.Done()
