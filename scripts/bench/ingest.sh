@@ -7,6 +7,7 @@
 #   scripts/bench/ingest.sh                     # 2M events, a quick run
 #   EVENTS=10000000 scripts/bench/ingest.sh     # the full run
 #   PERF=1 scripts/bench/ingest.sh              # also profile the server with perf
+#   DRIFT_OFF=1 scripts/bench/ingest.sh         # and again with detection off: the ingest path alone
 #
 # Settings: EVENTS (2000000), BATCH (1000), CONNS (4), DISTINCT (100
 # batches, as many again drifted), BASELINE_EVENTS (2000), PERF (0), OUT (a
@@ -41,29 +42,43 @@ go build -o "$work/loadgen" ./scripts/bench/loadgen
 "$work/loadgen" -write-reference "$work/reference.csv" -rows 10000
 "$work/loadgen" -write-csv "$work/events.csv" -rows "$baseline_events" -drift-at 0.5
 
-"$work/warden" serve --addr 127.0.0.1:0 --data "$work/data" 2>"$out/server.log" &
-server=$!
-url=""
-for _ in $(seq 100); do
-  url=$(grep -o 'listening on http://[0-9.:]*' "$out/server.log" | cut -d' ' -f3 || true)
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-if [ -z "$url" ]; then
-  echo "warden serve did not start:" >&2
-  cat "$out/server.log" >&2
-  exit 1
-fi
-"$work/loadgen" -url "$url" -register "$work/reference.csv"
+# run_load NAME DRIFT_ON LOADGEN_FLAGS...: a fresh server and store, the
+# model registered, one loadgen run; NAME.md, NAME.json and NAME.server.log
+# land in $out.
+run_load() {
+  local name=$1 drift_on=$2
+  shift 2
+  rm -rf "$work/data"
+  "$work/warden" serve --addr 127.0.0.1:0 --data "$work/data" 2>"$out/$name.server.log" &
+  server=$!
+  local url=""
+  for _ in $(seq 100); do
+    url=$(grep -o 'listening on http://[0-9.:]*' "$out/$name.server.log" | cut -d' ' -f3 || true)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  if [ -z "$url" ]; then
+    echo "warden serve did not start:" >&2
+    cat "$out/$name.server.log" >&2
+    exit 1
+  fi
+  local off=()
+  [ "$drift_on" = 1 ] || off=(-register-drift-off)
+  "$work/loadgen" -url "$url" -register "$work/reference.csv" "${off[@]}"
+  "$work/loadgen" -url "$url" -pid "$server" -events "$events" -batch "$batch" -conns "$conns" \
+    -distinct "$distinct" -json "$out/$name.json" "$@" >"$out/$name.md"
+  stop_server
+}
 
 perf_args=()
 if [ "${PERF:-0}" = 1 ]; then
   perf_args=(-perf "$out/perf.data")
 fi
-"$work/loadgen" -url "$url" -pid "$server" -events "$events" -batch "$batch" -conns "$conns" \
-  -distinct "$distinct" -json "$out/ingest.json" "${perf_args[@]}" >"$out/ingest.md"
+run_load ingest 1 "${perf_args[@]}"
 load_during=$(cut -d' ' -f1-3 /proc/loadavg)
-stop_server
+if [ "${DRIFT_OFF:-0}" = 1 ]; then
+  run_load ingest-drift-off 0 -drift-at -1
+fi
 
 baseline_line=$(cd "$root/../shared/baselines" &&
   /usr/bin/python3 "$baseline" "$work/reference.csv" "$work/events.csv" "$baseline_events")
@@ -71,10 +86,11 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # The figures the tables need, from the loadgen's JSON summary and the
 # baseline's one line ("N events in Xs: R events/s, W windows with drift").
-read -r warden_rate p99 deciles < <(/usr/bin/python3 -c '
+read -r warden_rate p99 deciles settle windows end_to_end < <(/usr/bin/python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
-print(round(s["events_per_sec"]), s["batch_latency_ms"]["p99"], "/".join("%.0f" % d for d in s["server_rss"]["deciles_mib"]))
+print(round(s["events_per_sec"]), s["batch_latency_ms"]["p99"], "/".join("%.0f" % d for d in s["server_rss"]["deciles_mib"]),
+      "%.1f" % s["settle_seconds"], s["drift_windows"], round(s["end_to_end_events_per_sec"]))
 ' "$out/ingest.json")
 baseline_rate=$(sed -n 's/.*: \([0-9.]*\) events\/s.*/\1/p' <<<"$baseline_line")
 
@@ -84,8 +100,15 @@ echo
 echo "### warden serve, $events events"
 echo
 cat "$out/ingest.md"
+if [ "${DRIFT_OFF:-0}" = 1 ]; then
+  echo
+  echo "Detection off (the same events without drift, the model registered with drift disabled):"
+  echo
+  cat "$out/ingest-drift-off.md"
+fi
 echo
 echo "Server RSS (MiB) at each tenth of the events: $deciles."
+echo "After the last 202 the server took $settle s more to evaluate its backlog ($windows drift windows in all): $end_to_end events/s end to end."
 echo
 echo "### Beside the lab's per-event monitor"
 echo

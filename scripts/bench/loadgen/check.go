@@ -41,12 +41,18 @@ func parseCounter(text []byte, series string) (float64, error) {
 
 // register creates the model and gives it its reference, as a user would
 // with two requests.
-func register(ctx context.Context, c *http.Client, base, model, referenceCSV string) error {
+func register(ctx context.Context, c *http.Client, base, model, referenceCSV string, drift bool) error {
 	ref, err := os.ReadFile(referenceCSV)
 	if err != nil {
 		return err
 	}
-	name, err := json.Marshal(map[string]string{"name": model})
+	type driftSettings struct {
+		Enabled bool `json:"enabled"`
+	}
+	name, err := json.Marshal(struct {
+		Name  string        `json:"name"`
+		Drift driftSettings `json:"drift"`
+	}{model, driftSettings{drift}})
 	if err != nil {
 		return err
 	}
@@ -124,6 +130,31 @@ func settle(ctx context.Context, c *http.Client, base, model string, want float6
 			return 0, 0, err
 		}
 	}
+}
+
+// driftEvery is how many events apart the model's drift windows are
+// evaluated: 0 when its detection is off, -1 for time windows.
+func driftEvery(ctx context.Context, c *http.Client, base, model string) (int, error) {
+	b, err := get(ctx, c, base+"/v1/models/"+url.PathEscape(model))
+	if err != nil {
+		return 0, err
+	}
+	var m struct {
+		Drift struct {
+			Enabled bool `json:"enabled"`
+			Every   int  `json:"every"`
+		} `json:"drift"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return 0, fmt.Errorf("model %q: %w", model, err)
+	}
+	if !m.Drift.Enabled {
+		return 0, nil
+	}
+	if m.Drift.Every <= 0 {
+		return -1, nil
+	}
+	return m.Drift.Every, nil
 }
 
 // driftAlerts is what the server raised about drift.

@@ -47,7 +47,6 @@ type loadResult struct {
 	Elapsed   time.Duration   // first request to last answer
 	Latencies []time.Duration // of accepted batches, sorted
 	Samples   []sample
-	ServerCPU time.Duration // -1 without a PID
 	SelfCPU   time.Duration
 }
 
@@ -69,16 +68,9 @@ func run(ctx context.Context, o loadOptions, normal, drifted []template) (*loadR
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	res := &loadResult{ServerCPU: -1}
+	res := &loadResult{}
 	var next, accepted, throttled atomic.Int64
 	lat := make([][]time.Duration, o.Conns)
-	var serverCPU0 time.Duration
-	if o.PID > 0 {
-		var err error
-		if serverCPU0, err = procCPU(o.PID); err != nil {
-			return nil, fmt.Errorf("server process: %w", err)
-		}
-	}
 	self0 := selfCPU()
 	start := time.Now()
 
@@ -122,11 +114,6 @@ func run(ctx context.Context, o loadOptions, normal, drifted []template) (*loadR
 	res.SelfCPU = selfCPU() - self0
 	close(stopSampler)
 	res.Samples = <-samplerDone
-	if o.PID > 0 {
-		if c, err := procCPU(o.PID); err == nil {
-			res.ServerCPU = c - serverCPU0
-		}
-	}
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}

@@ -138,8 +138,8 @@ func TestRun(t *testing.T) {
 					t.Fatal("latencies not sorted")
 				}
 			}
-			if res.ServerCPU != -1 || res.Samples != nil {
-				t.Errorf("without a PID: server CPU %v, %d samples", res.ServerCPU, len(res.Samples))
+			if res.Samples != nil {
+				t.Errorf("without a PID: %d samples", len(res.Samples))
 			}
 		})
 	}
@@ -253,10 +253,14 @@ func TestSummarize(t *testing.T) {
 		lat[i] = time.Duration(i+1) * 100 * time.Microsecond
 	}
 	r := &loadResult{Events: 1_000_000, Batches: 1000, Throttled: 3, Elapsed: 10 * time.Second,
-		Latencies: lat, Samples: samples, ServerCPU: 15 * time.Second, SelfCPU: time.Second}
-	s := summarize(c, r)
-	if s.EventsPerSec != 100000 || s.ServerCores != 1.5 || s.LoadgenCores != 0.1 {
-		t.Errorf("events/s %g, server %g cores, loadgen %g cores", s.EventsPerSec, s.ServerCores, s.LoadgenCores)
+		Latencies: lat, Samples: samples, SelfCPU: time.Second}
+	// 5 s more to settle: 30 s of server CPU over 15 s.
+	s := summarize(c, r, 30*time.Second, 5*time.Second)
+	if s.EventsPerSec != 100000 || s.EndToEndPerSec != 1e6/15 || s.ServerCores != 2 || s.LoadgenCores != 0.1 {
+		t.Errorf("events/s %g (end to end %g), server %g cores, loadgen %g cores", s.EventsPerSec, s.EndToEndPerSec, s.ServerCores, s.LoadgenCores)
+	}
+	if s.ServerUSPerEvent != 30 || s.LoadgenUSPerEvent != 1 {
+		t.Errorf("server %g µs/event, loadgen %g µs/event", s.ServerUSPerEvent, s.LoadgenUSPerEvent)
 	}
 	if s.LatencyMS.P50 != 50 || s.LatencyMS.P99 != 99 || s.LatencyMS.Max != 100 {
 		t.Errorf("latency %+v", s.LatencyMS)
@@ -268,7 +272,7 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("deciles %v", s.RSS.Deciles)
 	}
 	row := strings.Split(strings.TrimSpace(s.markdown()), "\n")
-	if len(row) != 3 || !strings.Contains(row[2], "| 100000 |") || !strings.Contains(row[2], "| 3 |") {
+	if len(row) != 3 || !strings.Contains(row[2], "| 100000 (66667) |") || !strings.Contains(row[2], "| 3 |") {
 		t.Errorf("markdown:\n%s", s.markdown())
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/signal"
@@ -47,6 +48,7 @@ type settings struct {
 	WriteRef     string
 	WriteCSV     string
 	Register     string
+	RegisterOff  bool
 	Rows         int
 	startTime    time.Time
 	driftAtEvent int64
@@ -77,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	fs.StringVar(&c.WriteRef, "write-reference", "", "write a reference CSV of -rows rows and exit")
 	fs.StringVar(&c.WriteCSV, "write-csv", "", "write -rows events as CSV (drifting at -drift-at) for the lab's baseline and exit")
 	fs.StringVar(&c.Register, "register", "", "register -model on the server with this reference CSV and exit")
+	fs.BoolVar(&c.RegisterOff, "register-drift-off", false, "with -register: turn the model's drift detection off, to measure the ingest path alone")
 	fs.IntVar(&c.Rows, "rows", 10000, "rows for -write-reference and -write-csv")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -183,7 +186,7 @@ func dispatch(ctx context.Context, c *settings, stdout, stderr io.Writer) error 
 		// Another seed than the reference's: the events are a new sample.
 		return writeFile(c.WriteCSV, func(w io.Writer) error { return writeCSV(w, c.Seed+1, c.Rows, driftAt) })
 	case c.Register != "":
-		return register(ctx, http.DefaultClient, c.URL, c.Model, c.Register)
+		return register(ctx, http.DefaultClient, c.URL, c.Model, c.Register, !c.RegisterOff)
 	}
 	s, err := bench(ctx, c, stderr)
 	if err != nil {
@@ -258,6 +261,13 @@ func bench(ctx context.Context, c *settings, stderr io.Writer) (*summary, error)
 		URL: c.URL, Events: c.Events, Conns: c.Conns, DriftAt: c.driftAtEvent,
 		Base: c.startTime, Step: c.Step, PID: c.PID, Sample: c.Sample, Client: client, Sleep: sleep,
 	}
+	serverCPU0 := time.Duration(-1)
+	if c.PID > 0 {
+		var err error
+		if serverCPU0, err = procCPU(c.PID); err != nil {
+			return nil, fmt.Errorf("server process: %w", err)
+		}
+	}
 	res, err := run(ctx, o, normal, drifted)
 	if prof != nil {
 		if perr := prof.stop(); perr != nil && err == nil {
@@ -267,12 +277,32 @@ func bench(ctx context.Context, c *settings, stderr io.Writer) (*summary, error)
 	if err != nil {
 		return nil, err
 	}
-	s := summarize(c, res)
-	windows, waited, err := settle(ctx, client, c.URL, c.Model, float64(c.Events/100), c.Settle)
+	every, err := driftEvery(ctx, client, c.URL, c.Model)
 	if err != nil {
 		return nil, fmt.Errorf("after the load: %w", err)
 	}
-	s.Windows, s.SettleSeconds = int64(windows), waited.Seconds()
+	// Time windows: no count to wait for, only for the count to stop.
+	want := math.Inf(1)
+	switch {
+	case every == 0:
+		want = 0
+	case every > 0:
+		want = float64(c.Events / int64(every))
+	}
+	windows, waited, err := settle(ctx, client, c.URL, c.Model, want, c.Settle)
+	if err != nil {
+		return nil, fmt.Errorf("after the load: %w", err)
+	}
+	serverCPU := time.Duration(-1)
+	if serverCPU0 >= 0 {
+		cpu, err := procCPU(c.PID)
+		if err != nil {
+			return nil, fmt.Errorf("server process after the load: %w", err)
+		}
+		serverCPU = cpu - serverCPU0
+	}
+	s := summarize(c, res, serverCPU, waited)
+	s.Windows = int64(windows)
 	// Without drift every drift alert is false. With it, a window is
 	// stamped with the time of its last event in arrival order, and a batch
 	// from just before the change can arrive after drifted ones that

@@ -50,11 +50,13 @@ func startWarden(t *testing.T) string {
 func TestAgainstWarden(t *testing.T) {
 	tests := []struct {
 		name      string
+		drift     bool // detection on
 		driftAt   string
 		wantDrift bool
 	}{
-		{"drift half-way", "0.5", true},
-		{"steady", "-1", false},
+		{"drift half-way", true, "0.5", true},
+		{"steady", true, "-1", false},
+		{"detection off", false, "0.5", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,7 +65,7 @@ func TestAgainstWarden(t *testing.T) {
 			if err := writeFile(ref, func(w io.Writer) error { return writeCSV(w, 1, 10000, -1) }); err != nil {
 				t.Fatal(err)
 			}
-			if err := register(context.Background(), http.DefaultClient, url, "bench", ref); err != nil {
+			if err := register(context.Background(), http.DefaultClient, url, "bench", ref, tc.drift); err != nil {
 				t.Fatal(err)
 			}
 
@@ -83,7 +85,7 @@ func TestAgainstWarden(t *testing.T) {
 				t.Errorf("events %d at %g/s, latency %+v", s.Events, s.EventsPerSec, s.LatencyMS)
 			}
 			// A count window every 100 events once 1000 are in.
-			if s.Windows < events/100-20 || s.Windows > events/100 {
+			if !tc.drift && s.Windows != 0 || tc.drift && (s.Windows < events/100-20 || s.Windows > events/100) {
 				t.Errorf("%d drift windows, want about %d", s.Windows, events/100)
 			}
 			if (s.Alerts.Total > 0) != tc.wantDrift || s.Alerts.FalseAlarms != 0 {
@@ -141,7 +143,7 @@ func TestRegisterErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := register(context.Background(), http.DefaultClient, url, tc.model, tc.file)
+			err := register(context.Background(), http.DefaultClient, url, tc.model, tc.file, true)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
 			}
