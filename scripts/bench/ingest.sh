@@ -109,6 +109,12 @@ fi
 echo
 echo "Server RSS (MiB) at each tenth of the events: $deciles."
 echo "After the last 202 the server took $settle s more to evaluate its backlog ($windows drift windows in all): $end_to_end events/s end to end."
+for log in "$out"/ingest*.server.log; do
+  errors=$(grep -c 'level=ERROR' "$log" || true)
+  if [ "$errors" -gt 0 ]; then
+    echo "The server logged $errors errors in $(basename "$log" .server.log), the first: \`$(grep -m1 'level=ERROR' "$log" | cut -d' ' -f2-)\`."
+  fi
+done
 echo
 echo "### Beside the lab's per-event monitor"
 echo

@@ -27,6 +27,10 @@ type loadOptions struct {
 	PID     int           // the server's process, sampled when > 0
 	Sample  time.Duration // RSS sampling period
 	Client  *http.Client
+	// MaxBroken is how many requests may break off (connection closed or
+	// reset, as when a server's write timeout fires) before the run stops;
+	// each is retried after a second.
+	MaxBroken int
 	// Sleep waits between retries of a throttled batch; tests make it
 	// instant.
 	Sleep func(context.Context, time.Duration) error
@@ -44,10 +48,28 @@ type loadResult struct {
 	Events    int64           // accepted
 	Batches   int64           // accepted
 	Throttled int64           // 429 answers, each retried
+	Broken    int64           // requests that broke off, each retried
+	BrokenMax time.Duration   // the longest of them
 	Elapsed   time.Duration   // first request to last answer
 	Latencies []time.Duration // of accepted batches, sorted
 	Samples   []sample
 	SelfCPU   time.Duration
+}
+
+// counters are shared by the workers.
+type counters struct {
+	throttled, broken atomic.Int64
+	brokenMax         atomic.Int64 // nanoseconds
+}
+
+func (c *counters) breakOff(d time.Duration) int64 {
+	for {
+		old := c.brokenMax.Load()
+		if int64(d) <= old || c.brokenMax.CompareAndSwap(old, int64(d)) {
+			break
+		}
+	}
+	return c.broken.Add(1)
 }
 
 // ingestAnswer is the part of a 202 answer that is checked.
@@ -69,7 +91,8 @@ func run(ctx context.Context, o loadOptions, normal, drifted []template) (*loadR
 	defer cancel(nil)
 
 	res := &loadResult{}
-	var next, accepted, throttled atomic.Int64
+	var next, accepted atomic.Int64
+	var count counters
 	lat := make([][]time.Duration, o.Conns)
 	self0 := selfCPU()
 	start := time.Now()
@@ -95,7 +118,7 @@ func run(ctx context.Context, o loadOptions, normal, drifted []template) (*loadR
 					set = drifted
 				}
 				buf = stamp(buf, &set[k%int64(len(set))], first, o.Base, o.Step)
-				d, n, err := send(ctx, o, buf, &throttled)
+				d, n, err := send(ctx, o, buf, &count)
 				if err != nil {
 					cancel(fmt.Errorf("batch %d (events %d..%d): %w", k, first, first+batch-1, err))
 					return
@@ -117,7 +140,8 @@ func run(ctx context.Context, o loadOptions, normal, drifted []template) (*loadR
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
-	res.Events, res.Throttled = accepted.Load(), throttled.Load()
+	res.Events, res.Throttled = accepted.Load(), count.throttled.Load()
+	res.Broken, res.BrokenMax = count.broken.Load(), time.Duration(count.brokenMax.Load())
 	res.Batches = res.Events / batch
 	res.Latencies = slices.Concat(lat...)
 	slices.Sort(res.Latencies)
@@ -125,8 +149,11 @@ func run(ctx context.Context, o loadOptions, normal, drifted []template) (*loadR
 }
 
 // send posts one batch until it is accepted, waiting as long as each 429's
-// Retry-After asks. The latency is that of the accepted attempt.
-func send(ctx context.Context, o loadOptions, body []byte, throttled *atomic.Int64) (time.Duration, int, error) {
+// Retry-After asks, and a second after a request that broke off. The
+// latency is that of the accepted attempt. A request that broke off may
+// have been logged by the server all the same, so its retry can count a
+// batch twice there; the summary says how many broke off.
+func send(ctx context.Context, o loadOptions, body []byte, count *counters) (time.Duration, int, error) {
 	url := o.URL + "/v1/events"
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
@@ -136,14 +163,23 @@ func send(ctx context.Context, o loadOptions, body []byte, throttled *atomic.Int
 		req.Header.Set("Content-Type", "application/x-ndjson")
 		t0 := time.Now()
 		resp, err := o.Client.Do(req)
-		if err != nil {
-			return 0, 0, err
+		var answer []byte
+		if err == nil {
+			answer, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
 		}
-		answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
 		d := time.Since(t0)
 		if err != nil {
-			return 0, 0, fmt.Errorf("reading the answer: %w", err)
+			if ctx.Err() != nil {
+				return 0, 0, context.Cause(ctx)
+			}
+			if n := count.breakOff(d); n > int64(o.MaxBroken) {
+				return 0, 0, fmt.Errorf("%d requests broke off, this one after %s: %w", n, d.Round(time.Millisecond), err)
+			}
+			if err := o.Sleep(ctx, time.Second); err != nil {
+				return 0, 0, err
+			}
+			continue
 		}
 		switch resp.StatusCode {
 		case http.StatusAccepted:
@@ -156,7 +192,7 @@ func send(ctx context.Context, o loadOptions, body []byte, throttled *atomic.Int
 			}
 			return d, a.Accepted, nil
 		case http.StatusTooManyRequests:
-			throttled.Add(1)
+			count.throttled.Add(1)
 			if err := o.Sleep(ctx, retryAfter(resp.Header.Get("Retry-After"))); err != nil {
 				return 0, 0, err
 			}

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,12 +15,15 @@ import (
 )
 
 // fakeIngest is a POST /v1/events that decodes with the server's decoder,
-// throttles every throttleEvery-th request once, and remembers every event.
+// throttles every throttleEvery-th request, hangs up on every
+// breakEvery-th, and remembers every event.
 type fakeIngest struct {
 	mu            sync.Mutex
 	requests      int
 	throttleEvery int
 	throttled     int
+	breakEvery    int
+	broken        int
 	status        int    // answer with this instead of 202 when set
 	answer        string // and this body
 	seen          map[string]event.Event
@@ -39,6 +41,14 @@ func (f *fakeIngest) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.status != 0 {
 		w.WriteHeader(f.status)
 		io.WriteString(w, f.answer)
+		return
+	}
+	if f.breakEvery > 0 && f.requests%f.breakEvery == 0 {
+		f.broken++
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
 		return
 	}
 	if f.throttleEvery > 0 && f.requests%f.throttleEvery == 0 {
@@ -71,22 +81,24 @@ func TestRun(t *testing.T) {
 		conns         int
 		driftAt       int64
 		throttleEvery int
+		breakEvery    int
 	}{
-		{"one connection", 1000, 1, -1, 0},
-		{"four connections, drift half-way", 3000, 4, 1500, 0},
-		{"throttled every third request", 2000, 3, -1, 3},
-		{"drift from the start", 500, 2, 0, 0},
+		{"one connection", 1000, 1, -1, 0, 0},
+		{"four connections, drift half-way", 3000, 4, 1500, 0, 0},
+		{"throttled every third request", 2000, 3, -1, 3, 0},
+		{"drift from the start", 500, 2, 0, 0, 0},
+		{"hung up on every fourth request", 2000, 2, -1, 0, 4},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := &fakeIngest{throttleEvery: tc.throttleEvery, seen: map[string]event.Event{}}
+			fake := &fakeIngest{throttleEvery: tc.throttleEvery, breakEvery: tc.breakEvery, seen: map[string]event.Event{}}
 			srv := httptest.NewServer(fake)
 			defer srv.Close()
 			var slept []time.Duration
 			var mu sync.Mutex
 			o := loadOptions{
 				URL: srv.URL, Events: tc.events, Conns: tc.conns, DriftAt: tc.driftAt,
-				Base: base, Step: time.Millisecond, PID: 0, Sample: time.Second, Client: srv.Client(),
+				Base: base, Step: time.Millisecond, PID: 0, Sample: time.Second, Client: srv.Client(), MaxBroken: 100,
 				Sleep: func(_ context.Context, d time.Duration) error {
 					mu.Lock()
 					slept = append(slept, d)
@@ -101,8 +113,12 @@ func TestRun(t *testing.T) {
 			if res.Events != tc.events || res.Batches != tc.events/batch || len(res.Latencies) != int(res.Batches) {
 				t.Errorf("events %d, batches %d, latencies %d; want %d events", res.Events, res.Batches, len(res.Latencies), tc.events)
 			}
-			if res.Throttled != int64(fake.throttled) || len(slept) != fake.throttled {
-				t.Errorf("counted %d 429s and slept %d times; the server sent %d", res.Throttled, len(slept), fake.throttled)
+			if res.Throttled != int64(fake.throttled) || res.Broken != int64(fake.broken) || len(slept) != fake.throttled+fake.broken {
+				t.Errorf("counted %d 429s and %d broken requests, slept %d times; the server sent %d 429s and hung up %d times",
+					res.Throttled, res.Broken, len(slept), fake.throttled, fake.broken)
+			}
+			if tc.breakEvery > 0 && (fake.broken == 0 || res.BrokenMax <= 0) {
+				t.Errorf("the fake server hung up %d times; longest broken request %v", fake.broken, res.BrokenMax)
 			}
 			for _, d := range slept {
 				if d != time.Second {
@@ -171,14 +187,26 @@ func TestRunErrors(t *testing.T) {
 			}
 		})
 	}
+	noSleep := func(context.Context, time.Duration) error { return nil }
 	t.Run("unreachable", func(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())
 		url := srv.URL
 		srv.Close()
 		o := loadOptions{URL: url, Events: 10, Conns: 1, DriftAt: -1, Base: base, Step: time.Second,
-			Sample: time.Second, Client: http.DefaultClient, Sleep: sleep}
-		if _, err := run(context.Background(), o, normal, nil); err == nil || !strings.Contains(err.Error(), "connect") {
-			t.Fatalf("error %v, want a connection error", err)
+			Sample: time.Second, Client: http.DefaultClient, Sleep: noSleep, MaxBroken: 2}
+		_, err := run(context.Background(), o, normal, nil)
+		if err == nil || !strings.Contains(err.Error(), "3 requests broke off") || !strings.Contains(err.Error(), "connect") {
+			t.Fatalf("error %v, want a connection error after 2 retries", err)
+		}
+	})
+	t.Run("always hangs up", func(t *testing.T) {
+		srv := httptest.NewServer(&fakeIngest{breakEvery: 1})
+		defer srv.Close()
+		o := loadOptions{URL: srv.URL, Events: 10, Conns: 1, DriftAt: -1, Base: base, Step: time.Second,
+			Sample: time.Second, Client: srv.Client(), Sleep: noSleep, MaxBroken: 5}
+		_, err := run(context.Background(), o, normal, nil)
+		if err == nil || !strings.Contains(err.Error(), "6 requests broke off") || !strings.Contains(err.Error(), "batch 0") {
+			t.Fatalf("error %v, want the sixth break of batch 0", err)
 		}
 	})
 }
@@ -272,7 +300,7 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("deciles %v", s.RSS.Deciles)
 	}
 	row := strings.Split(strings.TrimSpace(s.markdown()), "\n")
-	if len(row) != 3 || !strings.Contains(row[2], "| 100000 (66667) |") || !strings.Contains(row[2], "| 3 |") {
+	if len(row) != 3 || !strings.Contains(row[2], "| 100000 (66667) |") || !strings.Contains(row[2], "| 3, 0 |") {
 		t.Errorf("markdown:\n%s", s.markdown())
 	}
 }
@@ -286,12 +314,12 @@ func BenchmarkSendLoopback(b *testing.B) {
 	}))
 	defer srv.Close()
 	o := loadOptions{URL: srv.URL, Client: srv.Client(), Sleep: sleep, Base: base, Step: time.Microsecond}
-	var throttled atomic.Int64
+	var count counters
 	var buf []byte
 	b.SetBytes(int64(len(normal[0].body)))
 	for i := 0; b.Loop(); i++ {
 		buf = stamp(buf, &normal[i%2], int64(i)*1000, base, o.Step)
-		if _, _, err := send(context.Background(), o, buf, &throttled); err != nil {
+		if _, _, err := send(context.Background(), o, buf, &count); err != nil {
 			b.Fatal(err)
 		}
 	}

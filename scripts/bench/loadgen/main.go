@@ -42,6 +42,7 @@ type settings struct {
 	PID          int
 	Sample       time.Duration
 	Settle       time.Duration
+	MaxBroken    int
 	Format       string
 	JSONOut      string
 	PerfOut      string
@@ -72,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	fs.Uint64Var(&c.Seed, "seed", 1, "random seed of values and users")
 	fs.IntVar(&c.PID, "pid", 0, "server process to sample (RSS from /proc/PID/status, CPU from /proc/PID/stat)")
 	fs.DurationVar(&c.Sample, "sample", time.Second, "RSS sampling period")
+	fs.IntVar(&c.MaxBroken, "max-broken", 20, "requests that may break off (each retried) before the run stops")
 	fs.DurationVar(&c.Settle, "settle", time.Minute, "longest wait after the load for the server to evaluate the last windows")
 	fs.StringVar(&c.Format, "format", "md", "stdout: md (a markdown table) or json")
 	fs.StringVar(&c.JSONOut, "json", "", "also write the JSON summary, with every RSS sample, to this file")
@@ -132,6 +134,9 @@ func (c *settings) validate() error {
 	// Duration arithmetic from overflowing.
 	if span := float64(c.Events) * c.Step.Seconds(); span > 100*365.25*86400 {
 		bad("-events %d x -step %s: more than 100 years of event time", c.Events, c.Step)
+	}
+	if c.MaxBroken < 0 {
+		bad("-max-broken %d: want 0 or more", c.MaxBroken)
 	}
 	if c.Sample <= 0 {
 		bad("-sample %s: want a positive duration", c.Sample)
@@ -260,6 +265,7 @@ func bench(ctx context.Context, c *settings, stderr io.Writer) (*summary, error)
 	o := loadOptions{
 		URL: c.URL, Events: c.Events, Conns: c.Conns, DriftAt: c.driftAtEvent,
 		Base: c.startTime, Step: c.Step, PID: c.PID, Sample: c.Sample, Client: client, Sleep: sleep,
+		MaxBroken: c.MaxBroken,
 	}
 	serverCPU0 := time.Duration(-1)
 	if c.PID > 0 {

@@ -22,6 +22,10 @@ type summary struct {
 		Max float64 `json:"max"`
 	} `json:"batch_latency_ms"`
 	Throttled int64 `json:"throttled_429"`
+	// Requests that broke off (the server closed the connection), and the
+	// longest in seconds.
+	Broken        int64   `json:"broken_requests"`
+	BrokenMaxSecs float64 `json:"broken_max_seconds"`
 	// CPU in cores: CPU seconds over wall seconds; the server's include
 	// the settling after the load, when it still works through its queue.
 	ServerCores  float64 `json:"server_cpu_cores"` // -1: no -pid
@@ -58,7 +62,8 @@ func mib(kib int64) float64 { return float64(kib) / 1024 }
 func summarize(c *settings, r *loadResult, serverCPU, settle time.Duration) *summary {
 	s := &summary{
 		Events: r.Events, Batch: c.Batch, Conns: c.Conns, Distinct: c.Distinct, Users: c.Users,
-		Seconds: r.Elapsed.Seconds(), SettleSeconds: settle.Seconds(), Throttled: r.Throttled, Samples: r.Samples, ServerCores: -1, ServerUSPerEvent: -1,
+		Seconds: r.Elapsed.Seconds(), SettleSeconds: settle.Seconds(), Throttled: r.Throttled,
+		Broken: r.Broken, BrokenMaxSecs: r.BrokenMax.Seconds(), Samples: r.Samples, ServerCores: -1, ServerUSPerEvent: -1,
 	}
 	if r.Events > 0 {
 		s.LoadgenUSPerEvent = float64(r.SelfCPU.Microseconds()) / float64(r.Events)
@@ -103,16 +108,16 @@ func summarize(c *settings, r *loadResult, serverCPU, settle time.Duration) *sum
 // markdown is a table of the headline figures, one row.
 func (s *summary) markdown() string {
 	var b strings.Builder
-	b.WriteString("| events | batch x conns | events/s accepted (end to end) | batch p50 / p90 / p99 / max (ms) | 429s | server CPU: cores, µs/event | loadgen CPU: cores, µs/event | server RSS warm → end, max (MiB) | drift alerts (false) |\n")
+	b.WriteString("| events | batch x conns | events/s accepted (end to end) | batch p50 / p90 / p99 / max (ms) | 429s, broken | server CPU: cores, µs/event | loadgen CPU: cores, µs/event | server RSS warm → end, max (MiB) | drift alerts (false) |\n")
 	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	server := "n/a"
 	if s.ServerCores >= 0 {
 		server = fmt.Sprintf("%.2f, %.1f", s.ServerCores, s.ServerUSPerEvent)
 	}
-	fmt.Fprintf(&b, "| %d | %d x %d | %.0f (%.0f) | %.1f / %.1f / %.1f / %.1f | %d | %s | %.2f, %.2f | %.0f → %.0f, %.0f | %d (%d) |\n",
+	fmt.Fprintf(&b, "| %d | %d x %d | %.0f (%.0f) | %.1f / %.1f / %.1f / %.1f | %d, %d | %s | %.2f, %.2f | %.0f → %.0f, %.0f | %d (%d) |\n",
 		s.Events, s.Batch, s.Conns, s.EventsPerSec, s.EndToEndPerSec,
 		s.LatencyMS.P50, s.LatencyMS.P90, s.LatencyMS.P99, s.LatencyMS.Max,
-		s.Throttled, server, s.LoadgenCores, s.LoadgenUSPerEvent,
+		s.Throttled, s.Broken, server, s.LoadgenCores, s.LoadgenUSPerEvent,
 		s.RSS.WarmMiB, s.RSS.EndMiB, s.RSS.MaxMiB, s.Alerts.Total, s.Alerts.FalseAlarms)
 	return b.String()
 }
