@@ -1,0 +1,479 @@
+package iforest
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Matrix is a dense row-major matrix: element (i, j) is Data[i*Cols+j].
+type Matrix struct {
+	Rows, Cols int
+	Data       []float64
+}
+
+// Row returns row i as a slice of Data, or nil when i is out of range or Data is too short.
+func (m Matrix) Row(i int) []float64 {
+	if i < 0 || i >= m.Rows || m.Cols < 0 || (i+1)*m.Cols > len(m.Data) {
+		return nil
+	}
+	return m.Data[i*m.Cols : (i+1)*m.Cols : (i+1)*m.Cols]
+}
+
+func (m Matrix) check(what string) error {
+	if m.Rows <= 0 || m.Cols <= 0 {
+		return fmt.Errorf("iforest: %s: empty matrix (%d rows, %d columns)", what, m.Rows, m.Cols)
+	}
+	if m.Rows > math.MaxInt/m.Cols || len(m.Data) != m.Rows*m.Cols {
+		return fmt.Errorf("iforest: %s: %d rows x %d columns need %d values, Data has %d",
+			what, m.Rows, m.Cols, m.Rows*m.Cols, len(m.Data))
+	}
+	return nil
+}
+
+// Options configure Fit. The zero value is scikit-learn's IsolationForest default.
+type Options struct {
+	Trees      int    // number of trees; 0 => 100
+	SampleSize int    // rows per tree, drawn without replacement; 0 => min(256, rows); larger than rows => rows
+	Seed       uint64 // the forest is a function of the data, Seed and the other options
+	Workers    int    // goroutines for Fit and ScoreBatch; 0 => GOMAXPROCS; never changes results
+	Extended   bool   // extended isolation forest: random hyperplane splits
+	// ExtensionLevel is, for Extended, the number of dimensions in each hyperplane minus one;
+	// 0 => Cols-1 (fully extended). It must be < Cols.
+	ExtensionLevel int
+}
+
+// Limits that keep node indices within int32 and a forest's size sane.
+const (
+	maxTrees      = 1 << 16
+	maxNodes      = math.MaxInt32 - 1
+	maxSampleSize = 1 << 26
+	maxCols       = 1 << 20
+)
+
+const defaultTrees, defaultSampleSize = 100, 256
+
+// Validate reports the first option that is out of range for a matrix with cols columns.
+func (o Options) Validate(cols int) error {
+	switch {
+	case cols <= 0 || cols > maxCols:
+		return fmt.Errorf("iforest: options: %d columns; want 1 to %d", cols, maxCols)
+	case o.Trees < 0 || o.Trees > maxTrees:
+		return fmt.Errorf("iforest: options: Trees = %d; want 0 (default %d) to %d", o.Trees, defaultTrees, maxTrees)
+	case o.SampleSize < 0 || o.SampleSize > maxSampleSize:
+		return fmt.Errorf("iforest: options: SampleSize = %d; want 0 (default min(%d, rows)) to %d", o.SampleSize, defaultSampleSize, maxSampleSize)
+	case o.Workers < 0:
+		return fmt.Errorf("iforest: options: Workers = %d; want 0 (GOMAXPROCS) or more", o.Workers)
+	case o.ExtensionLevel < 0 || o.ExtensionLevel >= cols:
+		return fmt.Errorf("iforest: options: ExtensionLevel = %d; want 0 to %d (columns - 1)", o.ExtensionLevel, cols-1)
+	case o.ExtensionLevel != 0 && !o.Extended:
+		return fmt.Errorf("iforest: options: ExtensionLevel = %d needs Extended", o.ExtensionLevel)
+	}
+	return nil
+}
+
+// node is one node of a tree in the forest's flat node slice. Children are adjacent: a row
+// goes to left when its split value is <= value, to left+1 otherwise.
+type node struct {
+	// value is the threshold of an internal node (for a hyperplane, the offset n·p), and a
+	// leaf's whole contribution to the path length: its depth plus c(rows in the leaf).
+	value float64
+	// split is the feature (standard) or hyperplane (extended) of an internal node, -1 for a
+	// leaf.
+	split int32
+	left  int32
+}
+
+// Forest is a fitted isolation forest. Its methods are safe for concurrent use, except that
+// SetWorkers and UnmarshalBinary must not run concurrently with anything else.
+type Forest struct {
+	cols           int
+	sampleSize     int
+	extended       bool
+	extensionLevel int // as given in Options; 0 for the standard forest
+	seed           uint64
+	workers        int
+
+	roots []int32 // index in nodes of each tree's root, in tree order
+	nodes []node
+	sizes []int32 // training rows that reached each node
+
+	// Hyperplane h has components planeDim[k], planeCoef[k] for k in
+	// [planeOff[h], planeOff[h+1]). Empty for the standard forest.
+	planeOff  []int32
+	planeDim  []int32
+	planeCoef []float64
+
+	norm float64 // c(ψ), which turns E[h(x)] into a score
+}
+
+// Cols returns the number of columns the forest was fitted on; scored rows must have as many.
+func (f *Forest) Cols() int { return f.cols }
+
+// Trees returns the number of trees.
+func (f *Forest) Trees() int { return len(f.roots) }
+
+// SampleSize returns ψ, the number of rows each tree was grown from.
+func (f *Forest) SampleSize() int { return f.sampleSize }
+
+// SetWorkers bounds the goroutines ScoreBatch uses; 0 => GOMAXPROCS. A forest read by
+// UnmarshalBinary starts at 0.
+func (f *Forest) SetWorkers(n int) { f.workers = max(n, 0) }
+
+func workerCount(n, jobs int) int {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	return max(1, min(n, jobs))
+}
+
+// Fit grows an isolation forest on the rows of X.
+func Fit(X Matrix, opts Options) (*Forest, error) {
+	if err := X.check("Fit"); err != nil {
+		return nil, err
+	}
+	if err := opts.Validate(X.Cols); err != nil {
+		return nil, err
+	}
+	for i, v := range X.Data {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("iforest: Fit: row %d, column %d: value %v; want a finite number", i/X.Cols, i%X.Cols, v)
+		}
+	}
+	trees := opts.Trees
+	if trees == 0 {
+		trees = defaultTrees
+	}
+	psi := opts.SampleSize
+	if psi == 0 {
+		psi = defaultSampleSize
+	}
+	psi = min(psi, X.Rows)
+	if trees*(2*psi-1) > maxNodes {
+		return nil, fmt.Errorf("iforest: Fit: %d trees of up to %d nodes exceed %d nodes; use fewer trees or a smaller SampleSize", trees, 2*psi-1, maxNodes)
+	}
+	f := &Forest{
+		cols:       X.Cols,
+		sampleSize: psi,
+		extended:   opts.Extended,
+		seed:       opts.Seed,
+		workers:    opts.Workers,
+		norm:       averagePathLength(psi),
+	}
+	if opts.Extended {
+		f.extensionLevel = opts.ExtensionLevel
+	}
+	dims := X.Cols // hyperplane dimensions
+	if opts.ExtensionLevel > 0 {
+		dims = opts.ExtensionLevel + 1
+	}
+
+	built := make([]tree, trees)
+	workers := workerCount(opts.Workers, trees)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			b := newBuilder(X, psi, dims, opts.Extended)
+			for {
+				t := int(next.Add(1)) - 1
+				if t >= trees {
+					return
+				}
+				built[t] = b.grow(treeRNG(opts.Seed, t))
+			}
+		})
+	}
+	wg.Wait()
+	f.assemble(built)
+	return f, nil
+}
+
+// assemble concatenates the trees into the forest's flat slices, in tree order.
+func (f *Forest) assemble(trees []tree) {
+	var nodes, comps, planes int
+	for _, t := range trees {
+		nodes += len(t.nodes)
+		comps += len(t.planeDim)
+		planes += len(t.planeOff)
+	}
+	f.roots = make([]int32, 0, len(trees))
+	f.nodes = make([]node, 0, nodes)
+	f.sizes = make([]int32, 0, nodes)
+	if f.extended {
+		f.planeOff = make([]int32, 1, planes+1)
+		f.planeDim = make([]int32, 0, comps)
+		f.planeCoef = make([]float64, 0, comps)
+	}
+	for _, t := range trees {
+		base := int32(len(f.nodes))
+		planeBase := int32(len(f.planeOff) - 1)
+		f.roots = append(f.roots, base)
+		for _, n := range t.nodes {
+			if n.split >= 0 {
+				n.left += base
+				if f.extended {
+					n.split += planeBase
+				}
+			}
+			f.nodes = append(f.nodes, n)
+		}
+		f.sizes = append(f.sizes, t.sizes...)
+		compBase := int32(len(f.planeDim))
+		for _, off := range t.planeOff {
+			f.planeOff = append(f.planeOff, compBase+off)
+		}
+		f.planeDim = append(f.planeDim, t.planeDim...)
+		f.planeCoef = append(f.planeCoef, t.planeCoef...)
+	}
+}
+
+// eulerGamma is the Euler-Mascheroni constant.
+const eulerGamma = 0.57721566490153286060651209008240243104215933593992
+
+// averagePathLength is c(n), the average path length of an unsuccessful search in a binary
+// search tree of n keys (Liu et al. 2008, eq. 1), with the harmonic number H(i) approximated by
+// ln(i) + γ as in the paper and in scikit-learn; c(2) = 1 and c(n) = 0 for n <= 1.
+func averagePathLength(n int) float64 {
+	switch {
+	case n <= 1:
+		return 0
+	case n == 2:
+		return 1
+	}
+	x := float64(n)
+	return 2*(math.Log(x-1)+eulerGamma) - 2*(x-1)/x
+}
+
+// hasNaN reports whether row holds a NaN.
+func hasNaN(row []float64) bool {
+	for _, v := range row {
+		if v != v {
+			return true
+		}
+	}
+	return false
+}
+
+// pathSum returns the sum over trees of the path length of row, which must have f.cols
+// values and no NaN.
+func (f *Forest) pathSum(row []float64) float64 {
+	var sum float64
+	nodes := f.nodes
+	if !f.extended {
+		for _, root := range f.roots {
+			i := root
+			for {
+				n := &nodes[i]
+				if n.split < 0 {
+					sum += n.value
+					break
+				}
+				i = n.left
+				if row[n.split] > n.value {
+					i++
+				}
+			}
+		}
+		return sum
+	}
+	for _, root := range f.roots {
+		i := root
+		for {
+			n := &nodes[i]
+			if n.split < 0 {
+				sum += n.value
+				break
+			}
+			i = n.left
+			if f.project(n.split, row) > n.value {
+				i++
+			}
+		}
+	}
+	return sum
+}
+
+// project returns the dot product of row with the normal of hyperplane h.
+func (f *Forest) project(h int32, row []float64) float64 {
+	lo, hi := f.planeOff[h], f.planeOff[h+1]
+	return dot(f.planeDim[lo:hi], f.planeCoef[lo:hi], row)
+}
+
+// scoreOf turns a sum of path lengths over all trees into s = 2^(-E[h(x)]/c(ψ)).
+func (f *Forest) scoreOf(sum float64) float64 {
+	if f.norm == 0 {
+		// One training row: every path is 0 and so is c(1); like scikit-learn, call the
+		// ratio 1.
+		return 0.5
+	}
+	return math.Exp2(-sum / float64(len(f.roots)) / f.norm)
+}
+
+// Score returns the anomaly score s = 2^(-E[h(x)]/c(ψ)) of row, in (0, 1]: higher is more
+// anomalous, about 0.5 and below is ordinary. It returns NaN when len(row) != Cols() or row
+// holds a NaN. ±Inf is an ordinary extreme value (in the extended forest, +Inf and -Inf in one
+// row can make a projection NaN, which goes to the right child). Score does not allocate.
+func (f *Forest) Score(row []float64) float64 {
+	if len(row) != f.cols || hasNaN(row) {
+		return math.NaN()
+	}
+	return f.scoreOf(f.pathSum(row))
+}
+
+// PathLength returns E[h(x)], the path length of row averaged over the trees, or NaN on the
+// same inputs as Score.
+func (f *Forest) PathLength(row []float64) float64 {
+	if len(row) != f.cols || hasNaN(row) {
+		return math.NaN()
+	}
+	return f.pathSum(row) / float64(len(f.roots))
+}
+
+// ScoreBatch writes Score(X.Row(i)) to out[i] for every row of X, spreading the rows over the
+// forest's workers. When X.Cols != Cols(), X is malformed or out is shorter than X.Rows, it
+// writes NaN to every element of out it can.
+func (f *Forest) ScoreBatch(X Matrix, out []float64) {
+	if X.Rows == 0 && len(X.Data) == 0 {
+		return
+	}
+	if X.check("ScoreBatch") != nil || X.Cols != f.cols || len(out) < X.Rows {
+		for i := range out {
+			out[i] = math.NaN()
+		}
+		return
+	}
+	// Blocks big enough to amortise scheduling, small enough to balance the workers.
+	const block = 1024
+	blocks := (X.Rows + block - 1) / block
+	workers := workerCount(f.workers, blocks)
+	if workers == 1 {
+		f.scoreRows(X, 0, X.Rows, out)
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				b := int(next.Add(1)) - 1
+				if b >= blocks {
+					return
+				}
+				lo := b * block
+				f.scoreRows(X, lo, min(lo+block, X.Rows), out)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// scoreRows scores rows [lo, hi) of X into out. It walks each tree for a group of rows
+// before moving to the next tree: the walks are independent, so the processor overlaps them,
+// and the tree stays in cache.
+func (f *Forest) scoreRows(X Matrix, lo, hi int, out []float64) {
+	const group = 8
+	var sums [group]float64
+	cols := X.Cols
+	for start := lo; start < hi; start += group {
+		end := min(start+group, hi)
+		rows := X.Data[start*cols : end*cols]
+		n := end - start
+		sums = [group]float64{}
+		if f.extended {
+			for r := range n {
+				sums[r] = f.pathSum(rows[r*cols : (r+1)*cols])
+			}
+		} else {
+			f.pathSums(rows, cols, sums[:n])
+		}
+		for r := range n {
+			if hasNaN(rows[r*cols : (r+1)*cols]) {
+				out[start+r] = math.NaN()
+			} else {
+				out[start+r] = f.scoreOf(sums[r])
+			}
+		}
+	}
+}
+
+// pathSums adds to sums[r] the path lengths over all trees of row r of rows (cols values
+// each) in the standard forest.
+func (f *Forest) pathSums(rows []float64, cols int, sums []float64) {
+	nodes := f.nodes
+	for _, root := range f.roots {
+		for r := range sums {
+			row := rows[r*cols : (r+1)*cols]
+			i := root
+			for {
+				n := &nodes[i]
+				if n.split < 0 {
+					sums[r] += n.value
+					break
+				}
+				i = n.left
+				if row[n.split] > n.value {
+					i++
+				}
+			}
+		}
+	}
+}
+
+// Contributions writes to out, per feature, the share of row's isolation owed to splits on
+// that feature, summed over the trees and normalised to sum to 1. A split that sends row from a
+// node of n training rows to a child of m counts log2(n/max(m, 1)): the bits of isolation it
+// provided. In the extended forest a split is shared among its hyperplane's features in
+// proportion to |normal component|. out is all zeros when no split separated row from any
+// training row; it is all NaN when len(row) or len(out) differs from Cols() or row holds a NaN.
+func (f *Forest) Contributions(row []float64, out []float64) {
+	if len(row) != f.cols || len(out) != f.cols || hasNaN(row) {
+		for i := range out {
+			out[i] = math.NaN()
+		}
+		return
+	}
+	clear(out)
+	nodes := f.nodes
+	for _, root := range f.roots {
+		i := root
+		for nodes[i].split >= 0 {
+			n := &nodes[i]
+			var goRight bool
+			if f.extended {
+				goRight = f.project(n.split, row) > n.value
+			} else {
+				goRight = row[n.split] > n.value
+			}
+			child := n.left
+			if goRight {
+				child++
+			}
+			bits := math.Log2(float64(f.sizes[i]) / float64(max(f.sizes[child], 1)))
+			if f.extended {
+				lo, hi := f.planeOff[n.split], f.planeOff[n.split+1]
+				var total float64
+				for _, c := range f.planeCoef[lo:hi] {
+					total += math.Abs(c)
+				}
+				for k := lo; k < hi && total > 0; k++ {
+					out[f.planeDim[k]] += bits * math.Abs(f.planeCoef[k]) / total
+				}
+			} else {
+				out[n.split] += bits
+			}
+			i = child
+		}
+	}
+	var total float64
+	for _, v := range out {
+		total += v
+	}
+	if total > 0 {
+		for i := range out {
+			out[i] /= total
+		}
+	}
+}
