@@ -1,0 +1,41 @@
+// Package outlier flags single model inputs that lie far from the reference
+// (training) data: adversarial and out-of-distribution inputs. It is fast
+// enough to call on every request of a model gateway.
+//
+// # Detectors
+//
+// Fit learns five detectors from a reference table:
+//   - isolation: an isolation forest (package iforest) on robustly scaled
+//     numeric and boolean features (median and IQR, so that unlabelled
+//     outliers in the reference do not stretch the scale);
+//   - mahalanobis: the squared distance under a robust, shrunk covariance
+//     (concentration steps over the 75% most central rows, regularised
+//     towards the identity, reweighted), frozen at fit time so that traffic
+//     cannot poison it;
+//   - knn: the mean distance to the k nearest rows of a capped,
+//     deterministic reference sample, found exactly with a k-d tree;
+//   - range: per numeric feature, how unusual an excess beyond
+//     [q0.5% - m·IQR, q99.5% + m·IQR] is for that feature's own tail;
+//   - category: how rare a categorical value is (never seen counts as a tenth
+//     of the rarest seen).
+//
+// # Calibration and the flag
+//
+// A share of the reference (Options.Holdout, chosen by a seeded hash of the
+// row number) is kept out of fitting. Each detector's raw score becomes a
+// conformal p-value, the share of held-out rows scoring at least as high,
+// extended beyond the highest held-out score by an exponential tail. The
+// p-values are combined by Fisher's statistic, -Σ ln p, and that statistic is
+// calibrated on the same held-out rows, so the final p-value does not depend
+// on how the detectors correlate. An input is an anomaly when its final
+// p-value is below Options.FPR: about FPR of inputs drawn like the reference
+// are flagged. The detectors stay fitted on the fitting share only, so that
+// held-out scores are out-of-sample like production inputs.
+//
+// # Inputs
+//
+// Inputs are []event.Feature (what events carry); TableRow and ScoreTable
+// serve tabular files. Missing and null features are imputed (median) and
+// reported; unknown features are ignored and listed; wrong types are errors;
+// ScoreStrict refuses anything but a complete, finite input.
+package outlier

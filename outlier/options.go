@@ -1,0 +1,134 @@
+package outlier
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/outlier/iforest"
+)
+
+// Options control Fit. Zero fields take the defaults of DefaultOptions.
+type Options struct {
+	// FPR is the share of reference-like inputs the detector may flag:
+	// an input is an anomaly when its combined p-value is below FPR.
+	FPR float64
+	// Exclude names reference columns that are not model inputs (the label,
+	// the model's own score, identifiers).
+	Exclude []string
+	// Seed makes the calibration split, the samples and the forest
+	// reproducible.
+	Seed uint64
+	// Holdout is the share of reference rows kept out of fitting and used to
+	// calibrate the scores.
+	Holdout float64
+	// Forest configures the isolation forest; its Seed is derived from Seed.
+	Forest iforest.Options
+	// Neighbours is k of the k-nearest-neighbour distance.
+	Neighbours int
+	// NeighbourSample caps the reference rows searched for neighbours, which
+	// bounds the cost of one score.
+	NeighbourSample int
+	// Shrinkage pulls the robust covariance towards the identity of the
+	// robustly scaled features, which keeps it invertible with few rows or
+	// discrete features.
+	Shrinkage float64
+	// RangeMargin widens each numeric feature's [q0.5%, q99.5%] range by this
+	// many interquartile ranges on both sides.
+	RangeMargin float64
+	// MinCategoryShare is the reference share below which a category is
+	// reported as rare.
+	MinCategoryShare float64
+	// Severity grades flagged inputs by their isolation score.
+	Severity alert.Thresholds
+}
+
+// DefaultOptions returns the defaults: flag 0.5% of normal traffic.
+func DefaultOptions() Options {
+	return Options{
+		FPR:              0.005,
+		Holdout:          0.25,
+		Forest:           iforest.Options{Trees: 100, SampleSize: 256},
+		Neighbours:       10,
+		NeighbourSample:  2048,
+		Shrinkage:        0.1,
+		RangeMargin:      1.5,
+		MinCategoryShare: 0.001,
+		Severity:         alert.Thresholds{Warning: 0.5, Critical: 0.8},
+	}
+}
+
+// withDefaults fills zero fields from DefaultOptions.
+func (o Options) withDefaults() Options {
+	d := DefaultOptions()
+	if o.FPR == 0 {
+		o.FPR = d.FPR
+	}
+	if o.Holdout == 0 {
+		o.Holdout = d.Holdout
+	}
+	if o.Forest.Trees == 0 {
+		o.Forest.Trees = d.Forest.Trees
+	}
+	if o.Forest.SampleSize == 0 {
+		o.Forest.SampleSize = d.Forest.SampleSize
+	}
+	if o.Neighbours == 0 {
+		o.Neighbours = d.Neighbours
+	}
+	if o.NeighbourSample == 0 {
+		o.NeighbourSample = d.NeighbourSample
+	}
+	if o.Shrinkage == 0 {
+		o.Shrinkage = d.Shrinkage
+	}
+	if o.RangeMargin == 0 {
+		o.RangeMargin = d.RangeMargin
+	}
+	if o.MinCategoryShare == 0 {
+		o.MinCategoryShare = d.MinCategoryShare
+	}
+	if o.Severity == (alert.Thresholds{}) {
+		o.Severity = d.Severity
+	}
+	return o
+}
+
+// Validate reports the first setting that is out of range. Zero values are
+// valid: they select the defaults.
+func (o Options) Validate() error {
+	o = o.withDefaults()
+	switch {
+	case !(o.FPR > 0 && o.FPR < 0.5):
+		return fmt.Errorf("outlier: FPR %v: want 0 < FPR < 0.5", o.FPR)
+	case !(o.Holdout >= 0.05 && o.Holdout <= 0.5):
+		return fmt.Errorf("outlier: Holdout %v: want 0.05 <= Holdout <= 0.5", o.Holdout)
+	case o.Forest.Trees < 1 || o.Forest.Trees > 10000:
+		return fmt.Errorf("outlier: Forest.Trees %d: want 1..10000", o.Forest.Trees)
+	case o.Forest.SampleSize < 2 || o.Forest.SampleSize > 1<<20:
+		return fmt.Errorf("outlier: Forest.SampleSize %d: want 2..%d", o.Forest.SampleSize, 1<<20)
+	case o.Forest.Workers < 0:
+		return fmt.Errorf("outlier: Forest.Workers %d: want >= 0", o.Forest.Workers)
+	case o.Forest.ExtensionLevel < 0:
+		return fmt.Errorf("outlier: Forest.ExtensionLevel %d: want >= 0", o.Forest.ExtensionLevel)
+	case o.Neighbours < 1 || o.Neighbours > 100:
+		return fmt.Errorf("outlier: Neighbours %d: want 1..100", o.Neighbours)
+	case o.NeighbourSample < o.Neighbours || o.NeighbourSample > 1<<20:
+		return fmt.Errorf("outlier: NeighbourSample %d: want Neighbours (%d)..%d", o.NeighbourSample, o.Neighbours, 1<<20)
+	case !(o.Shrinkage > 0 && o.Shrinkage <= 1):
+		return fmt.Errorf("outlier: Shrinkage %v: want 0 < Shrinkage <= 1", o.Shrinkage)
+	case !(o.RangeMargin > 0) || math.IsInf(o.RangeMargin, 0):
+		return fmt.Errorf("outlier: RangeMargin %v: want a positive number", o.RangeMargin)
+	case !(o.MinCategoryShare > 0 && o.MinCategoryShare < 1):
+		return fmt.Errorf("outlier: MinCategoryShare %v: want 0 < share < 1", o.MinCategoryShare)
+	}
+	if err := o.Severity.Validate(); err != nil {
+		return fmt.Errorf("outlier: severity %w", err)
+	}
+	for i, name := range o.Exclude {
+		if name == "" {
+			return fmt.Errorf("outlier: Exclude[%d] is empty", i)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,419 @@
+package outlier
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/dataset"
+	"github.com/warden-ml/warden/event"
+)
+
+// scratch is per-call working memory, pooled so that scoring does not
+// allocate.
+type scratch struct {
+	x        []float64 // per numeric slot, raw value; NaN when missing
+	share    []float64 // per categorical slot, reference share; -1 when missing
+	catValue []string  // per categorical slot, the input's category
+	z        []float64 // robustly scaled multivariate features
+	white    []float64
+	fc, mc   []float64 // forest and Mahalanobis contributions
+	best     []float64 // k nearest squared distances
+	off      []float64 // k-d tree cell offsets
+	seen     []uint32  // per feature, gen when the input gave it
+	gen      uint32
+	raw      [numDetectors]float64
+	pvals    [numDetectors]float64
+}
+
+func (d *Detector) initPool() {
+	d.pool.New = func() any {
+		dim := len(d.multi)
+		return &scratch{
+			x:        make([]float64, len(d.numeric)),
+			share:    make([]float64, len(d.cats)),
+			catValue: make([]string, len(d.cats)),
+			z:        make([]float64, dim),
+			white:    make([]float64, dim),
+			fc:       make([]float64, dim),
+			mc:       make([]float64, dim),
+			best:     make([]float64, 0, d.knn.k),
+			off:      make([]float64, dim),
+			seen:     make([]uint32, len(d.features)),
+		}
+	}
+}
+
+func (d *Detector) getScratch() *scratch {
+	s := d.pool.Get().(*scratch)
+	s.gen++
+	if s.gen == 0 { // wrapped: old marks could collide
+		clear(s.seen)
+		s.gen = 1
+	}
+	for i := range s.x {
+		s.x[i] = math.NaN()
+	}
+	for i := range s.share {
+		s.share[i] = -1
+		s.catValue[i] = ""
+	}
+	return s
+}
+
+// rawScores fills s.raw for the active detectors from s.x and s.share.
+func (d *Detector) rawScores(s *scratch) {
+	if len(d.multi) > 0 {
+		for j, slot := range d.multi {
+			s.z[j] = d.numeric[slot].scaled(s.x[slot])
+		}
+		s.raw[detIsolation] = d.forest.Score(s.z)
+		s.raw[detMahalanobis] = d.maha.distance2(s.z)
+		s.raw[detKNN] = d.knn.meanDistance(s.z, s.best, s.off)
+	}
+	if d.active[detRange] {
+		worst := 0.0
+		for slot, m := range d.numeric {
+			worst = max(worst, m.surprise(s.x[slot]))
+		}
+		s.raw[detRange] = worst
+	}
+	if d.active[detCategory] {
+		worst := 0.0
+		for slot, share := range s.share {
+			if share >= 0 {
+				worst = max(worst, d.cats[slot].surprise(share))
+			}
+		}
+		s.raw[detCategory] = worst
+	}
+}
+
+// surprise is -ln(share), an unseen category counting as a tenth of one row
+// (of a reference of the size of this one).
+func (c *category) surprise(share float64) float64 {
+	if share == 0 {
+		share = c.unseenShare()
+	}
+	return -math.Log(share)
+}
+
+func (c *category) unseenShare() float64 {
+	// The smallest share is one row over the non-missing rows.
+	smallest := 1.0
+	for _, s := range c.share {
+		smallest = min(smallest, s)
+	}
+	return smallest / 10
+}
+
+// combine turns the raw scores into per-detector p-values and the combined
+// statistic: Fisher's sum of -ln p over the active detectors. Its own
+// held-out calibration makes the final p-value honest whatever the
+// dependence between the detectors.
+func (d *Detector) combine(s *scratch) float64 {
+	var stat float64
+	for j := range numDetectors {
+		if !d.active[j] {
+			continue
+		}
+		p := d.calib[j].pvalue(s.raw[j])
+		s.pvals[j] = p
+		stat -= math.Log(p)
+	}
+	return stat
+}
+
+func (d *Detector) calibrate(t *dataset.Table, heldRows []int) error {
+	picked := sampleRows(len(heldRows), maxCalibrate, d.opts.Seed^0x63616c)
+	b, err := d.bindTable(t)
+	if err != nil {
+		return err
+	}
+	var raws [numDetectors][]float64
+	for j := range raws {
+		if d.active[j] {
+			raws[j] = make([]float64, len(picked))
+		}
+	}
+	s := d.getScratch()
+	defer d.pool.Put(s)
+	for r, pos := range picked {
+		if err := d.loadTableRow(b, heldRows[pos], s); err != nil {
+			return err
+		}
+		d.rawScores(s)
+		for j := range raws {
+			if d.active[j] {
+				raws[j][r] = s.raw[j]
+			}
+		}
+	}
+	units := [numDetectors]float64{detIsolation: 0.01, detMahalanobis: 1, detKNN: 0.1, detRange: 1, detCategory: 1}
+	for j := range raws {
+		if d.active[j] {
+			d.calib[j] = newCalibration(slices.Clone(raws[j]), units[j])
+			d.limits[j] = d.calib[j].limit(d.opts.FPR)
+		}
+	}
+	stats := make([]float64, len(picked))
+	for r := range picked {
+		for j := range raws {
+			if d.active[j] {
+				s.raw[j] = raws[j][r]
+			}
+		}
+		stats[r] = d.combine(s)
+	}
+	d.final = newCalibration(stats, 1)
+	d.finalLimit = d.final.limit(d.opts.FPR)
+	return nil
+}
+
+// Score scores one input given as features, the shape events carry. A
+// feature the reference lacks is ignored and listed in Verdict.Unknown; a
+// missing or null feature is scored with the reference median (numeric) or
+// as absent (categorical) and reported as a missing_feature reason; NaN and
+// ±Inf are treated as missing and as beyond the range. A value of the wrong
+// type, or a feature given twice, is an error.
+func (d *Detector) Score(row []event.Feature) (Verdict, error) {
+	var v Verdict
+	err := d.ScoreInto(row, &v)
+	return v, err
+}
+
+// ScoreStrict is Score that also refuses inputs with missing, null,
+// non-finite or unknown features.
+func (d *Detector) ScoreStrict(row []event.Feature) (Verdict, error) {
+	var v Verdict
+	s := d.getScratch()
+	defer d.pool.Put(s)
+	reset(&v)
+	if err := d.loadEvent(row, s, &v, true); err != nil {
+		return Verdict{}, err
+	}
+	d.evaluate(s, &v)
+	return v, nil
+}
+
+// ScoreInto is Score writing into v, reusing its slices and map: scoring
+// allocates nothing once v has grown to fit, except the messages of
+// reasons. Copy out what must outlive the next call.
+func (d *Detector) ScoreInto(row []event.Feature, v *Verdict) error {
+	s := d.getScratch()
+	defer d.pool.Put(s)
+	reset(v)
+	if err := d.loadEvent(row, s, v, false); err != nil {
+		reset(v)
+		return err
+	}
+	d.evaluate(s, v)
+	return nil
+}
+
+// ScoreTable scores every row of t, reusing out's memory, and returns the
+// verdicts. Columns are matched by name; a column the reference lacks is
+// listed in each verdict's Unknown, a missing one is a missing feature in
+// every row. A column of the wrong type is an error.
+func (d *Detector) ScoreTable(t *dataset.Table, out []Verdict) ([]Verdict, error) {
+	if t == nil {
+		return out[:0], fmt.Errorf("outlier: ScoreTable: nil table")
+	}
+	b, err := d.bindTable(t)
+	if err != nil {
+		return out[:0], err
+	}
+	if cap(out) < t.Rows {
+		out = append(out[:cap(out)], make([]Verdict, t.Rows-cap(out))...)
+	}
+	out = out[:t.Rows]
+	s := d.getScratch()
+	defer d.pool.Put(s)
+	unknown := b.unknown[:len(b.unknown):len(b.unknown)]
+	for i := range out {
+		v := &out[i]
+		reset(v)
+		if i > 0 {
+			for j := range s.x {
+				s.x[j] = math.NaN()
+			}
+			for j := range s.share {
+				s.share[j], s.catValue[j] = -1, ""
+			}
+		}
+		if err := d.loadTableRow(b, i, s); err != nil {
+			return out[:i], err
+		}
+		if len(unknown) > 0 {
+			v.Unknown = unknown
+		}
+		d.evaluate(s, v)
+	}
+	return out, nil
+}
+
+func reset(v *Verdict) {
+	scores := v.Scores
+	clear(scores)
+	*v = Verdict{Scores: scores, Reasons: v.Reasons[:0], Top: v.Top[:0], Unknown: v.Unknown[:0]}
+}
+
+// evaluate scores the loaded input and fills v.
+func (d *Detector) evaluate(s *scratch, v *Verdict) {
+	d.rawScores(s)
+	stat := d.combine(s)
+	p := d.final.pvalue(stat)
+	fpr := d.opts.FPR
+	v.Anomaly = p < fpr
+	v.Score = 1 - p
+	if d.active[detIsolation] {
+		v.Isolation = s.raw[detIsolation]
+	}
+	if v.Scores == nil {
+		v.Scores = make(map[string]float64, numDetectors)
+	}
+	for j := range numDetectors {
+		if d.active[j] {
+			v.Scores[detectorNames[j]] = 1 - s.pvals[j]
+		}
+	}
+	d.ruleReasons(s, v)
+	if !v.Anomaly {
+		return
+	}
+	own := alert.Low
+	if p < fpr/10 {
+		own = alert.Medium
+	}
+	v.Severity = own
+	if d.active[detIsolation] {
+		v.Severity = d.opts.Severity.Severity(v.Isolation, own)
+	}
+	d.detectorReasons(s, v)
+	d.top(s, v)
+}
+
+// ruleReasons reports range, category and missing-value findings.
+func (d *Detector) ruleReasons(s *scratch, v *Verdict) {
+	for _, f := range d.features {
+		switch f.kind {
+		case kindNumeric, kindBoolean:
+			m := &d.numeric[f.slot]
+			x := s.x[f.slot]
+			switch {
+			case math.IsNaN(x):
+				v.Reasons = append(v.Reasons, Reason{Feature: f.name, Kind: ReasonMissing, Value: m.median,
+					Message: fmt.Sprintf("%s is missing; scored with the reference median %.6g", f.name, m.median)})
+			case x > m.hi:
+				v.Reasons = append(v.Reasons, Reason{Feature: f.name, Kind: ReasonAboveRange, Value: finite(x), Limit: m.hi,
+					Message: fmt.Sprintf("%s = %.6g is above the reference range (limit %.6g)", f.name, x, m.hi)})
+			case x < m.lo:
+				v.Reasons = append(v.Reasons, Reason{Feature: f.name, Kind: ReasonBelowRange, Value: finite(x), Limit: m.lo,
+					Message: fmt.Sprintf("%s = %.6g is below the reference range (limit %.6g)", f.name, x, m.lo)})
+			}
+		case kindCategorical:
+			share := s.share[f.slot]
+			switch {
+			case share < 0:
+				v.Reasons = append(v.Reasons, Reason{Feature: f.name, Kind: ReasonMissing,
+					Message: fmt.Sprintf("%s is missing", f.name)})
+			case share == 0:
+				v.Reasons = append(v.Reasons, Reason{Feature: f.name, Kind: ReasonUnseenCategory, Limit: d.opts.MinCategoryShare,
+					Category: s.catValue[f.slot],
+					Message:  fmt.Sprintf("%s = %q was never seen in the reference", f.name, s.catValue[f.slot])})
+			case share < d.opts.MinCategoryShare:
+				v.Reasons = append(v.Reasons, Reason{Feature: f.name, Kind: ReasonRareCategory, Value: share, Limit: d.opts.MinCategoryShare,
+					Category: s.catValue[f.slot],
+					Message: fmt.Sprintf("%s = %q is rare in the reference (%.3g%% of rows, limit %.3g%%)",
+						f.name, s.catValue[f.slot], 100*share, 100*d.opts.MinCategoryShare)})
+			}
+		}
+	}
+}
+
+func finite(x float64) float64 {
+	return max(min(x, math.MaxFloat64), -math.MaxFloat64)
+}
+
+var detectorReasonKinds = [...]string{detIsolation: ReasonIsolation, detMahalanobis: ReasonMahalanobis, detKNN: ReasonKNN}
+
+// detectorReasons names the multivariate detectors that alone would flag the
+// input; when none would, the one closest to doing so, unless a rule-based
+// reason already explains the verdict.
+func (d *Detector) detectorReasons(s *scratch, v *Verdict) {
+	if !d.active[detIsolation] {
+		return
+	}
+	before := len(v.Reasons)
+	best := detIsolation
+	for j := range detectorReasonKinds {
+		if s.pvals[j] < s.pvals[best] {
+			best = j
+		}
+		if s.pvals[j] < d.opts.FPR {
+			v.Reasons = append(v.Reasons, d.detectorReason(j, s.raw[j]))
+		}
+	}
+	if len(v.Reasons) == before && before == 0 {
+		v.Reasons = append(v.Reasons, d.detectorReason(best, s.raw[best]))
+	}
+}
+
+func (d *Detector) detectorReason(j int, raw float64) Reason {
+	r := Reason{Kind: detectorReasonKinds[j], Value: raw, Limit: d.limits[j]}
+	switch j {
+	case detIsolation:
+		r.Message = fmt.Sprintf("isolation score %.3f (limit %.3f at the false-positive rate)", raw, r.Limit)
+	case detMahalanobis:
+		r.Message = fmt.Sprintf("robust squared Mahalanobis distance %.4g (limit %.4g)", raw, r.Limit)
+	case detKNN:
+		r.Message = fmt.Sprintf("mean distance to the %d nearest reference rows %.4g robust units (limit %.4g)", d.knn.k, raw, r.Limit)
+	}
+	return r
+}
+
+// top lists the features that contribute most to the isolation and the
+// Mahalanobis distance: the mean of each detector's normalised shares.
+func (d *Detector) top(s *scratch, v *Verdict) {
+	dim := len(d.multi)
+	if dim == 0 {
+		return
+	}
+	d.forest.Contributions(s.z, s.fc)
+	d.maha.contributions(s.z, s.white, s.mc)
+	normalise(s.fc)
+	normalise(s.mc)
+	for j := range dim {
+		s.fc[j] = (s.fc[j] + s.mc[j]) / 2
+	}
+	for range min(topFeatures, dim) {
+		best := -1
+		for j, share := range s.fc {
+			if share > 0 && (best < 0 || share > s.fc[best]) {
+				best = j
+			}
+		}
+		if best < 0 {
+			break
+		}
+		v.Top = append(v.Top, Contribution{Feature: d.numName[d.multi[best]], Share: s.fc[best]})
+		s.fc[best] = 0
+	}
+}
+
+// normalise scales non-negative shares to sum to 1 (all zero when they do
+// not sum to a positive finite number, as when the forest reports NaN).
+func normalise(x []float64) {
+	var sum float64
+	for _, v := range x {
+		sum += v
+	}
+	if !(sum > 0) || math.IsInf(sum, 0) {
+		clear(x)
+		return
+	}
+	for i := range x {
+		x[i] /= sum
+	}
+}
