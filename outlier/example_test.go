@@ -3,6 +3,7 @@ package outlier_test
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/event"
@@ -43,7 +44,7 @@ func Example() {
 	}
 	fmt.Println("anomaly:", v.Anomaly, "severity:", v.Severity)
 	for _, r := range v.Reasons {
-		fmt.Println(r.Kind, r.Feature)
+		fmt.Println(strings.TrimSpace(r.Kind + " " + r.Feature))
 	}
 	fmt.Println("top feature:", v.Top[0].Feature)
 	// Output:
