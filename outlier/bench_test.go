@@ -69,7 +69,8 @@ func BenchmarkScore20(b *testing.B) {
 	reportP99(b, lat)
 }
 
-func BenchmarkScoreTable(b *testing.B) {
+// BenchmarkScoreBatch scores a table of 10^4 simulated inputs.
+func BenchmarkScoreBatch(b *testing.B) {
 	d := simDetector(b)
 	test := simTable(b, 21, 10_000)
 	out, err := d.ScoreTable(test, nil)

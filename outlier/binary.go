@@ -17,7 +17,7 @@ import (
 // uint32 length and the bytes; float lists a uint32 count and float64s.
 //
 //	magic "WOUT", version uint16
-//	options: FPR, Holdout float64; Seed uint64; Trees, SampleSize, Workers uint32;
+//	options: FPR, Contamination, Holdout float64; Seed uint64; Trees, SampleSize, Workers uint32;
 //	    Extended byte; ExtensionLevel, Neighbours, NeighbourSample uint32;
 //	    Shrinkage, RangeMargin, MinCategoryShare, Severity.Warning, Severity.Critical float64;
 //	    Exclude: count uint32, strings
@@ -75,6 +75,7 @@ func (d *Detector) MarshalBinary() ([]byte, error) {
 	w.b = binary.LittleEndian.AppendUint16(w.b, binaryVersion)
 	o := d.opts
 	w.f64(o.FPR)
+	w.f64(o.Contamination)
 	w.f64(o.Holdout)
 	w.u64(o.Seed)
 	w.u32(o.Forest.Trees)
@@ -285,6 +286,7 @@ func decodeDetector(data []byte) (*Detector, error) {
 	d := &Detector{index: map[string]int{}, excluded: map[string]bool{}}
 	o := &d.opts
 	o.FPR = r.f64()
+	o.Contamination = r.f64()
 	o.Holdout = r.f64()
 	o.Seed = r.u64()
 	o.Forest = iforest.Options{Trees: r.u32(), SampleSize: r.u32(), Workers: r.u32(), Extended: r.flag(), ExtensionLevel: r.u32()}

@@ -67,6 +67,10 @@ const (
 	// inputs cannot overflow distances.
 	clampScaled = 1e6
 	topFeatures = 3
+	// knnBudget bounds the values one neighbour search may read, which keeps
+	// its worst case within the latency budget (about 1 ns a value).
+	knnBudget          = 12288
+	minNeighbourSample = 128
 )
 
 // Detector scores single inputs against a reference. It is safe for
@@ -288,12 +292,20 @@ func (d *Detector) fitMultivariate(t *dataset.Table, fitRows []int) error {
 		return fmt.Errorf("outlier: Fit: robust covariance: %w", err)
 	}
 	d.maha = maha
-	knnRows := sampleRows(len(fitRows), d.opts.NeighbourSample, seed^0x6b6e6e)
+	knnRows := sampleRows(len(fitRows), neighbourSample(d.opts, dim), seed^0x6b6e6e)
 	d.knn = newKNNIndex(gather(z, dim, knnRows), dim, d.opts.Neighbours)
 	d.active[detIsolation] = true
 	d.active[detMahalanobis] = true
 	d.active[detKNN] = true
 	return nil
+}
+
+// neighbourSample is the size of the neighbour sample: NeighbourSample,
+// lowered with many features so that a search that has to visit every row
+// still reads at most knnBudget values, but never below minNeighbourSample
+// rows (or NeighbourSample when that is smaller).
+func neighbourSample(o Options, dim int) int {
+	return min(o.NeighbourSample, max(knnBudget/dim, minNeighbourSample))
 }
 
 // sampleRows picks up to k of n row positions, those with the smallest

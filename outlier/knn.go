@@ -136,9 +136,12 @@ func (s *knnSearch) scan(lo, hi int) {
 		p := s.x.points[i*dim : (i+1)*dim]
 		var d2 float64
 		j := 0
-		for ; j+4 <= dim && d2 < s.worst; j += 4 {
-			a, b, c, e := q[j]-p[j], q[j+1]-p[j+1], q[j+2]-p[j+2], q[j+3]-p[j+3]
-			d2 += a*a + b*b + c*c + e*e
+		// Two accumulators over eight values let the additions overlap;
+		// the k-th best distance is checked between blocks.
+		for ; j+8 <= dim && d2 < s.worst; j += 8 {
+			a0, a1, a2, a3 := q[j]-p[j], q[j+1]-p[j+1], q[j+2]-p[j+2], q[j+3]-p[j+3]
+			b0, b1, b2, b3 := q[j+4]-p[j+4], q[j+5]-p[j+5], q[j+6]-p[j+6], q[j+7]-p[j+7]
+			d2 += (a0*a0 + a1*a1 + a2*a2 + a3*a3) + (b0*b0 + b1*b1 + b2*b2 + b3*b3)
 		}
 		for ; j < dim; j++ {
 			a := q[j] - p[j]

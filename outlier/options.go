@@ -13,6 +13,11 @@ type Options struct {
 	// FPR is the share of reference-like inputs the detector may flag:
 	// an input is an anomaly when its combined p-value is below FPR.
 	FPR float64
+	// Contamination is the share of the reference believed to be outliers
+	// (0 to 0.25). The calibration then ignores that share of held-out rows
+	// with the highest combined statistic, so that FPR is a rate on the
+	// normal-ish rest. 0 trusts the whole reference as normal.
+	Contamination float64
 	// Exclude names reference columns that are not model inputs (the label,
 	// the model's own score, identifiers).
 	Exclude []string
@@ -27,7 +32,10 @@ type Options struct {
 	// Neighbours is k of the k-nearest-neighbour distance.
 	Neighbours int
 	// NeighbourSample caps the reference rows searched for neighbours, which
-	// bounds the cost of one score.
+	// bounds the cost of one score. With more than six features the cap is
+	// lowered further, to about 12288 values (rows × features) and at least
+	// 128 rows, so that a search stays within the latency budget even when it
+	// has to visit every row.
 	NeighbourSample int
 	// Shrinkage pulls the robust covariance towards the identity of the
 	// robustly scaled features, which keeps it invertible with few rows or
@@ -101,6 +109,8 @@ func (o Options) Validate() error {
 	switch {
 	case !(o.FPR > 0 && o.FPR < 0.5):
 		return fmt.Errorf("outlier: FPR %v: want 0 < FPR < 0.5", o.FPR)
+	case !(o.Contamination >= 0 && o.Contamination <= 0.25):
+		return fmt.Errorf("outlier: Contamination %v: want 0 <= Contamination <= 0.25", o.Contamination)
 	case !(o.Holdout >= 0.05 && o.Holdout <= 0.5):
 		return fmt.Errorf("outlier: Holdout %v: want 0.05 <= Holdout <= 0.5", o.Holdout)
 	case o.Forest.Trees < 1 || o.Forest.Trees > 10000:

@@ -52,6 +52,12 @@ func (d *Detector) getScratch() *scratch {
 		clear(s.seen)
 		s.gen = 1
 	}
+	s.clearInput()
+	return s
+}
+
+// clearInput marks every feature missing.
+func (s *scratch) clearInput() {
 	for i := range s.x {
 		s.x[i] = math.NaN()
 	}
@@ -59,7 +65,6 @@ func (d *Detector) getScratch() *scratch {
 		s.share[i] = -1
 		s.catValue[i] = ""
 	}
-	return s
 }
 
 // rawScores fills s.raw for the active detectors from s.x and s.share.
@@ -140,6 +145,7 @@ func (d *Detector) calibrate(t *dataset.Table, heldRows []int) error {
 	s := d.getScratch()
 	defer d.pool.Put(s)
 	for r, pos := range picked {
+		s.clearInput()
 		if err := d.loadTableRow(b, heldRows[pos], s); err != nil {
 			return err
 		}
@@ -150,15 +156,55 @@ func (d *Detector) calibrate(t *dataset.Table, heldRows []int) error {
 			}
 		}
 	}
+	stats := d.calibrateOn(raws, s)
+	if c := d.opts.Contamination; c > 0 {
+		// Trust the reference only below its top c by the combined
+		// statistic: recalibrate on the remaining, normal-ish rows.
+		order := make([]int, len(stats))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmpFloat(stats[a], stats[b]) })
+		keep := order[:len(order)-int(c*float64(len(order)))]
+		slices.Sort(keep)
+		for j := range raws {
+			if raws[j] != nil {
+				kept := make([]float64, len(keep))
+				for i, r := range keep {
+					kept[i] = raws[j][r]
+				}
+				raws[j] = kept
+			}
+		}
+		d.calibrateOn(raws, s)
+	}
+	return nil
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// calibrateOn builds the per-detector and final calibrations from held-out
+// raw scores and returns the rows' combined statistics.
+func (d *Detector) calibrateOn(raws [numDetectors][]float64, s *scratch) []float64 {
 	units := [numDetectors]float64{detIsolation: 0.01, detMahalanobis: 1, detKNN: 0.1, detRange: 1, detCategory: 1}
+	n := 0
 	for j := range raws {
 		if d.active[j] {
 			d.calib[j] = newCalibration(slices.Clone(raws[j]), units[j])
 			d.limits[j] = d.calib[j].limit(d.opts.FPR)
+			n = len(raws[j])
 		}
 	}
-	stats := make([]float64, len(picked))
-	for r := range picked {
+	stats := make([]float64, n)
+	for r := range stats {
 		for j := range raws {
 			if d.active[j] {
 				s.raw[j] = raws[j][r]
@@ -166,9 +212,9 @@ func (d *Detector) calibrate(t *dataset.Table, heldRows []int) error {
 		}
 		stats[r] = d.combine(s)
 	}
-	d.final = newCalibration(stats, 1)
+	d.final = newCalibration(slices.Clone(stats), 1)
 	d.finalLimit = d.final.limit(d.opts.FPR)
-	return nil
+	return stats
 }
 
 // Score scores one input given as features, the shape events carry. A
@@ -234,14 +280,7 @@ func (d *Detector) ScoreTable(t *dataset.Table, out []Verdict) ([]Verdict, error
 	for i := range out {
 		v := &out[i]
 		reset(v)
-		if i > 0 {
-			for j := range s.x {
-				s.x[j] = math.NaN()
-			}
-			for j := range s.share {
-				s.share[j], s.catValue[j] = -1, ""
-			}
-		}
+		s.clearInput()
 		if err := d.loadTableRow(b, i, s); err != nil {
 			return out[:i], err
 		}

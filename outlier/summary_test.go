@@ -1,0 +1,83 @@
+package outlier
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/warden-ml/warden/alert"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	verdicts := make([]Verdict, 10234)
+	flag := func(i int, sev alert.Severity, reasons ...Reason) {
+		verdicts[i] = Verdict{Anomaly: true, Severity: sev, Reasons: reasons}
+	}
+	above := Reason{Feature: "transaction_amount", Kind: ReasonAboveRange}
+	unseen := Reason{Feature: "merchant_category", Kind: ReasonUnseenCategory}
+	knn := Reason{Kind: ReasonKNN}
+	for i := range 12 {
+		flag(i, alert.High, above, above, knn) // one input, one count per kind
+	}
+	for i := 12; i < 15; i++ {
+		flag(i, alert.Critical, above, unseen)
+	}
+	for i := 15; i < 47; i++ {
+		flag(i, alert.Medium, knn)
+	}
+	// Reasons on unflagged inputs (a missing value) are not counted.
+	verdicts[100] = Verdict{Reasons: []Reason{{Feature: "hour", Kind: ReasonMissing}}}
+	s := Summarize(verdicts)
+	cases := []struct {
+		name      string
+		got, want int
+	}{
+		{"inputs", s.Inputs, 10234},
+		{"anomalies", s.Anomalies, 47},
+		{"high", s.BySeverity["high"], 12},
+		{"critical", s.BySeverity["critical"], 3},
+		{"medium", s.BySeverity["medium"], 32},
+		{"above_range", s.ByReason[ReasonAboveRange], 15},
+		{"knn", s.ByReason[ReasonKNN], 44},
+		{"unseen", s.ByReason[ReasonUnseenCategory], 3},
+		{"missing", s.ByReason[ReasonMissing], 0},
+		{"amount", s.ByFeature["transaction_amount"], 15},
+	}
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, c.got, c.want)
+		}
+	}
+	golden(t, "summary.golden", []byte(s.Text()))
+	if empty := Summarize(nil); empty.Rate != 0 || empty.Text() != "Anomalies Detected: 0 of 0 inputs (0.00%)\n" {
+		t.Errorf("empty summary %q", empty.Text())
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 10234: "10,234", 1234567: "1,234,567", -4500: "-4,500"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
