@@ -14,8 +14,8 @@ func TestCalibrationPValues(t *testing.T) {
 		x    float64
 		want float64
 	}{
-		{0, 1},              // below everything: all 12 at least as high
-		{1, 1},              // ties count as at least as high
+		{0, 1},                  // below everything: all 12 at least as high
+		{1, 1},                  // ties count as at least as high
 		{3, (1 + 10) / (n + 1)}, // 3,3,3,4..10
 		{3.5, (1 + 7) / (n + 1)},
 		{10, 2 / (n + 1)},
