@@ -38,7 +38,7 @@ func (f *Forest) MarshalBinary() ([]byte, error) {
 	if f == nil || len(f.roots) == 0 {
 		return nil, errors.New("iforest: MarshalBinary: empty forest")
 	}
-	size := headerSize + 4*len(f.roots) + nodeSize*len(f.nodes) + 4*(len(f.planeOff)-1) +
+	size := headerSize + 4*len(f.roots) + nodeSize*len(f.nodes) + 4*f.planes() +
 		componentSize*len(f.planeDim) + 4
 	b := make([]byte, 0, max(size, 0))
 	le := binary.LittleEndian
@@ -53,7 +53,7 @@ func (f *Forest) MarshalBinary() ([]byte, error) {
 	b = le.AppendUint32(b, uint32(f.sampleSize))
 	b = le.AppendUint32(b, uint32(f.extensionLevel))
 	b = le.AppendUint64(b, f.seed)
-	planes := max(len(f.planeOff)-1, 0)
+	planes := f.planes()
 	b = le.AppendUint32(b, uint32(len(f.roots)))
 	b = le.AppendUint32(b, uint32(planes))
 	b = le.AppendUint32(b, uint32(len(f.planeDim)))
@@ -71,20 +71,20 @@ func (f *Forest) MarshalBinary() ([]byte, error) {
 		}
 		for i := root; i < end; i++ {
 			n := f.nodes[i]
-			var left uint32
-			value := 0.0
-			if n.split >= 0 {
-				left = uint32(n.left - root)
-				value = n.value
+			split, left, value := int32(-1), uint32(0), 0.0
+			if !f.isLeaf(i) {
+				split, left, value = n.split, uint32(n.left-root), n.value
 			}
-			b = le.AppendUint32(b, uint32(n.split))
+			b = le.AppendUint32(b, uint32(split))
 			b = le.AppendUint32(b, left)
 			b = le.AppendUint32(b, uint32(f.sizes[i]))
 			b = le.AppendUint64(b, math.Float64bits(value))
 		}
 	}
-	for _, end := range f.planeOff[min(1, len(f.planeOff)):] {
-		b = le.AppendUint32(b, uint32(end))
+	if f.extended {
+		for _, end := range f.planeOff[1 : 1+planes] {
+			b = le.AppendUint32(b, uint32(end))
+		}
 	}
 	for k, d := range f.planeDim {
 		b = le.AppendUint32(b, uint32(d))
@@ -200,6 +200,7 @@ func decode(data []byte) (*Forest, error) {
 	f.roots = make([]int32, trees)
 	f.nodes = make([]node, total)
 	f.sizes = make([]int32, total)
+	f.leafPath = make([]float64, total)
 	depth := make([]int32, 0, largest)
 	maxDepth := int32(bits.Len(uint(max(f.sampleSize, 2) - 1)))
 	base := 0
@@ -227,7 +228,9 @@ func decode(data []byte) (*Forest, error) {
 				if split != -1 || left != 0 || math.Float64bits(value) != 0 {
 					return nil, where("malformed leaf")
 				}
-				f.nodes[base+i] = node{value: float64(depth[i]) + averagePathLength(int(size)), split: -1}
+				f.nodes[base+i] = leafNode(int32(base + i))
+				f.leafPath[base+i] = float64(depth[i]) + averagePathLength(int(size))
+				f.depth = max(f.depth, int(depth[i]))
 				continue
 			}
 			switch {
@@ -251,7 +254,7 @@ func decode(data []byte) (*Forest, error) {
 	}
 	// Sizes are checked once all are known: a node holds exactly the rows of its children.
 	for i, n := range f.nodes {
-		if n.split >= 0 && f.sizes[i] != f.sizes[n.left]+f.sizes[n.left+1] {
+		if !f.isLeaf(int32(i)) && f.sizes[i] != f.sizes[n.left]+f.sizes[n.left+1] {
 			return nil, fmt.Errorf("node %d: %d rows but its children hold %d and %d", i, f.sizes[i], f.sizes[n.left], f.sizes[n.left+1])
 		}
 	}
@@ -269,13 +272,20 @@ func decode(data []byte) (*Forest, error) {
 		}
 		f.planeDim = make([]int32, comps)
 		f.planeCoef = make([]float64, comps)
+		h := 0
 		for k := range comps {
 			d, c := r.u32(), math.Float64frombits(r.u64())
-			if d >= cols || math.IsNaN(c) || math.IsInf(c, 0) {
+			for int32(k) >= f.planeOff[h+1] {
+				h++
+			}
+			// Increasing dimensions within a hyperplane, which dot relies on.
+			increasing := int32(k) == f.planeOff[h] || int32(d) > f.planeDim[k-1]
+			if d >= cols || !increasing || math.IsNaN(c) || math.IsInf(c, 0) {
 				return nil, fmt.Errorf("component %d: dimension %d of %d, coefficient %v", k, d, cols, c)
 			}
 			f.planeDim[k], f.planeCoef[k] = int32(d), c
 		}
+		f.addLeafPlane()
 	}
 	if r.off != len(body) {
 		return nil, fmt.Errorf("%d bytes left over after the forest", len(body)-r.off)

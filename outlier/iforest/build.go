@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 )
 
 // tree is one tree before assembly: node indices, hyperplane numbers and component offsets
@@ -11,6 +12,8 @@ import (
 type tree struct {
 	nodes     []node
 	sizes     []int32
+	leafPath  []float64
+	depth     int
 	planeOff  []int32 // end of each hyperplane's components in planeDim
 	planeDim  []int32
 	planeCoef []float64
@@ -154,7 +157,7 @@ func (b *builder) grow(r rng) tree {
 		b.order[i] = int32(i)
 	}
 	capacity := min(2*b.psi-1, 1<<(b.maxDepth+1)-1)
-	t := tree{nodes: make([]node, 1, capacity), sizes: make([]int32, 1, capacity)}
+	t := tree{nodes: make([]node, 1, capacity), sizes: make([]int32, 1, capacity), leafPath: make([]float64, 1, capacity)}
 	b.stack = append(b.stack[:0], frame{0, 0, int32(b.psi), 0})
 	for len(b.stack) > 0 {
 		fr := b.stack[len(b.stack)-1]
@@ -171,7 +174,9 @@ func (b *builder) grow(r rng) tree {
 			}
 		}
 		if split < 0 {
-			t.nodes[fr.node] = node{value: float64(fr.depth) + averagePathLength(n), split: -1}
+			t.nodes[fr.node] = leafNode(fr.node)
+			t.leafPath[fr.node] = float64(fr.depth) + averagePathLength(n)
+			t.depth = max(t.depth, int(fr.depth))
 			continue
 		}
 		left := int32(len(t.nodes))
@@ -179,6 +184,7 @@ func (b *builder) grow(r rng) tree {
 		t.nodes[fr.node].left = left
 		t.nodes = append(t.nodes, node{}, node{})
 		t.sizes = append(t.sizes, 0, 0)
+		t.leafPath = append(t.leafPath, 0, 0)
 		// Right below left on the stack: the left subtree is laid out first.
 		b.stack = append(b.stack,
 			frame{left + 1, int32(mid), fr.hi, fr.depth + 1},
@@ -247,11 +253,15 @@ func (b *builder) splitHyperplane(r rng, t *tree, id int32, lo, hi int) (int32, 
 	}
 	k := min(b.dims, len(varying))
 	start := len(t.planeDim)
-	var offset float64
 	for a := range k {
 		c := a + r.intN(len(varying)-a)
 		varying[a], varying[c] = varying[c], varying[a]
-		d := varying[a]
+	}
+	// In column order: a hyperplane on every column is then a plain dense dot product.
+	chosen := varying[:k]
+	slices.Sort(chosen)
+	var offset float64
+	for _, d := range chosen {
 		coef := r.normal()
 		p := b.lo[d] + r.float64()*(b.hi[d]-b.lo[d])
 		t.planeDim = append(t.planeDim, d)
@@ -280,14 +290,36 @@ func (b *builder) splitHyperplane(r rng, t *tree, id int32, lo, hi int) (int32, 
 	return plane, lo + i
 }
 
-// dot returns Σ coefs[k]·row[dims[k]], summed in order: building and scoring share it, so a
-// training row lands on the same side of a hyperplane in both.
+// dot returns Σ coefs[k]·row[dims[k]] for dims in increasing order. Building and scoring share
+// it, so a training row lands on the same side of a hyperplane in both. Four partial sums let
+// the additions overlap.
 func dot(dims []int32, coefs []float64, row []float64) float64 {
-	var s float64
-	for k, d := range dims {
-		s += coefs[k] * row[d]
+	var s0, s1, s2, s3 float64
+	k := 0
+	coefs = coefs[:len(dims)]
+	if len(dims) == len(row) {
+		// Every column, so dims[k] == k: the same sums without the indirection.
+		for ; k+4 <= len(row); k += 4 {
+			s0 += coefs[k] * row[k]
+			s1 += coefs[k+1] * row[k+1]
+			s2 += coefs[k+2] * row[k+2]
+			s3 += coefs[k+3] * row[k+3]
+		}
+		for ; k < len(row); k++ {
+			s0 += coefs[k] * row[k]
+		}
+		return (s0 + s1) + (s2 + s3)
 	}
-	return s
+	for ; k+4 <= len(dims); k += 4 {
+		s0 += coefs[k] * row[dims[k]]
+		s1 += coefs[k+1] * row[dims[k+1]]
+		s2 += coefs[k+2] * row[dims[k+2]]
+		s3 += coefs[k+3] * row[dims[k+3]]
+	}
+	for ; k < len(dims); k++ {
+		s0 += coefs[k] * row[dims[k]]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // partition reorders rows so that those for which left is true come first, and returns how

@@ -75,16 +75,16 @@ func (o Options) Validate(cols int) error {
 }
 
 // node is one node of a tree in the forest's flat node slice. Children are adjacent: a row
-// goes to left when its split value is <= value, to left+1 otherwise.
+// goes to left when its split value is <= value, to left+1 otherwise. A leaf is its own left
+// child with value +Inf, so that every row stays there: scoring can then take the same number
+// of steps down every tree, with no branch that depends on the data.
 type node struct {
-	// value is the threshold of an internal node (for a hyperplane, the offset n·p), and a
-	// leaf's whole contribution to the path length: its depth plus c(rows in the leaf).
-	value float64
-	// split is the feature (standard) or hyperplane (extended) of an internal node, -1 for a
-	// leaf.
-	split int32
+	value float64 // threshold (for a hyperplane, the offset n·p); +Inf in a leaf
+	split int32   // feature (standard) or hyperplane (extended); 0 in a leaf
 	left  int32
 }
+
+func leafNode(self int32) node { return node{value: math.Inf(1), left: self} }
 
 // Forest is a fitted isolation forest. Its methods are safe for concurrent use, except that
 // SetWorkers and UnmarshalBinary must not run concurrently with anything else.
@@ -96,12 +96,15 @@ type Forest struct {
 	seed           uint64
 	workers        int
 
-	roots []int32 // index in nodes of each tree's root, in tree order
-	nodes []node
-	sizes []int32 // training rows that reached each node
+	roots    []int32 // index in nodes of each tree's root, in tree order
+	nodes    []node
+	sizes    []int32   // training rows that reached each node
+	leafPath []float64 // per leaf, its contribution to a path length: depth + c(size); 0 elsewhere
+	depth    int       // the depth of the deepest leaf
 
 	// Hyperplane h has components planeDim[k], planeCoef[k] for k in
-	// [planeOff[h], planeOff[h+1]). Empty for the standard forest.
+	// [planeOff[h], planeOff[h+1]). The last hyperplane has no components: it is the split of
+	// every leaf, where the projection 0 is never above +Inf. Empty for the standard forest.
 	planeOff  []int32
 	planeDim  []int32
 	planeCoef []float64
@@ -111,6 +114,8 @@ type Forest struct {
 
 // Cols returns the number of columns the forest was fitted on; scored rows must have as many.
 func (f *Forest) Cols() int { return f.cols }
+
+func (f *Forest) isLeaf(i int32) bool { return f.nodes[i].left == i }
 
 // Trees returns the number of trees.
 func (f *Forest) Trees() int { return len(f.roots) }
@@ -202,6 +207,7 @@ func (f *Forest) assemble(trees []tree) {
 	f.roots = make([]int32, 0, len(trees))
 	f.nodes = make([]node, 0, nodes)
 	f.sizes = make([]int32, 0, nodes)
+	f.leafPath = make([]float64, 0, nodes)
 	if f.extended {
 		f.planeOff = make([]int32, 1, planes+1)
 		f.planeDim = make([]int32, 0, comps)
@@ -211,16 +217,16 @@ func (f *Forest) assemble(trees []tree) {
 		base := int32(len(f.nodes))
 		planeBase := int32(len(f.planeOff) - 1)
 		f.roots = append(f.roots, base)
-		for _, n := range t.nodes {
-			if n.split >= 0 {
-				n.left += base
-				if f.extended {
-					n.split += planeBase
-				}
+		for i, n := range t.nodes {
+			if n.left != int32(i) && f.extended {
+				n.split += planeBase
 			}
+			n.left += base
 			f.nodes = append(f.nodes, n)
 		}
 		f.sizes = append(f.sizes, t.sizes...)
+		f.leafPath = append(f.leafPath, t.leafPath...)
+		f.depth = max(f.depth, t.depth)
 		compBase := int32(len(f.planeDim))
 		for _, off := range t.planeOff {
 			f.planeOff = append(f.planeOff, compBase+off)
@@ -228,7 +234,24 @@ func (f *Forest) assemble(trees []tree) {
 		f.planeDim = append(f.planeDim, t.planeDim...)
 		f.planeCoef = append(f.planeCoef, t.planeCoef...)
 	}
+	if f.extended {
+		f.addLeafPlane()
+	}
 }
+
+// addLeafPlane appends the empty hyperplane and makes it every leaf's split.
+func (f *Forest) addLeafPlane() {
+	h := int32(len(f.planeOff) - 1)
+	f.planeOff = append(f.planeOff, f.planeOff[h])
+	for i := range f.nodes {
+		if f.isLeaf(int32(i)) {
+			f.nodes[i].split = h
+		}
+	}
+}
+
+// planes returns the number of hyperplanes that split nodes.
+func (f *Forest) planes() int { return max(len(f.planeOff)-2, 0) }
 
 // eulerGamma is the Euler-Mascheroni constant.
 const eulerGamma = 0.57721566490153286060651209008240243104215933593992
@@ -260,38 +283,73 @@ func hasNaN(row []float64) bool {
 // pathSum returns the sum over trees of the path length of row, which must have f.cols
 // values and no NaN.
 func (f *Forest) pathSum(row []float64) float64 {
-	var sum float64
-	nodes := f.nodes
-	if !f.extended {
-		for _, root := range f.roots {
-			i := root
-			for {
-				n := &nodes[i]
-				if n.split < 0 {
-					sum += n.value
-					break
-				}
-				i = n.left
-				if row[n.split] > n.value {
-					i++
-				}
-			}
-		}
-		return sum
+	if f.extended {
+		return f.pathSumExtended(row)
 	}
-	for _, root := range f.roots {
-		i := root
-		for {
-			n := &nodes[i]
-			if n.split < 0 {
-				sum += n.value
-				break
-			}
-			i = n.left
-			if f.project(n.split, row) > n.value {
-				i++
-			}
+	// Four trees at a time: their walks are independent, so the processor overlaps them.
+	// Tree t adds to s[t%4], here and in pathSums, so that both sum in the same order.
+	nodes, roots := f.nodes, f.roots
+	var s [4]float64
+	t := 0
+	for ; t+4 <= len(roots); t += 4 {
+		i0, i1, i2, i3 := roots[t], roots[t+1], roots[t+2], roots[t+3]
+		for range f.depth {
+			n0, n1, n2, n3 := &nodes[i0], &nodes[i1], &nodes[i2], &nodes[i3]
+			i0 = n0.left + b2i(row[n0.split] > n0.value)
+			i1 = n1.left + b2i(row[n1.split] > n1.value)
+			i2 = n2.left + b2i(row[n2.split] > n2.value)
+			i3 = n3.left + b2i(row[n3.split] > n3.value)
 		}
+		s[0] += f.leafPath[i0]
+		s[1] += f.leafPath[i1]
+		s[2] += f.leafPath[i2]
+		s[3] += f.leafPath[i3]
+	}
+	for ; t < len(roots); t++ {
+		i := roots[t]
+		for range f.depth {
+			n := &nodes[i]
+			i = n.left + b2i(row[n.split] > n.value)
+		}
+		s[t%4] += f.leafPath[i]
+	}
+	return (s[0] + s[1]) + (s[2] + s[3])
+}
+
+// b2i is 1 for true and 0 for false; the compiler turns it into a flag move, not a branch.
+func b2i(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// pathSumExtended is pathSum for the extended forest. It too walks four trees at once, but
+// adds their path lengths in tree order, as pathSumsExtended does.
+func (f *Forest) pathSumExtended(row []float64) float64 {
+	nodes, roots := f.nodes, f.roots
+	step := func(i int32) int32 {
+		n := &nodes[i]
+		return n.left + b2i(f.project(n.split, row) > n.value)
+	}
+	var sum float64
+	t := 0
+	for ; t+4 <= len(roots); t += 4 {
+		i0, i1, i2, i3 := roots[t], roots[t+1], roots[t+2], roots[t+3]
+		for range f.depth {
+			i0, i1, i2, i3 = step(i0), step(i1), step(i2), step(i3)
+		}
+		sum += f.leafPath[i0]
+		sum += f.leafPath[i1]
+		sum += f.leafPath[i2]
+		sum += f.leafPath[i3]
+	}
+	for ; t < len(roots); t++ {
+		i := roots[t]
+		for range f.depth {
+			i = step(i)
+		}
+		sum += f.leafPath[i]
 	}
 	return sum
 }
@@ -370,23 +428,22 @@ func (f *Forest) ScoreBatch(X Matrix, out []float64) {
 	wg.Wait()
 }
 
-// scoreRows scores rows [lo, hi) of X into out. It walks each tree for a group of rows
-// before moving to the next tree: the walks are independent, so the processor overlaps them,
-// and the tree stays in cache.
+// group is how many rows walk a tree together.
+const group = 64
+
+// scoreRows scores rows [lo, hi) of X into out.
 func (f *Forest) scoreRows(X Matrix, lo, hi int, out []float64) {
-	const group = 8
-	var sums [group]float64
+
 	cols := X.Cols
 	for start := lo; start < hi; start += group {
 		end := min(start+group, hi)
 		rows := X.Data[start*cols : end*cols]
 		n := end - start
-		sums = [group]float64{}
+		var sums [group]float64
 		if f.extended {
-			for r := range n {
-				sums[r] = f.pathSum(rows[r*cols : (r+1)*cols])
-			}
+			f.pathSumsExtended(rows, cols, sums[:n])
 		} else {
+			// A NaN compares false and walks left; the score is replaced below.
 			f.pathSums(rows, cols, sums[:n])
 		}
 		for r := range n {
@@ -399,25 +456,61 @@ func (f *Forest) scoreRows(X Matrix, lo, hi int, out []float64) {
 	}
 }
 
-// pathSums adds to sums[r] the path lengths over all trees of row r of rows (cols values
-// each) in the standard forest.
+// pathSums sets sums[r] to the sum over all trees of the path length of row r of rows (cols
+// values each, at most 16 rows) in the standard forest. It walks each tree for all the rows
+// before moving to the next tree: the walks are independent, so the processor overlaps them,
+// and the tree stays in cache.
 func (f *Forest) pathSums(rows []float64, cols int, sums []float64) {
-	nodes := f.nodes
-	for _, root := range f.roots {
-		for r := range sums {
-			row := rows[r*cols : (r+1)*cols]
-			i := root
-			for {
-				n := &nodes[i]
-				if n.split < 0 {
-					sums[r] += n.value
-					break
-				}
-				i = n.left
-				if row[n.split] > n.value {
-					i++
-				}
+	nodes, leafPath, depth := f.nodes, f.leafPath, f.depth
+	var idx [group]int32
+	var acc [group][4]float64
+	n := min(len(sums), len(idx))
+	for t, root := range f.roots {
+		for r := range n {
+			idx[r] = root
+		}
+		for range depth {
+			off := 0
+			for r := range n {
+				nd := &nodes[idx[r]]
+				idx[r] = nd.left + b2i(rows[off+int(nd.split)] > nd.value)
+				off += cols
 			}
+		}
+		for r := range n {
+			acc[r][t%4] += leafPath[idx[r]]
+		}
+	}
+	for r := range n {
+		a := &acc[r]
+		sums[r] = (a[0] + a[1]) + (a[2] + a[3])
+	}
+}
+
+// pathSumsExtended is pathSums for the extended forest. Its hyperplanes are too big to stay
+// in cache from one row to the next, which is one more reason to walk a tree for all rows
+// before the next tree.
+func (f *Forest) pathSumsExtended(rows []float64, cols int, sums []float64) {
+	nodes, leafPath, depth := f.nodes, f.leafPath, f.depth
+	planeOff, planeDim, planeCoef := f.planeOff, f.planeDim, f.planeCoef
+	var idx [group]int32
+	n := min(len(sums), len(idx))
+	for _, root := range f.roots {
+		for r := range n {
+			idx[r] = root
+		}
+		for range depth {
+			off := 0
+			for r := range n {
+				nd := &nodes[idx[r]]
+				lo, hi := planeOff[nd.split], planeOff[nd.split+1]
+				p := dot(planeDim[lo:hi], planeCoef[lo:hi], rows[off:off+cols])
+				idx[r] = nd.left + b2i(p > nd.value)
+				off += cols
+			}
+		}
+		for r := range n {
+			sums[r] += leafPath[idx[r]]
 		}
 	}
 }
@@ -439,7 +532,7 @@ func (f *Forest) Contributions(row []float64, out []float64) {
 	nodes := f.nodes
 	for _, root := range f.roots {
 		i := root
-		for nodes[i].split >= 0 {
+		for !f.isLeaf(i) {
 			n := &nodes[i]
 			var goRight bool
 			if f.extended {

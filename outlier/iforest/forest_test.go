@@ -49,7 +49,7 @@ func (f *Forest) walk(visit func(tree, i, depth int)) {
 			it := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			visit(t, it.i, it.depth)
-			if n := f.nodes[it.i]; n.split >= 0 {
+			if n := f.nodes[it.i]; !f.isLeaf(int32(it.i)) {
 				stack = append(stack, item{int(n.left), it.depth + 1}, item{int(n.left) + 1, it.depth + 1})
 			}
 		}
@@ -217,10 +217,10 @@ func TestTreeStructure(t *testing.T) {
 			if depth > limit {
 				t.Fatalf("%+v: tree %d node %d at depth %d > ceil(log2 %d) = %d", tt, tree, i, depth, psi, limit)
 			}
-			if n.split < 0 {
+			if f.isLeaf(int32(i)) {
 				leafRows[tree] += int(f.sizes[i])
-				if want := float64(depth) + averagePathLength(int(f.sizes[i])); n.value != want {
-					t.Fatalf("%+v: leaf %d: path length %v; want depth %d + c(%d) = %v", tt, i, n.value, depth, f.sizes[i], want)
+				if want := float64(depth) + averagePathLength(int(f.sizes[i])); f.leafPath[i] != want {
+					t.Fatalf("%+v: leaf %d: path length %v; want depth %d + c(%d) = %v", tt, i, f.leafPath[i], depth, f.sizes[i], want)
 				}
 				if !tt.extended && depth < limit && f.sizes[i] > 1 {
 					t.Fatalf("%+v: leaf %d at depth %d holds %d distinct rows", tt, i, depth, f.sizes[i])
@@ -347,7 +347,7 @@ func TestConstantColumns(t *testing.T) {
 		for _, extended := range []bool{false, true} {
 			f := mustFit(t, X, Options{Extended: extended})
 			for i, n := range f.nodes {
-				if n.split < 0 {
+				if f.isLeaf(int32(i)) {
 					continue
 				}
 				if !extended && n.split == 2 {
@@ -550,7 +550,7 @@ func TestExtensionLevel(t *testing.T) {
 	X := gaussian(9, 1000, 5)
 	for _, tt := range []struct{ level, dims int }{{0, 5}, {1, 2}, {2, 3}, {4, 5}} {
 		f := mustFit(t, X, Options{Trees: 10, Extended: true, ExtensionLevel: tt.level})
-		for h := range len(f.planeOff) - 1 {
+		for h := range f.planes() {
 			// Every column varies in nodes big enough to split, so hyperplanes are full size.
 			dims := f.planeDim[f.planeOff[h]:f.planeOff[h+1]]
 			if len(dims) > tt.dims || len(dims) == 0 {
