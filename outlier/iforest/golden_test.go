@@ -50,6 +50,7 @@ type forestGolden struct {
 	Trees      int         `json:"trees"`
 	MaxSamples int         `json:"max_samples"`
 	AUC        []float64   `json:"auc"`
+	SelfRho    float64     `json:"self_spearman"`
 	Score      []float64   `json:"score"`
 	FirstRow   []float64   `json:"first_row"`
 	LastRow    []float64   `json:"last_row"`
@@ -90,13 +91,18 @@ func TestGoldenDataset(t *testing.T) {
 }
 
 // Parity with scikit-learn can only be statistical: both forests are random. Warden's mean
-// score over several seeds must rank the rows like scikit-learn's mean over its seeds
-// (Spearman >= 0.95), and its ROC-AUC against the known outliers must be within 0.02 of
-// scikit-learn's on average. The extended forest scores differently by design (no
-// axis-parallel bands), so it only has to rank broadly alike (Spearman >= 0.9) and find the
-// outliers at least about as well.
+// score over several seeds must rank the rows like scikit-learn's mean over its seeds, and its
+// ROC-AUC against the known outliers must be within 0.02 of scikit-learn's on average.
+//
+// The rank correlation must be at least 0.95, and no more than 0.01 below scikit-learn's
+// agreement with itself (the golden self_spearman: its mean over ten other seeds against the
+// mean over these ten, 0.99 and 0.997 on the two datasets). That margin catches real
+// departures: dropping the c(n) term of leaves, for one, costs 0.02. The extended forest scores
+// differently by design (no axis-parallel bands), so it only has to rank broadly alike
+// (Spearman >= 0.9) and find the outliers at least about as well.
 const (
 	minSpearman         = 0.95
+	selfSpearmanMargin  = 0.01
 	minSpearmanExtended = 0.90
 	maxAUCGap           = 0.02
 )
@@ -132,8 +138,8 @@ func TestGoldenParity(t *testing.T) {
 				auc := aucSum / float64(seeds)
 				rho := spearman(mean, c.Score)
 				t.Logf("Spearman %.4f, ROC-AUC %.4f (scikit-learn %.4f)", rho, auc, skAUC)
-				if want := minSpearman; !extended && rho < want {
-					t.Errorf("Spearman rank correlation with scikit-learn %.4f < %v", rho, want)
+				if want := max(minSpearman, c.SelfRho-selfSpearmanMargin); !extended && rho < want {
+					t.Errorf("Spearman rank correlation with scikit-learn %.4f < %.4f (scikit-learn with itself: %.4f)", rho, want, c.SelfRho)
 				}
 				if want := minSpearmanExtended; extended && rho < want {
 					t.Errorf("extended: Spearman rank correlation with scikit-learn %.4f < %v", rho, want)

@@ -12,7 +12,8 @@ An isolation forest is random, so Warden cannot reproduce scikit-learn's scores 
 what it must reproduce is the ranking. The script fits IsolationForest(n_estimators=100,
 max_samples=256, random_state=s) for several seeds s on each dataset and records, per row, the
 mean over seeds of -score_samples (so higher = more anomalous, Warden's convention), and the
-ROC-AUC against the known outlier labels of each seed's scores. outlier/iforest/golden_test.go
+ROC-AUC against the known outlier labels of each seed's scores, and how well the mean over a
+second set of seeds ranks like the first (scikit-learn's agreement with itself). outlier/iforest/golden_test.go
 fits Warden's forest with its own seeds and compares the rankings (Spearman) and the AUCs.
 
 The datasets are not stored. They are regenerated bit for bit by the same generator in Go
@@ -42,6 +43,7 @@ import sklearn
 from sklearn.ensemble import IsolationForest
 from sklearn.ensemble._iforest import _average_path_length
 from sklearn.metrics import roc_auc_score
+from scipy.stats import spearmanr
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(REPO, "testdata", "golden", "iforest")
@@ -52,6 +54,8 @@ MIX1 = 0xBF58476D1CE4E5B9
 MIX2 = 0x94D049BB133111EB
 
 SEEDS = list(range(10))
+# A second, disjoint set of seeds measures how closely scikit-learn agrees with itself.
+OTHER_SEEDS = list(range(100, 110))
 
 
 class SplitMix64:
@@ -112,18 +116,25 @@ DATASETS = [
 ]
 
 
-def forest_case(spec):
-    X, y = generate(spec)
+def mean_scores(X, y, seeds):
     scores = np.zeros(len(X))
     aucs = []
-    for s in SEEDS:
+    for s in seeds:
         model = IsolationForest(n_estimators=100, max_samples=256, random_state=s).fit(X)
         score = -model.score_samples(X)
         aucs.append(float(roc_auc_score(y, score)))
         scores += score
-    scores /= len(SEEDS)
+    return scores / len(seeds), aucs
+
+
+def forest_case(spec):
+    X, y = generate(spec)
+    scores, aucs = mean_scores(X, y, SEEDS)
+    other, _ = mean_scores(X, y, OTHER_SEEDS)
     return {"dataset": spec, "seeds": SEEDS, "trees": 100, "max_samples": 256,
             "auc": aucs, "mean_score_auc": float(roc_auc_score(y, scores)),
+            # Spearman's rho between the mean scores over SEEDS and over OTHER_SEEDS.
+            "self_spearman": float(spearmanr(scores, other).correlation),
             "score": [float(v) for v in scores],
             # A row-major copy would be large; these let the Go side check its generator.
             "first_row": [float(v) for v in X[0]], "last_row": [float(v) for v in X[-1]],
