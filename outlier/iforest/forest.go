@@ -372,19 +372,25 @@ func (f *Forest) scoreOf(sum float64) float64 {
 
 // Score returns the anomaly score s = 2^(-E[h(x)]/c(ψ)) of row, in (0, 1]: higher is more
 // anomalous, about 0.5 and below is ordinary. It returns NaN when len(row) != Cols() or row
-// holds a NaN. ±Inf is an ordinary extreme value (in the extended forest, +Inf and -Inf in one
-// row can make a projection NaN, which goes to the right child). Score does not allocate.
+// holds a NaN, and on a Forest that was never fitted or decoded. ±Inf is an ordinary extreme
+// value (in the extended forest, +Inf and -Inf in one row can make a projection NaN, which
+// goes to the left child). Score does not allocate.
 func (f *Forest) Score(row []float64) float64 {
-	if len(row) != f.cols || hasNaN(row) {
+	if !f.accepts(row) {
 		return math.NaN()
 	}
 	return f.scoreOf(f.pathSum(row))
 }
 
+// accepts reports whether f has trees and row is a row it can score.
+func (f *Forest) accepts(row []float64) bool {
+	return f != nil && len(f.roots) > 0 && len(row) == f.cols && !hasNaN(row)
+}
+
 // PathLength returns E[h(x)], the path length of row averaged over the trees, or NaN on the
 // same inputs as Score.
 func (f *Forest) PathLength(row []float64) float64 {
-	if len(row) != f.cols || hasNaN(row) {
+	if !f.accepts(row) {
 		return math.NaN()
 	}
 	return f.pathSum(row) / float64(len(f.roots))
@@ -397,7 +403,7 @@ func (f *Forest) ScoreBatch(X Matrix, out []float64) {
 	if X.Rows == 0 && len(X.Data) == 0 {
 		return
 	}
-	if X.check("ScoreBatch") != nil || X.Cols != f.cols || len(out) < X.Rows {
+	if f == nil || len(f.roots) == 0 || X.check("ScoreBatch") != nil || X.Cols != f.cols || len(out) < X.Rows {
 		for i := range out {
 			out[i] = math.NaN()
 		}
@@ -522,7 +528,7 @@ func (f *Forest) pathSumsExtended(rows []float64, cols int, sums []float64) {
 // proportion to |normal component|. out is all zeros when no split separated row from any
 // training row; it is all NaN when len(row) or len(out) differs from Cols() or row holds a NaN.
 func (f *Forest) Contributions(row []float64, out []float64) {
-	if len(row) != f.cols || len(out) != f.cols || hasNaN(row) {
+	if !f.accepts(row) || len(out) != f.cols {
 		for i := range out {
 			out[i] = math.NaN()
 		}

@@ -475,6 +475,19 @@ func TestBadScoringInput(t *testing.T) {
 	}
 }
 
+func TestUnfittedForest(t *testing.T) {
+	var nilForest *Forest
+	for _, f := range []*Forest{{}, nilForest} {
+		out := []float64{1}
+		f.Contributions(nil, out)
+		scores := []float64{1}
+		f.ScoreBatch(Matrix{Rows: 1, Cols: 1, Data: []float64{0}}, scores)
+		if s, p := f.Score(nil), f.PathLength(nil); !math.IsNaN(s) || !math.IsNaN(p) || !math.IsNaN(out[0]) || !math.IsNaN(scores[0]) {
+			t.Errorf("unfitted forest %v: Score %v, PathLength %v, Contributions %v, ScoreBatch %v; want NaN", f, s, p, out, scores)
+		}
+	}
+}
+
 func TestRow(t *testing.T) {
 	X := Matrix{Rows: 2, Cols: 2, Data: []float64{1, 2, 3}}
 	if r := X.Row(0); !slices.Equal(r, []float64{1, 2}) {
