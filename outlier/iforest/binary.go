@@ -200,7 +200,6 @@ func decode(data []byte) (*Forest, error) {
 	f.roots = make([]int32, trees)
 	f.nodes = make([]node, total)
 	f.sizes = make([]int32, total)
-	f.leafPath = make([]float64, total)
 	depth := make([]int32, 0, largest)
 	maxDepth := int32(bits.Len(uint(max(f.sampleSize, 2) - 1)))
 	base := 0
@@ -229,8 +228,6 @@ func decode(data []byte) (*Forest, error) {
 					return nil, where("malformed leaf")
 				}
 				f.nodes[base+i] = leafNode(int32(base + i))
-				f.leafPath[base+i] = float64(depth[i]) + averagePathLength(int(size))
-				f.depth = max(f.depth, int(depth[i]))
 				continue
 			}
 			switch {
@@ -290,5 +287,6 @@ func decode(data []byte) (*Forest, error) {
 	if r.off != len(body) {
 		return nil, fmt.Errorf("%d bytes left over after the forest", len(body)-r.off)
 	}
+	f.index()
 	return f, nil
 }

@@ -12,8 +12,6 @@ import (
 type tree struct {
 	nodes     []node
 	sizes     []int32
-	leafPath  []float64
-	depth     int
 	planeOff  []int32 // end of each hyperplane's components in planeDim
 	planeDim  []int32
 	planeCoef []float64
@@ -157,7 +155,7 @@ func (b *builder) grow(r rng) tree {
 		b.order[i] = int32(i)
 	}
 	capacity := min(2*b.psi-1, 1<<(b.maxDepth+1)-1)
-	t := tree{nodes: make([]node, 1, capacity), sizes: make([]int32, 1, capacity), leafPath: make([]float64, 1, capacity)}
+	t := tree{nodes: make([]node, 1, capacity), sizes: make([]int32, 1, capacity)}
 	b.stack = append(b.stack[:0], frame{0, 0, int32(b.psi), 0})
 	for len(b.stack) > 0 {
 		fr := b.stack[len(b.stack)-1]
@@ -175,8 +173,6 @@ func (b *builder) grow(r rng) tree {
 		}
 		if split < 0 {
 			t.nodes[fr.node] = leafNode(fr.node)
-			t.leafPath[fr.node] = float64(fr.depth) + averagePathLength(n)
-			t.depth = max(t.depth, int(fr.depth))
 			continue
 		}
 		left := int32(len(t.nodes))
@@ -184,7 +180,6 @@ func (b *builder) grow(r rng) tree {
 		t.nodes[fr.node].left = left
 		t.nodes = append(t.nodes, node{}, node{})
 		t.sizes = append(t.sizes, 0, 0)
-		t.leafPath = append(t.leafPath, 0, 0)
 		// Right below left on the stack: the left subtree is laid out first.
 		b.stack = append(b.stack,
 			frame{left + 1, int32(mid), fr.hi, fr.depth + 1},

@@ -100,6 +100,7 @@ type Forest struct {
 	nodes    []node
 	sizes    []int32   // training rows that reached each node
 	leafPath []float64 // per leaf, its contribution to a path length: depth + c(size); 0 elsewhere
+	gain     []float64 // per node, log2(rows in its parent / rows in it), for Contributions
 	depth    int       // the depth of the deepest leaf
 
 	// Hyperplane h has components planeDim[k], planeCoef[k] for k in
@@ -207,7 +208,6 @@ func (f *Forest) assemble(trees []tree) {
 	f.roots = make([]int32, 0, len(trees))
 	f.nodes = make([]node, 0, nodes)
 	f.sizes = make([]int32, 0, nodes)
-	f.leafPath = make([]float64, 0, nodes)
 	if f.extended {
 		f.planeOff = make([]int32, 1, planes+1)
 		f.planeDim = make([]int32, 0, comps)
@@ -225,8 +225,6 @@ func (f *Forest) assemble(trees []tree) {
 			f.nodes = append(f.nodes, n)
 		}
 		f.sizes = append(f.sizes, t.sizes...)
-		f.leafPath = append(f.leafPath, t.leafPath...)
-		f.depth = max(f.depth, t.depth)
 		compBase := int32(len(f.planeDim))
 		for _, off := range t.planeOff {
 			f.planeOff = append(f.planeOff, compBase+off)
@@ -236,6 +234,28 @@ func (f *Forest) assemble(trees []tree) {
 	}
 	if f.extended {
 		f.addLeafPlane()
+	}
+	f.index()
+}
+
+// index derives from the nodes and their sizes what scoring and Contributions look up: each
+// leaf's path length, each node's isolation gain and the depth of the deepest leaf. Children
+// come after their parent in f.nodes.
+func (f *Forest) index() {
+	depth := make([]int32, len(f.nodes))
+	f.leafPath = make([]float64, len(f.nodes))
+	f.gain = make([]float64, len(f.nodes))
+	f.depth = 0
+	for i, n := range f.nodes {
+		if f.isLeaf(int32(i)) {
+			f.leafPath[i] = float64(depth[i]) + averagePathLength(int(f.sizes[i]))
+			f.depth = max(f.depth, int(depth[i]))
+			continue
+		}
+		for _, c := range []int32{n.left, n.left + 1} {
+			depth[c] = depth[i] + 1
+			f.gain[c] = math.Log2(float64(f.sizes[i]) / float64(max(f.sizes[c], 1)))
+		}
 	}
 }
 
@@ -550,15 +570,18 @@ func (f *Forest) Contributions(row []float64, out []float64) {
 			if goRight {
 				child++
 			}
-			bits := math.Log2(float64(f.sizes[i]) / float64(max(f.sizes[child], 1)))
+			bits := f.gain[child]
 			if f.extended {
 				lo, hi := f.planeOff[n.split], f.planeOff[n.split+1]
 				var total float64
 				for _, c := range f.planeCoef[lo:hi] {
 					total += math.Abs(c)
 				}
-				for k := lo; k < hi && total > 0; k++ {
-					out[f.planeDim[k]] += bits * math.Abs(f.planeCoef[k]) / total
+				if total > 0 {
+					share := bits / total
+					for k := lo; k < hi; k++ {
+						out[f.planeDim[k]] += share * math.Abs(f.planeCoef[k])
+					}
 				}
 			} else {
 				out[n.split] += bits
