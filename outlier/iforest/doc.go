@@ -6,7 +6,10 @@
 //     ceil(log2 ψ) levels;
 //   - a node splits on a feature drawn uniformly among the features that are not constant in
 //     that node, at a threshold drawn uniformly in [min, max) of that feature there; x <= t
-//     goes left; a node whose rows are all equal is a leaf;
+//     goes left; a node whose rows are all equal is a leaf. (scikit-learn copies the data to
+//     float32 and calls a feature constant when its range is at most 1e-7, so it cannot split
+//     features measured in tiny units at all; here constant means exactly equal, and scaling
+//     the data by a power of two changes no score.)
 //   - a row's path length in a tree is the depth of its leaf plus c(n) for the n training rows
 //     in that leaf, where c(n) = 2(ln(n-1) + γ) - 2(n-1)/n, c(2) = 1, c(1) = c(0) = 0 is the
 //     average path length of an unsuccessful search in a binary search tree;

@@ -366,6 +366,28 @@ func TestConstantColumns(t *testing.T) {
 	})
 }
 
+func TestScaleInvariance(t *testing.T) {
+	// Scaling by a power of two is exact, so the forest must be the same up to that scale,
+	// however small: a range of 1e-9 is not "constant" here.
+	X := gaussian(13, 400, 3)
+	tiny := Matrix{Rows: X.Rows, Cols: X.Cols, Data: make([]float64, len(X.Data))}
+	for i, v := range X.Data {
+		tiny.Data[i] = v * 0x1p-40
+	}
+	for _, extended := range []bool{false, true} {
+		f := mustFit(t, X, Options{Seed: 4, Extended: extended})
+		g := mustFit(t, tiny, Options{Seed: 4, Extended: extended})
+		if len(g.nodes) != len(f.nodes) || len(g.nodes) <= g.Trees() {
+			t.Fatalf("extended=%v: %d nodes at scale 2^-40, %d at scale 1", extended, len(g.nodes), len(f.nodes))
+		}
+		for i := range X.Rows {
+			if a, b := f.Score(X.Row(i)), g.Score(tiny.Row(i)); a != b {
+				t.Fatalf("extended=%v: row %d scores %v, scaled by 2^-40 %v", extended, i, a, b)
+			}
+		}
+	}
+}
+
 func TestDuplicateRows(t *testing.T) {
 	X := Matrix{Rows: 101, Cols: 2, Data: slices.Repeat([]float64{0.5, 0.5}, 101)}
 	X.Data[100*2], X.Data[100*2+1] = 3, -1
