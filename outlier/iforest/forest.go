@@ -177,22 +177,26 @@ func Fit(X Matrix, opts Options) (*Forest, error) {
 	}
 
 	built := make([]tree, trees)
-	workers := workerCount(opts.Workers, trees)
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			b := newBuilder(X, psi, dims, opts.Extended)
-			for {
-				t := int(next.Add(1)) - 1
-				if t >= trees {
-					return
-				}
-				built[t] = b.grow(treeRNG(opts.Seed, t))
+	work := func() {
+		b := newBuilder(X, psi, dims, opts.Extended)
+		for {
+			t := int(next.Add(1)) - 1
+			if t >= trees {
+				return
 			}
-		})
+			built[t] = b.grow(treeRNG(opts.Seed, t))
+		}
 	}
-	wg.Wait()
+	if workers := workerCount(opts.Workers, trees); workers == 1 {
+		work()
+	} else {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(work)
+		}
+		wg.Wait()
+	}
 	f.assemble(built)
 	return f, nil
 }
