@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -227,5 +228,28 @@ func TestTimeWindows(t *testing.T) {
 	// (one fingerprint), so dedupe keeps them quiet unless severity rises.
 	if !sources["drift/count-window"] {
 		t.Errorf("no count-window alert on transaction_amount: %v", sources)
+	}
+}
+
+// TestStreamingLevels measures false alarms over stable days at several
+// p-value levels, the figures behind the streaming default (docs/detection.md):
+// WARDEN_MEASURE=1 go test -run TestStreamingLevels -v ./monitor
+func TestStreamingLevels(t *testing.T) {
+	if os.Getenv("WARDEN_MEASURE") == "" {
+		t.Skip("a measurement: set WARDEN_MEASURE=1 to run it")
+	}
+	ref := referenceProfile(t, 1, 10000)
+	const days = 50
+	counts := map[float64]int{}
+	for _, level := range []float64{0.05, 1e-3, 1e-4} {
+		m := fraudModel()
+		m.Drift.Threshold = level
+		for d := range days {
+			counts[level] += len(run(t, ref, m, day(t, uint64(100+d), 10000)))
+		}
+		t.Logf("p < %g: %d alerts over %d stable days", level, counts[level], days)
+	}
+	if !(counts[0.05] >= counts[1e-3] && counts[1e-3] >= counts[1e-4]) {
+		t.Errorf("alerts do not fall with the level: %v", counts)
 	}
 }
