@@ -32,6 +32,7 @@ import (
 //	    value float64, split int32, left, lo, hi uint32
 //	per detector (isolation, mahalanobis, knn, range, category): active byte; when active:
 //	    held-out scores float list, tail scale, limit float64
+//	with the multivariate detectors: their held-out Fisher statistics float list, tail scale
 //	combined: held-out statistics float list, tail scale, limit float64
 //	CRC-32C of all the above
 const (
@@ -160,6 +161,10 @@ func (d *Detector) MarshalBinary() ([]byte, error) {
 			w.f64(d.limits[j])
 		}
 	}
+	if d.active[detMahalanobis] {
+		w.floats(d.joint.sorted)
+		w.f64(d.joint.scale)
+	}
 	w.floats(d.final.sorted)
 	w.f64(d.final.scale)
 	w.f64(d.finalLimit)
@@ -264,7 +269,7 @@ func (d *Detector) UnmarshalBinary(data []byte) error {
 	d.opts, d.features, d.index, d.excluded = nd.opts, nd.features, nd.index, nd.excluded
 	d.numeric, d.numName, d.multi, d.cats, d.catName = nd.numeric, nd.numName, nd.multi, nd.cats, nd.catName
 	d.active, d.forest, d.maha, d.knn = nd.active, nd.forest, nd.maha, nd.knn
-	d.calib, d.limits, d.final, d.finalLimit = nd.calib, nd.limits, nd.final, nd.finalLimit
+	d.calib, d.limits, d.joint, d.final, d.finalLimit = nd.calib, nd.limits, nd.joint, nd.final, nd.finalLimit
 	d.pool = sync.Pool{}
 	d.initPool()
 	return nil
@@ -401,6 +406,9 @@ func decodeDetector(data []byte) (*Detector, error) {
 			d.calib[j] = r.calibration(detectorNames[j])
 			d.limits[j] = r.f64()
 		}
+	}
+	if d.active[detMahalanobis] {
+		d.joint = r.calibration("multivariate")
 	}
 	d.final = r.calibration("combined")
 	d.finalLimit = r.f64()

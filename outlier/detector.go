@@ -94,6 +94,7 @@ type Detector struct {
 
 	calib  [numDetectors]calibration
 	limits [numDetectors]float64 // raw score at p = FPR, for reasons
+	joint  calibration           // Fisher's statistic of the multivariate detectors
 	final  calibration
 	// finalLimit is the combined statistic at p = FPR.
 	finalLimit float64

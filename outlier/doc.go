@@ -25,9 +25,12 @@
 // row number) is kept out of fitting. Each detector's raw score becomes a
 // conformal p-value, the share of held-out rows scoring at least as high,
 // extended beyond the highest held-out score by an exponential tail. The
-// p-values are combined by Fisher's statistic, -Σ ln p, and that statistic is
-// calibrated on the same held-out rows, so the final p-value does not depend
-// on how the detectors correlate. An input is an anomaly when its final
+// p-values of the isolation forest, the Mahalanobis and the neighbour
+// distances (three views of one numeric row, whose evidence adds up) are
+// combined by Fisher's statistic, -Σ ln p, itself calibrated on the held-out
+// rows; the least of that p-value and the range and category checks' ones (each
+// about something else) is calibrated once more, so the final p-value does
+// not depend on how the detectors correlate. An input is an anomaly when its final
 // p-value is below Options.FPR: about FPR of inputs drawn like the reference
 // are flagged. The detectors stay fitted on the fitting share only, so that
 // held-out scores are out-of-sample like production inputs.

@@ -87,7 +87,9 @@ func (d *Detector) rawScores(s *scratch) {
 	if d.active[detCategory] {
 		worst := 0.0
 		for slot, share := range s.share {
-			if share >= 0 {
+			// Only unseen and rare levels count: an ordinary level is no
+			// evidence, however small its share.
+			if share >= 0 && share < d.opts.MinCategoryShare {
 				worst = max(worst, d.cats[slot].surprise(share))
 			}
 		}
@@ -114,20 +116,40 @@ func (c *category) unseenShare() float64 {
 }
 
 // combine turns the raw scores into per-detector p-values and the combined
-// statistic: Fisher's sum of -ln p over the active detectors. Its own
-// held-out calibration makes the final p-value honest whatever the
-// dependence between the detectors.
+// statistic, in two levels. The isolation forest, the Mahalanobis distance
+// and the neighbour distance are three views of the same numeric row, so
+// their evidence adds up: Fisher's sum of -ln p, calibrated on held-out rows
+// into one p-value whatever their dependence. The range and category checks
+// are about other things, so the least of the three p-values (block, range,
+// category) decides: the statistic is its -ln. Its own held-out calibration
+// turns it into the final p-value.
 func (d *Detector) combine(s *scratch) float64 {
-	var stat float64
 	for j := range numDetectors {
-		if !d.active[j] {
-			continue
+		if d.active[j] {
+			s.pvals[j] = d.calib[j].pvalue(s.raw[j])
 		}
-		p := d.calib[j].pvalue(s.raw[j])
-		s.pvals[j] = p
-		stat -= math.Log(p)
+	}
+	var stat float64
+	if d.active[detMahalanobis] {
+		stat = -math.Log(d.joint.pvalue(d.fisher(s)))
+	}
+	for _, j := range [...]int{detRange, detCategory} {
+		if d.active[j] {
+			stat = max(stat, -math.Log(s.pvals[j]))
+		}
 	}
 	return stat
+}
+
+// fisher is -Σ ln p over the multivariate detectors.
+func (d *Detector) fisher(s *scratch) float64 {
+	var sum float64
+	for _, j := range [...]int{detIsolation, detMahalanobis, detKNN} {
+		if d.active[j] {
+			sum -= math.Log(s.pvals[j])
+		}
+	}
+	return sum
 }
 
 func (d *Detector) calibrate(t *dataset.Table, heldRows []int) error {
@@ -203,13 +225,25 @@ func (d *Detector) calibrateOn(raws [numDetectors][]float64, s *scratch) []float
 			n = len(raws[j])
 		}
 	}
-	stats := make([]float64, n)
-	for r := range stats {
+	load := func(r int) {
 		for j := range raws {
 			if d.active[j] {
 				s.raw[j] = raws[j][r]
+				s.pvals[j] = d.calib[j].pvalue(s.raw[j])
 			}
 		}
+	}
+	if d.active[detMahalanobis] {
+		fishers := make([]float64, n)
+		for r := range fishers {
+			load(r)
+			fishers[r] = d.fisher(s)
+		}
+		d.joint = newCalibration(fishers, 1)
+	}
+	stats := make([]float64, n)
+	for r := range stats {
+		load(r)
 		stats[r] = d.combine(s)
 	}
 	d.final = newCalibration(slices.Clone(stats), 1)
