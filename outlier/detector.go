@@ -69,7 +69,7 @@ const (
 	topFeatures = 3
 	// knnBudget bounds the values one neighbour search may read, which keeps
 	// its worst case within the latency budget (about 1 ns a value).
-	knnBudget          = 12288
+	knnBudget          = 8192
 	minNeighbourSample = 128
 )
 

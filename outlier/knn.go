@@ -131,23 +131,25 @@ func (s *knnSearch) visit(id int32, rd float64) {
 
 func (s *knnSearch) scan(lo, hi int) {
 	dim, k := s.x.dim, s.x.k
-	q := s.q
+	q := s.q[:dim]
+	worst := s.worst // kept in a register through the loop
 	for i := lo; i < hi; i++ {
 		p := s.x.points[i*dim : (i+1)*dim]
 		var d2 float64
 		j := 0
-		// Two accumulators over eight values let the additions overlap;
-		// the k-th best distance is checked between blocks.
-		for ; j+8 <= dim && d2 < s.worst; j += 8 {
-			a0, a1, a2, a3 := q[j]-p[j], q[j+1]-p[j+1], q[j+2]-p[j+2], q[j+3]-p[j+3]
-			b0, b1, b2, b3 := q[j+4]-p[j+4], q[j+5]-p[j+5], q[j+6]-p[j+6], q[j+7]-p[j+7]
+		// Two sums over eight values let the additions overlap; the k-th
+		// best distance is checked between blocks.
+		for ; j+8 <= dim && d2 < worst; j += 8 {
+			qq, pp := q[j:j+8:j+8], p[j:j+8:j+8]
+			a0, a1, a2, a3 := qq[0]-pp[0], qq[1]-pp[1], qq[2]-pp[2], qq[3]-pp[3]
+			b0, b1, b2, b3 := qq[4]-pp[4], qq[5]-pp[5], qq[6]-pp[6], qq[7]-pp[7]
 			d2 += (a0*a0 + a1*a1 + a2*a2 + a3*a3) + (b0*b0 + b1*b1 + b2*b2 + b3*b3)
 		}
 		for ; j < dim; j++ {
 			a := q[j] - p[j]
 			d2 += a * a
 		}
-		if d2 >= s.worst {
+		if d2 >= worst {
 			continue
 		}
 		pos, _ := slices.BinarySearch(s.best, d2)
@@ -158,7 +160,8 @@ func (s *knnSearch) scan(lo, hi int) {
 			s.best[pos] = d2
 		}
 		if len(s.best) == k {
-			s.worst = s.best[k-1]
+			worst = s.best[k-1]
 		}
 	}
+	s.worst = worst
 }

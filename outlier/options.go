@@ -32,8 +32,8 @@ type Options struct {
 	// Neighbours is k of the k-nearest-neighbour distance.
 	Neighbours int
 	// NeighbourSample caps the reference rows searched for neighbours, which
-	// bounds the cost of one score. With more than six features the cap is
-	// lowered further, to about 12288 values (rows × features) and at least
+	// bounds the cost of one score. With more than four features the cap is
+	// lowered further, to about 8192 values (rows × features) and at least
 	// 128 rows, so that a search stays within the latency budget even when it
 	// has to visit every row.
 	NeighbourSample int
