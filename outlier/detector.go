@@ -118,7 +118,11 @@ func (d *Detector) Features() []FeatureInfo {
 }
 
 // Options returns the options the detector was fitted with, defaults filled in.
-func (d *Detector) Options() Options { return d.opts }
+func (d *Detector) Options() Options {
+	o := d.opts
+	o.Exclude = slices.Clone(o.Exclude)
+	return o
+}
 
 // Fit learns a detector from reference rows.
 //

@@ -16,8 +16,8 @@
 //     deterministic reference sample, found exactly with a k-d tree;
 //   - range: per numeric feature, how unusual an excess beyond
 //     [q0.5% - m·IQR, q99.5% + m·IQR] is for that feature's own tail;
-//   - category: how rare a categorical value is (never seen counts as a tenth
-//     of the rarest seen).
+//   - category: how rare a categorical value is, counting only levels never
+//     seen (as a tenth of the rarest seen) or rarer than MinCategoryShare.
 //
 // # Calibration and the flag
 //
