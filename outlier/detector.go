@@ -71,6 +71,7 @@ const (
 	// its worst case within the latency budget (about 1 ns a value).
 	knnBudget          = 8192
 	minNeighbourSample = 128
+	minShrinkage       = 0.05
 )
 
 // Detector scores single inputs against a reference. It is safe for
@@ -292,7 +293,12 @@ func (d *Detector) fitMultivariate(t *dataset.Table, fitRows []int) error {
 	// hashes: a uniform sample that does not depend on row order.
 	covRows := sampleRows(len(fitRows), maxCovariance, seed^0x636f76)
 	zc := gather(z, dim, covRows)
-	maha, err := fitMahalanobis(zc, len(covRows), dim, d.opts.Shrinkage)
+	shrink := d.opts.Shrinkage
+	if shrink == 0 {
+		// The trimmed estimate uses about three quarters of the rows.
+		shrink = max(minShrinkage, float64(dim)/float64(dim+len(covRows)*3/4))
+	}
+	maha, err := fitMahalanobis(zc, len(covRows), dim, shrink)
 	if err != nil {
 		return fmt.Errorf("outlier: Fit: robust covariance: %w", err)
 	}

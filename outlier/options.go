@@ -39,7 +39,9 @@ type Options struct {
 	NeighbourSample int
 	// Shrinkage pulls the robust covariance towards the identity of the
 	// robustly scaled features, which keeps it invertible with few rows or
-	// discrete features.
+	// discrete features. 0 chooses it from the shape of the data:
+	// dim/(dim + rows used), at least 0.05, so that the estimate leans on the
+	// identity when there are many features for the rows.
 	Shrinkage float64
 	// RangeMargin widens each numeric feature's [q0.5%, q99.5%] range by this
 	// many interquartile ranges on both sides.
@@ -59,7 +61,6 @@ func DefaultOptions() Options {
 		Forest:           iforest.Options{Trees: 100, SampleSize: 256},
 		Neighbours:       10,
 		NeighbourSample:  2048,
-		Shrinkage:        0.1,
 		RangeMargin:      1.5,
 		MinCategoryShare: 0.001,
 		Severity:         alert.Thresholds{Warning: 0.5, Critical: 0.8},
@@ -86,9 +87,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.NeighbourSample == 0 {
 		o.NeighbourSample = d.NeighbourSample
-	}
-	if o.Shrinkage == 0 {
-		o.Shrinkage = d.Shrinkage
 	}
 	if o.RangeMargin == 0 {
 		o.RangeMargin = d.RangeMargin
@@ -125,8 +123,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("outlier: Neighbours %d: want 1..100", o.Neighbours)
 	case o.NeighbourSample < o.Neighbours || o.NeighbourSample > 1<<20:
 		return fmt.Errorf("outlier: NeighbourSample %d: want Neighbours (%d)..%d", o.NeighbourSample, o.Neighbours, 1<<20)
-	case !(o.Shrinkage > 0 && o.Shrinkage <= 1):
-		return fmt.Errorf("outlier: Shrinkage %v: want 0 < Shrinkage <= 1", o.Shrinkage)
+	case !(o.Shrinkage >= 0 && o.Shrinkage <= 1):
+		return fmt.Errorf("outlier: Shrinkage %v: want 0 (automatic) to 1", o.Shrinkage)
 	case !(o.RangeMargin > 0) || math.IsInf(o.RangeMargin, 0):
 		return fmt.Errorf("outlier: RangeMargin %v: want a positive number", o.RangeMargin)
 	case !(o.MinCategoryShare > 0 && o.MinCategoryShare < 1):
