@@ -77,7 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	fs.DurationVar(&c.Settle, "settle", time.Minute, "longest wait after the load for the server to evaluate the last windows")
 	fs.StringVar(&c.Format, "format", "md", "stdout: md (a markdown table) or json")
 	fs.StringVar(&c.JSONOut, "json", "", "also write the JSON summary, with every RSS sample, to this file")
-	fs.StringVar(&c.PerfOut, "perf", "", "record the server with `perf record -g` into this file during the load (needs -pid)")
+	fs.StringVar(&c.PerfOut, "perf", "", "record the server with perf record -g into this file during the load (needs -pid)")
 	fs.StringVar(&c.WriteRef, "write-reference", "", "write a reference CSV of -rows rows and exit")
 	fs.StringVar(&c.WriteCSV, "write-csv", "", "write -rows events as CSV (drifting at -drift-at) for the lab's baseline and exit")
 	fs.StringVar(&c.Register, "register", "", "register -model on the server with this reference CSV and exit")
