@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -189,5 +192,70 @@ func TestParseFlags(t *testing.T) {
 				t.Errorf("drift starts at event %d, inside a batch", c.driftAtEvent)
 			}
 		})
+	}
+}
+
+func TestDispatchWritesFiles(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name  string
+		args  []string
+		file  string
+		lines int
+	}{
+		{"reference", []string{"-write-reference", dir + "/ref.csv", "-rows", "50"}, "ref.csv", 51},
+		{"baseline events", []string{"-write-csv", dir + "/events.csv", "-rows", "40", "-drift-at", "0.5"}, "events.csv", 41},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseFlags(tc.args, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stdout bytes.Buffer
+			if err := dispatch(context.Background(), c, &stdout, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+			if len(lines) != tc.lines || !strings.HasPrefix(lines[0], "f0,f1,") || stdout.Len() != 0 {
+				t.Errorf("%d lines, header %q, stdout %q", len(lines), lines[0], stdout.String())
+			}
+		})
+	}
+	// The baseline's events are a new sample, not the reference again.
+	ref, _ := os.ReadFile(filepath.Join(dir, "ref.csv"))
+	events, _ := os.ReadFile(filepath.Join(dir, "events.csv"))
+	if bytes.Equal(ref[:200], events[:200]) {
+		t.Error("events.csv starts like ref.csv: same seed")
+	}
+	if err := dispatch(context.Background(), &settings{WriteRef: filepath.Join(dir, "absent", "x.csv"), Rows: 1}, io.Discard, io.Discard); err == nil {
+		t.Error("writing into a missing directory: no error")
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	s := &summary{Events: 5, Samples: []sample{{Seconds: 1, Events: 5, RSSKiB: 1024}}}
+	tests := []struct {
+		withSamples bool
+		want        string
+	}{
+		{true, `"rss_samples"`},
+		{false, `"events": 5`},
+	}
+	for _, tc := range tests {
+		var b bytes.Buffer
+		if err := writeJSON(&b, s, tc.withSamples); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tc.want) || strings.Contains(b.String(), "rss_samples") != tc.withSamples {
+			t.Errorf("withSamples %v:\n%s", tc.withSamples, b.String())
+		}
+	}
+	if len(s.Samples) != 1 {
+		t.Error("writeJSON dropped the caller's samples")
 	}
 }
