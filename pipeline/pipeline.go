@@ -73,7 +73,7 @@ type Marker struct {
 	Model    string
 	Spec     int // index into the model's pane specs
 	Index    int64
-	Start    time.Time // time panes: the pane's bounds; count panes: first and last event times
+	Start    time.Time // time panes: the pane's bounds; count panes: earliest and latest event times
 	End      time.Time
 	FirstSeq int64
 	LastSeq  int64
@@ -500,7 +500,16 @@ func (p *Pipeline) dispatch(ev *event.Event, emit func(*modelState, int, *openPa
 				st.countNext++
 			}
 			op := st.count
-			op.end, op.last = ev.Time, s.Seq
+			// Batches from several clients overtake one another, so event
+			// times in log order are not monotone: a count pane spans the
+			// earliest to the latest of its events.
+			if ev.Time.Before(op.start) {
+				op.start = ev.Time
+			}
+			if ev.Time.After(op.end) {
+				op.end = ev.Time
+			}
+			op.last = s.Seq
 			op.events++
 			s.Panes[si] = op.index
 			if op.events == spec.Events {

@@ -341,3 +341,34 @@ func TestCheckpointRestore(t *testing.T) {
 	}
 	r.Close(false)
 }
+
+// Events out of time order (batches from several clients) give count panes
+// that span their earliest to latest event.
+func TestCountPaneSpansOutOfOrderEvents(t *testing.T) {
+	c := newCounter()
+	var got []*pipeline.Marker
+	p := start(t, pipeline.Options{Shards: 2, QueueSize: 100, Sink: &sink{}}, &markerSpy{counter: c, seen: &got}, pipeline.PaneSpec{Events: 4})
+	evs := events(4, time.Minute)
+	evs[0].Time, evs[3].Time = evs[3].Time, evs[0].Time // the last event is the earliest
+	if err := p.Submit(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	p.Close(false)
+	if len(got) != 1 {
+		t.Fatalf("%d panes closed", len(got))
+	}
+	if m := got[0]; !m.Start.Equal(t0) || !m.End.Equal(t0.Add(3*time.Minute)) {
+		t.Errorf("pane spans %s to %s, want %s to %s", m.Start, m.End, t0, t0.Add(3*time.Minute))
+	}
+}
+
+// markerSpy records the markers its counter closes.
+type markerSpy struct {
+	*counter
+	seen *[]*pipeline.Marker
+}
+
+func (m *markerSpy) Close(mk *pipeline.Marker, parts []any) ([]alert.Finding, error) {
+	*m.seen = append(*m.seen, mk)
+	return m.counter.Close(mk, parts)
+}
