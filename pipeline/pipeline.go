@@ -223,9 +223,11 @@ func New(opts Options, models []Model) (*Pipeline, error) {
 	p.permits.Store(int64(opts.Shards * opts.QueueSize))
 	p.shards = make([]chan item, opts.Shards)
 	for i := range p.shards {
-		// Room for every admitted event plus markers, so the sequencer
-		// rarely waits on a worker.
-		p.shards[i] = make(chan item, opts.QueueSize+1024)
+		// Room for every admitted event (permits are global and users are
+		// not spread evenly) plus markers: the sequencer must not wait on
+		// one busy shard while requests queue behind it. Backpressure comes
+		// from the permits instead, which a stalled worker stops returning.
+		p.shards[i] = make(chan item, opts.Shards*opts.QueueSize+4096)
 		p.wg.Add(1)
 		go p.work(i)
 	}

@@ -372,3 +372,35 @@ func (m *markerSpy) Close(mk *pipeline.Marker, parts []any) ([]alert.Finding, er
 	*m.seen = append(*m.seen, mk)
 	return m.counter.Close(mk, parts)
 }
+
+// One busy shard does not hold up admission: with every event on one shard
+// and its detector stalled, submissions return, and once the permits are
+// gone they are refused with ErrBusy rather than left hanging.
+func TestSkewedShardDoesNotBlockSubmit(t *testing.T) {
+	c := newCounter()
+	c.block = make(chan struct{})
+	defer close(c.block)
+	p := start(t, pipeline.Options{Shards: 4, QueueSize: 1000, Sink: &sink{}}, c, pipeline.PaneSpec{Events: 100})
+	evs := events(3500, time.Millisecond)
+	for i := range evs {
+		evs[i].User = "the-one-user"
+	}
+	done := make(chan error, 1)
+	go func() {
+		for i := 0; i < len(evs); i += 500 {
+			if err := p.Submit(context.Background(), evs[i:i+500]); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- p.Submit(context.Background(), events(1000, time.Millisecond))
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, pipeline.ErrBusy) {
+			t.Errorf("after the permits are used: %v, want ErrBusy", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Submit blocked behind one shard")
+	}
+}
