@@ -37,6 +37,10 @@ stop_server() {
 trap 'stop_server; rm -rf "$work"' EXIT
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# The commit being built, for the record: the tree may move during a long run.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- cmd server pipeline event store drift stats monitor config alert 2>/dev/null ||
+  commit="$commit with uncommitted changes"
 go build -o "$work/warden" ./cmd/warden
 go build -o "$work/loadgen" ./scripts/bench/loadgen
 "$work/loadgen" -write-reference "$work/reference.csv" -rows 10000
@@ -95,9 +99,6 @@ print(round(s["events_per_sec"]), s["batch_latency_ms"]["p99"], "/".join("%.0f" 
 baseline_rate=$(sed -n 's/.*: \([0-9.]*\) events\/s.*/\1/p' <<<"$baseline_line")
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go env GOVERSION), $(/usr/bin/python3 -c 'import pandas, scipy; print("pandas", pandas.__version__, "scipy", scipy.__version__)')."
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD -- cmd server pipeline event store drift stats monitor config alert 2>/dev/null ||
-  commit="$commit with uncommitted changes"
 echo "Warden built from commit $commit."
 echo "Load average (1/5/15 min): before $load_before, after the ingest run $load_during, after the baseline $load_after."
 echo
