@@ -98,6 +98,14 @@ func (s *Series) Add(p Pane) (*WindowResult, error) {
 		}
 		s.merge.Merge(q.Acc)
 		w.Late += q.Late
+		// Count panes of interleaved batches overlap in event time: the
+		// window spans the earliest start to the latest end.
+		if q.Start.Before(w.Start) {
+			w.Start = q.Start
+		}
+		if q.End.After(w.End) {
+			w.End = q.End
+		}
 	}
 	w.Events = s.merge.Rows
 	if w.Events < s.MinEvents {
