@@ -162,8 +162,13 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "events not stored: %v", err)
 		return
 	}
-	for _, e := range kept {
-		s.metrics.received.WithLabelValues(e.Model).Inc()
+	// One counter update per model and batch, not per event.
+	perModel := map[string]int{}
+	for i := range kept {
+		perModel[kept[i].Model]++
+	}
+	for m, n := range perModel {
+		s.metrics.received.WithLabelValues(m).Add(float64(n))
 	}
 	s.metrics.batch.Observe(time.Since(start).Seconds())
 	writeJSON(w, http.StatusAccepted, res)

@@ -99,34 +99,37 @@ type reader struct {
 	off int
 }
 
-func (r *reader) u16() uint16 {
-	if len(r.b)-r.off < 2 {
+// take returns the next n bytes, or nil (and marks the reader exhausted)
+// when fewer remain.
+func (r *reader) take(n int) []byte {
+	if len(r.b)-r.off < n {
 		r.off = len(r.b) + 1
-		return 0
+		return nil
 	}
-	v := binary.LittleEndian.Uint16(r.b[r.off:])
-	r.off += 2
-	return v
+	b := r.b[r.off : r.off+n]
+	r.off += n
+	return b
+}
+
+func (r *reader) u16() uint16 {
+	if b := r.take(2); b != nil {
+		return binary.LittleEndian.Uint16(b)
+	}
+	return 0
 }
 
 func (r *reader) u32() uint32 {
-	if len(r.b)-r.off < 4 {
-		r.off = len(r.b) + 1
-		return 0
+	if b := r.take(4); b != nil {
+		return binary.LittleEndian.Uint32(b)
 	}
-	v := binary.LittleEndian.Uint32(r.b[r.off:])
-	r.off += 4
-	return v
+	return 0
 }
 
 func (r *reader) u64() uint64 {
-	if len(r.b)-r.off < 8 {
-		r.off = len(r.b) + 1
-		return 0
+	if b := r.take(8); b != nil {
+		return binary.LittleEndian.Uint64(b)
 	}
-	v := binary.LittleEndian.Uint64(r.b[r.off:])
-	r.off += 8
-	return v
+	return 0
 }
 
 func (r *reader) remaining() int { return max(len(r.b)-r.off, 0) }
