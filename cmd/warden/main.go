@@ -59,6 +59,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newSimulateCmd(),
 		newProfileCmd(),
 		newDriftCmd(),
+		newOutliersCmd(),
 		newConfigCmd(),
 		newReplayCmd(),
 		newServeCmd(),

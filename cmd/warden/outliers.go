@@ -1,0 +1,558 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/dataset"
+	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/outlier"
+)
+
+type outliersFlags struct {
+	train, score, detector, save, format string
+	exclude, types                       []string
+	fpr, contamination                   float64
+	seed                                 uint64
+}
+
+func newOutliersCmd() *cobra.Command {
+	var f outliersFlags
+	cmd := &cobra.Command{
+		Use:   "outliers (--train TRAIN | --detector FILE) --score SCORE",
+		Short: "Flag rows of a file that lie far from the training data (adversarial or out-of-distribution inputs)",
+		Long: `Outliers fits a detector on TRAIN (an isolation forest, a robust Mahalanobis
+distance, a nearest-neighbour distance, per-feature range checks and category
+checks, calibrated on a held-out share of TRAIN) and scores every row of SCORE.
+
+Every numeric, boolean and categorical column of TRAIN is a feature, except those
+named in --exclude-columns (labels, the model's own score, identifiers); date-time
+and free-text columns are not checked. SCORE must have every feature; its other
+columns are ignored. A row is flagged when its combined p-value is below --fpr,
+so about that share of rows drawn like TRAIN are flagged.
+
+Missing cells (empty, NA, null, NaN) are scored with the training median
+(categorical: as absent) and reported as missing_feature; +Inf and -Inf are
+beyond every range, reported as above_range or below_range, and as far out as
+the multivariate detectors measure, so such a row is flagged. A cell of the
+wrong type (a word in a numeric column) is an error naming its line and
+column; a TRAIN column holding only 0 and 1 is boolean, so give
+--type COLUMN=numeric if it counts something that may exceed 1.
+
+--format jsonl writes one JSON object per row of SCORE, in order:
+  {"row": 0, "score": 0.42, "anomaly": false, "reasons": [...], "scores": {...}}
+row is the 0-based data row; score (1 minus the combined p-value) grows with
+outlyingness; scores holds each detector's calibrated score; flagged rows also
+carry severity, isolation (the forest's score) and top (the features that
+contribute most). The batch summary goes to stderr. --format text lists the
+flagged rows and the summary on stdout.
+
+Exit status: 0 nothing flagged, 1 anomalies found, 2 usage or input error.`,
+		Example: `  warden simulate --dir demo
+  warden outliers --train demo/reference.csv --score demo/production.csv --exclude-columns score,label
+  warden outliers --train demo/reference.csv --exclude-columns score,label --save demo/fraud.wdet
+  warden outliers --detector demo/fraud.wdet --score demo/production.csv --format text`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runOutliers(cmd, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.train, "train", "", "training (reference) data file (CSV or JSONL, optionally gzipped)")
+	fl.StringVar(&f.score, "score", "", "data file whose rows are scored")
+	fl.StringVar(&f.detector, "detector", "", "score with a detector saved by --save instead of fitting on --train")
+	fl.StringVar(&f.save, "save", "", "write the fitted detector to this file")
+	fl.StringVar(&f.format, "format", "jsonl", "output format: jsonl or text")
+	fl.StringSliceVar(&f.exclude, "exclude-columns", nil, "training columns that are not model inputs (comma-separated)")
+	fl.StringArrayVar(&f.types, "type", nil, "force a training column's type, as `COLUMN=TYPE` (numeric, categorical, boolean, datetime, text); repeatable")
+	def := outlier.DefaultOptions()
+	fl.Float64Var(&f.fpr, "fpr", def.FPR, "share of rows like the training data that may be flagged (0 < FPR < 0.5)")
+	fl.Float64Var(&f.contamination, "contamination", 0, "share of the training data believed to be outliers (0 to 0.25)")
+	fl.Uint64Var(&f.seed, "seed", 0, "random seed of the fit; the same seed and data give the same detector")
+	return cmd
+}
+
+func runOutliers(cmd *cobra.Command, f *outliersFlags) error {
+	if err := checkOutliersFlags(cmd, f); err != nil {
+		return err
+	}
+	stderr := cmd.ErrOrStderr()
+	var d *outlier.Detector
+	if f.detector != "" {
+		data, err := os.ReadFile(f.detector)
+		if err != nil {
+			return usageErr(err)
+		}
+		d = new(outlier.Detector)
+		if err := d.UnmarshalBinary(data); err != nil {
+			return usageErrf("%s: %w", f.detector, err)
+		}
+	} else {
+		var err error
+		if d, err = fitOutliers(f, stderr); err != nil {
+			return err
+		}
+	}
+	if f.save != "" {
+		if err := saveDetector(d, f.save); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "detector of %d features written to %s\n", len(d.Features()), f.save)
+	}
+	if f.score == "" {
+		return nil
+	}
+	t, err := readScoreTable(f.score, d.Features())
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	var flagged []flaggedRow
+	if f.format == "text" {
+		flagged, err = scoreRows(d, t, nil)
+	} else {
+		flagged, err = scoreRows(d, t, out)
+	}
+	if err != nil {
+		return err
+	}
+	sum := summarize(flagged, t.Rows)
+	if f.format == "text" {
+		err = writeOutliersText(out, flagged, sum, isTerminal(out))
+	} else {
+		_, err = io.WriteString(stderr, sum.Text())
+	}
+	if err != nil {
+		return err
+	}
+	if sum.Anomalies > 0 {
+		return errFound
+	}
+	return nil
+}
+
+// checkOutliersFlags rejects contradictory or out-of-range flags before any
+// file is read.
+func checkOutliersFlags(cmd *cobra.Command, f *outliersFlags) error {
+	if f.format != "jsonl" && f.format != "text" {
+		return usageErrf("--format %q: want jsonl or text", f.format)
+	}
+	if (f.train == "") == (f.detector == "") {
+		return usageErrf("outliers needs exactly one of --train and --detector")
+	}
+	if f.score == "" && f.save == "" {
+		return usageErrf("outliers needs --score (or --save to only fit)")
+	}
+	if f.detector != "" {
+		// These shape the fit, which a saved detector has already had.
+		for _, name := range []string{"exclude-columns", "type", "fpr", "contamination", "seed", "save"} {
+			if cmd.Flags().Changed(name) {
+				return usageErrf("--%s applies to fitting and cannot be combined with --detector", name)
+			}
+		}
+		return nil
+	}
+	// The library checks these too; checking here names the flags.
+	if !(f.fpr > 0 && f.fpr < 0.5) {
+		return usageErrf("--fpr %v: want 0 < FPR < 0.5", f.fpr)
+	}
+	if !(f.contamination >= 0 && f.contamination <= 0.25) {
+		return usageErrf("--contamination %v: want 0 to 0.25", f.contamination)
+	}
+	if err := outliersOptions(f).Validate(); err != nil {
+		return usageErr(err)
+	}
+	return nil
+}
+
+func outliersOptions(f *outliersFlags) outlier.Options {
+	return outlier.Options{FPR: f.fpr, Contamination: f.contamination, Exclude: f.exclude, Seed: f.seed}
+}
+
+// fitOutliers reads the training file and fits a detector on it, noting on
+// stderr the columns that are not checked.
+func fitOutliers(f *outliersFlags, stderr io.Writer) (*outlier.Detector, error) {
+	types, err := (&readFlags{types: f.types}).typeOverrides()
+	if err != nil {
+		return nil, err
+	}
+	t, err := readTable(f.train, types)
+	if err != nil {
+		return nil, err
+	}
+	if t.Rows == 0 {
+		return nil, usageErrf("%s: no data rows", f.train)
+	}
+	// Fit only fails on what the data or the flags make impossible (too few
+	// rows, nothing to learn from, an excluded column that is not there).
+	d, err := outlier.Fit(t, outliersOptions(f))
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	checked := map[string]bool{}
+	for _, fi := range d.Features() {
+		checked[fi.Name] = true
+	}
+	for _, name := range f.exclude {
+		checked[name] = true
+	}
+	var skipped []string
+	for _, c := range t.Columns {
+		if !checked[c.Name] {
+			why := strings.ToLower(c.Type.String())
+			if c.Type == dataset.Unknown || c.Missing == t.Rows {
+				why = "no values"
+			}
+			skipped = append(skipped, fmt.Sprintf("%s (%s)", c.Name, why))
+		}
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(stderr, "%s: not checked: %s\n", f.train, strings.Join(skipped, ", "))
+	}
+	return d, nil
+}
+
+// saveDetector writes the detector through a temporary file, so that a
+// failed write never leaves a truncated detector under the final name.
+func saveDetector(d *outlier.Detector, path string) error {
+	data, err := d.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return saveErr(path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return saveErr(path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return saveErr(path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return saveErr(path, err)
+	}
+	return nil
+}
+
+// saveErr names the file the user gave rather than the temporary one.
+func saveErr(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return usageErrf("--save %s: %w", path, err)
+}
+
+// readScoreTable reads only the detector's features from path, each forced
+// to the type the detector expects, so that a cell of the wrong type is
+// reported with its line and column, and a missing feature by name.
+func readScoreTable(path string, features []outlier.FeatureInfo) (*dataset.Table, error) {
+	opts := dataset.Options{Types: map[string]dataset.Type{}}
+	for _, fi := range features {
+		opts.Columns = append(opts.Columns, fi.Name)
+		switch fi.Kind {
+		case "numeric":
+			opts.Types[fi.Name] = dataset.Numeric
+		case "boolean":
+			opts.Types[fi.Name] = dataset.Boolean
+		default:
+			opts.Types[fi.Name] = dataset.Categorical
+		}
+	}
+	t, err := dataset.ReadFile(path, opts)
+	if err != nil {
+		var de *dataset.Error
+		if errors.As(err, &de) && de.Line == 0 && opts.Types[de.Column] != dataset.Unknown {
+			return nil, usageErrf("%v; the detector was trained on this feature, so every scored row needs it", err)
+		}
+		return nil, usageErr(err)
+	}
+	if t.Rows == 0 {
+		return nil, usageErrf("%s: no data rows", path)
+	}
+	return t, nil
+}
+
+// chunkRows is how many rows one goroutine scores and encodes at a time:
+// large enough to outweigh the hand-over, small enough that memory does not
+// grow with the file.
+const chunkRows = 4096
+
+// flaggedRow is a flagged verdict kept for the summary and the text report.
+type flaggedRow struct {
+	row int
+	v   outlier.Verdict
+}
+
+// chunk is one goroutine's working memory, reused from round to round.
+type chunk struct {
+	verdicts []outlier.Verdict
+	jsonl    []byte
+	flagged  []flaggedRow
+	err      error
+}
+
+// scoreRows scores every row of t and, when jsonl is not nil, writes one JSON
+// line per row to it in row order. Rows are scored and encoded in rounds of
+// one chunk per core (the detector is safe for concurrent use); only the
+// flagged verdicts are kept, so memory does not grow with the number of
+// rows.
+func scoreRows(d *outlier.Detector, t *dataset.Table, jsonl io.Writer) ([]flaggedRow, error) {
+	var w *bufio.Writer
+	if jsonl != nil {
+		w = bufio.NewWriterSize(jsonl, 256<<10)
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), (t.Rows+chunkRows-1)/chunkRows))
+	chunks := make([]chunk, workers)
+	var flagged []flaggedRow
+	for base := 0; base < t.Rows; base += workers * chunkRows {
+		var wg sync.WaitGroup
+		for k := range chunks {
+			lo := base + k*chunkRows
+			if lo >= t.Rows {
+				break
+			}
+			hi := min(lo+chunkRows, t.Rows)
+			wg.Go(func() { chunks[k].score(d, sliceRows(t, lo, hi), lo, w != nil) })
+		}
+		wg.Wait()
+		for k := range chunks {
+			c := &chunks[k]
+			if c.err != nil {
+				return nil, c.err
+			}
+			flagged = append(flagged, c.flagged...)
+			if w != nil {
+				if _, err := w.Write(c.jsonl); err != nil {
+					return nil, err
+				}
+			}
+			c.flagged, c.jsonl = c.flagged[:0], c.jsonl[:0]
+		}
+	}
+	if w != nil {
+		if err := w.Flush(); err != nil {
+			return nil, err
+		}
+	}
+	return flagged, nil
+}
+
+// score scores the rows of t, which start at row first of the file.
+func (c *chunk) score(d *outlier.Detector, t *dataset.Table, first int, encode bool) {
+	c.verdicts, c.err = d.ScoreTable(t, c.verdicts)
+	if c.err != nil {
+		return
+	}
+	for i := range c.verdicts {
+		v := &c.verdicts[i]
+		if encode {
+			c.jsonl = appendVerdictJSON(c.jsonl, first+i, v)
+			c.jsonl = append(c.jsonl, '\n')
+		}
+		if v.Anomaly {
+			// The chunk's verdicts are reused: keep a copy.
+			kept := *v
+			kept.Scores = maps.Clone(v.Scores)
+			kept.Reasons = slices.Clone(v.Reasons)
+			kept.Top = slices.Clone(v.Top)
+			kept.Unknown = slices.Clone(v.Unknown)
+			c.flagged = append(c.flagged, flaggedRow{row: first + i, v: kept})
+		}
+	}
+}
+
+// summarize counts a batch of n rows of which flagged are the anomalies.
+func summarize(flagged []flaggedRow, n int) outlier.Summary {
+	vs := make([]outlier.Verdict, len(flagged))
+	for i := range flagged {
+		vs[i] = flagged[i].v
+	}
+	s := outlier.Summarize(vs)
+	s.Inputs = n
+	if n > 0 {
+		s.Rate = float64(s.Anomalies) / float64(n)
+	}
+	return s
+}
+
+// sliceRows returns rows [lo, hi) of t, sharing its memory.
+func sliceRows(t *dataset.Table, lo, hi int) *dataset.Table {
+	s := &dataset.Table{Source: t.Source, Rows: hi - lo, Columns: make([]*dataset.Column, len(t.Columns))}
+	for i, c := range t.Columns {
+		sc := &dataset.Column{Name: c.Name, Type: c.Type, Levels: c.Levels}
+		if c.Floats != nil {
+			sc.Floats = c.Floats[lo:hi]
+		}
+		if c.Codes != nil {
+			sc.Codes = c.Codes[lo:hi]
+		}
+		s.Columns[i] = sc
+	}
+	return s
+}
+
+// scoreOrder lists Verdict.Scores keys in the order the detectors are
+// described, so that output does not depend on map iteration.
+var scoreOrder = []string{"isolation", "mahalanobis", "knn", "range", "category"}
+
+// appendVerdictJSON appends row i's verdict as one JSON object. It is written
+// by hand because encoding/json's reflection and map sorting would cost more
+// than scoring the row.
+func appendVerdictJSON(b []byte, i int, v *outlier.Verdict) []byte {
+	b = append(b, `{"row":`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `,"score":`...)
+	b = appendJSONFloat(b, v.Score)
+	b = append(b, `,"anomaly":`...)
+	b = strconv.AppendBool(b, v.Anomaly)
+	if v.Anomaly {
+		b = append(b, `,"severity":`...)
+		b = appendJSONString(b, v.Severity.String())
+		b = append(b, `,"isolation":`...)
+		b = appendJSONFloat(b, v.Isolation)
+	}
+	b = append(b, `,"reasons":[`...)
+	for k := range v.Reasons {
+		r := &v.Reasons[k]
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		if r.Feature != "" {
+			b = append(b, `"feature":`...)
+			b = appendJSONString(b, r.Feature)
+			b = append(b, ',')
+		}
+		b = append(b, `"kind":`...)
+		b = appendJSONString(b, r.Kind)
+		b = append(b, `,"value":`...)
+		b = appendJSONFloat(b, r.Value)
+		b = append(b, `,"limit":`...)
+		b = appendJSONFloat(b, r.Limit)
+		if r.Category != "" {
+			b = append(b, `,"category":`...)
+			b = appendJSONString(b, r.Category)
+		}
+		b = append(b, `,"message":`...)
+		b = appendJSONString(b, r.Message)
+		b = append(b, '}')
+	}
+	b = append(b, `],"scores":{`...)
+	first := true
+	for _, name := range scoreOrder {
+		s, ok := v.Scores[name]
+		if !ok {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, name)
+		b = append(b, ':')
+		b = appendJSONFloat(b, s)
+	}
+	b = append(b, '}')
+	if v.Anomaly && len(v.Top) > 0 {
+		b = append(b, `,"top":[`...)
+		for k, c := range v.Top {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"feature":`...)
+			b = appendJSONString(b, c.Feature)
+			b = append(b, `,"share":`...)
+			b = appendJSONFloat(b, c.Share)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// appendJSONFloat writes f as encoding/json does (shortest form that reads
+// back exactly, exponent only for very small or large magnitudes); JSON has
+// no NaN or infinity, so those become null.
+func appendJSONFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// 1e-07 -> 1e-7
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// appendJSONString writes s quoted; strings that need escaping, rare in
+// column names and messages, go through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// writeOutliersText lists the flagged rows, most severe first and then in row
+// order, and the batch summary.
+func writeOutliersText(out io.Writer, flagged []flaggedRow, sum outlier.Summary, terminal bool) error {
+	w := bufio.NewWriter(out)
+	drift.Heading(w, "OUTLIER DETECTION", terminal)
+	for _, sev := range []alert.Severity{alert.Critical, alert.High, alert.Medium, alert.Low} {
+		for _, f := range flagged {
+			v := &f.v
+			if v.Severity != sev {
+				continue
+			}
+			fmt.Fprintf(w, "%s: row %d (score %.6f, isolation %.3f)\n", drift.SeverityLabel(sev, terminal), f.row, v.Score, v.Isolation)
+			for _, r := range v.Reasons {
+				fmt.Fprintf(w, "  - %s\n", r.Message)
+			}
+			if len(v.Top) > 0 {
+				parts := make([]string, len(v.Top))
+				for k, c := range v.Top {
+					parts[k] = fmt.Sprintf("%s %.0f%%", c.Feature, 100*c.Share)
+				}
+				fmt.Fprintf(w, "  most unusual: %s\n", strings.Join(parts, ", "))
+			}
+		}
+	}
+	if sum.Anomalies > 0 {
+		fmt.Fprintln(w)
+	}
+	w.WriteString(sum.Text())
+	return w.Flush()
+}
