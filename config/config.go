@@ -108,6 +108,7 @@ type Model struct {
 	Reference string   `yaml:"reference,omitempty"`
 	Columns   []string `yaml:"columns,omitempty"` // features to watch; none means all in the reference
 	Drift     Drift    `yaml:"drift"`
+	Outliers  Outliers `yaml:"outliers"`
 	// ThresholdOverrides replace alerting.thresholds for this model, kind by
 	// kind; a kind given with only one of its levels takes the other from
 	// alerting.thresholds.
@@ -136,6 +137,30 @@ type Drift struct {
 	// Lateness is how long after a time window closes late events are
 	// still counted in it.
 	Lateness time.Duration `yaml:"lateness"`
+}
+
+// Outliers configures the screening of every input against the reference
+// (package outlier): the detector is fitted when the reference is loaded.
+type Outliers struct {
+	Enabled bool `yaml:"enabled"`
+	// FPR is the share of reference-like inputs flagged.
+	FPR float64 `yaml:"fpr"`
+	// Contamination is the share of the reference believed to be outliers
+	// (0 to 0.25); see outlier.Options.
+	Contamination float64 `yaml:"contamination"`
+	// Exclude names reference columns that are not model inputs. The
+	// columns events carry outside their features (score, prediction,
+	// label) are never inputs.
+	Exclude []string `yaml:"exclude,omitempty"`
+	// A user's flagged input raises a finding when the user has at least
+	// BurstMin flagged inputs in the hour and that many are improbable for
+	// normal traffic (binomial tail at FPR below BurstAlpha); an input
+	// graded critical on its own always does.
+	BurstMin   int     `yaml:"burst_min"`
+	BurstAlpha float64 `yaml:"burst_alpha"`
+	// SummaryEvery is the event time one stored summary (inputs, anomalies,
+	// reasons) covers.
+	SummaryEvery time.Duration `yaml:"summary_every"`
 }
 
 // Time window types.
@@ -207,6 +232,12 @@ func DefaultModel() Model {
 		Every:     100,
 		MinEvents: 100,
 		Lateness:  time.Minute,
+	}, Outliers: Outliers{
+		Enabled:      true,
+		FPR:          0.005,
+		BurstMin:     3,
+		BurstAlpha:   1e-4,
+		SummaryEvery: time.Minute,
 	}}
 }
 

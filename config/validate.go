@@ -361,6 +361,7 @@ func (m *Model) problems() problems {
 		}
 	}
 	ps.nest("drift", m.Drift.problems())
+	ps.nest("outliers", m.Outliers.problems())
 	ps.nest("thresholds", thresholdProblems(m.ThresholdOverrides))
 	return ps
 }
@@ -400,6 +401,33 @@ func (d *Drift) problems() problems {
 		ps.nest(indexPath("time_windows", i), w.problems())
 	}
 	nonNegative(&ps, "lateness", d.Lateness)
+	return ps
+}
+
+// Validate checks the outlier settings; paths in the error are relative to
+// them.
+func (o *Outliers) Validate() error { return asError(o.problems()) }
+
+func (o *Outliers) problems() problems {
+	var ps problems
+	if !(o.FPR > 0 && o.FPR < 0.5) {
+		ps.add("fpr", "must be a share between 0 and 0.5 (exclusive), got %v", o.FPR)
+	}
+	if !(o.Contamination >= 0 && o.Contamination <= 0.25) {
+		ps.add("contamination", "must be 0 to 0.25, got %v", o.Contamination)
+	}
+	for i, col := range o.Exclude {
+		if strings.TrimSpace(col) == "" {
+			ps.add(indexPath("exclude", i), "empty column name")
+		}
+	}
+	if o.BurstMin < 1 {
+		ps.add("burst_min", "must be >= 1, got %d", o.BurstMin)
+	}
+	if !(o.BurstAlpha > 0 && o.BurstAlpha < 1) {
+		ps.add("burst_alpha", "must be a p-value between 0 and 1 (exclusive), got %v", o.BurstAlpha)
+	}
+	positive(&ps, "summary_every", o.SummaryEvery)
 	return ps
 }
 

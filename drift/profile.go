@@ -37,6 +37,11 @@ type Profile struct {
 	Source  string           `json:"source,omitempty"`
 	Rows    int              `json:"rows"`
 	Columns []*ColumnProfile `json:"columns"`
+	// Outlier is the outlier detector fitted on the same reference rows,
+	// in package outlier's binary encoding: a profile cannot give it back
+	// (it keeps columns, not rows), so it travels with the profile. Empty
+	// when none was fitted.
+	Outlier []byte `json:"outlier,omitempty"`
 }
 
 // ColumnProfile describes one reference column.

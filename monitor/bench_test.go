@@ -63,7 +63,7 @@ func BenchmarkPipelineDrift(b *testing.B) {
 	m.Name = "bench"
 	cfg.Models = []config.Model{m}
 	sink := monitor.NewCollector(alert.NewManager(monitor.Policy(cfg)))
-	pm, err := monitor.NewModel(&cfg.Models[0], ref, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), nil)
+	pm, err := monitor.NewModel(&cfg.Models[0], &monitor.Reference{Profile: ref}, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), monitor.Hooks{})
 	if err != nil {
 		b.Fatal(err)
 	}

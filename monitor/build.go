@@ -1,32 +1,11 @@
 package monitor
 
 import (
-	"fmt"
-	"path/filepath"
-	"strings"
-
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
-	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/pipeline"
 )
-
-// LoadReference reads a model's reference: a saved profile (.wprof), or CSV
-// or JSON lines that are profiled on the spot.
-func LoadReference(path string) (*drift.Profile, error) {
-	if strings.HasSuffix(path, ".wprof") {
-		return drift.LoadProfile(path)
-	}
-	t, err := dataset.ReadFile(path, dataset.Options{})
-	if err != nil {
-		return nil, err
-	}
-	if t.Rows == 0 {
-		return nil, fmt.Errorf("%s: no data rows", filepath.Base(path))
-	}
-	return drift.NewProfile(t, drift.ProfileOptions{})
-}
 
 // StreamCompareOptions are the drift test options of a configured model for
 // windows of a stream.
@@ -40,22 +19,56 @@ func StreamCompareOptions(m *config.Model, thresholds alert.Thresholds) drift.Op
 	return o
 }
 
+// Hooks receive what the detectors summarise, for storage.
+type Hooks struct {
+	OnWindow  func(model string, w *drift.WindowResult)
+	OnOutlier func(model string, s *OutlierSummary)
+}
+
 // NewModel assembles the pipeline model for a configured model: its pane
 // specs (count panes of drift.every events; time panes of each time
-// window's step) and its detectors.
-func NewModel(m *config.Model, ref *drift.Profile, shards int, thresholds alert.Thresholds,
-	onWindow func(string, *drift.WindowResult)) (pipeline.Model, error) {
+// window's step and of the outlier summaries) and its detectors.
+func NewModel(m *config.Model, ref *Reference, shards int, thresholds alert.Thresholds, hooks Hooks) (pipeline.Model, error) {
 	pm := pipeline.Model{Name: m.Name, Lateness: m.Drift.Lateness}
-	if !m.Drift.Enabled {
-		return pm, nil
+	if m.Drift.Enabled {
+		if err := addDrift(&pm, m, ref, shards, thresholds, hooks.OnWindow); err != nil {
+			return pm, err
+		}
 	}
+	if m.Outliers.Enabled && ref.Outlier != nil {
+		spec := paneSpec(&pm, pipeline.PaneSpec{Step: m.Outliers.SummaryEvery})
+		o, err := NewOutliers(OutliersOptions{
+			Model: m.Name, Detector: ref.Outlier, Settings: m.Outliers, Shards: shards, Spec: spec,
+			OnSummary: hooks.OnOutlier,
+		})
+		if err != nil {
+			return pm, err
+		}
+		pm.Detectors = append(pm.Detectors, o)
+	}
+	return pm, nil
+}
+
+// paneSpec returns the index of spec among the model's pane specs, adding
+// it if it is new.
+func paneSpec(pm *pipeline.Model, spec pipeline.PaneSpec) int {
+	for i, s := range pm.Specs {
+		if s == spec {
+			return i
+		}
+	}
+	pm.Specs = append(pm.Specs, spec)
+	return len(pm.Specs) - 1
+}
+
+func addDrift(pm *pipeline.Model, m *config.Model, ref *Reference, shards int, thresholds alert.Thresholds,
+	onWindow func(string, *drift.WindowResult)) error {
 	opts := DriftOptions{
-		Model: m.Name, Reference: ref, Columns: m.Columns, Shards: shards, OnWindow: onWindow,
+		Model: m.Name, Reference: ref.Profile, Columns: m.Columns, Shards: shards, OnWindow: onWindow,
 		Compare: StreamCompareOptions(m, thresholds),
 	}
-	pm.Specs = append(pm.Specs, pipeline.PaneSpec{Events: m.Drift.Every})
 	opts.Windows = append(opts.Windows, DriftWindow{
-		Kind: drift.CountWindow, Spec: 0, MinEvents: m.Drift.MinEvents,
+		Kind: drift.CountWindow, Spec: paneSpec(pm, pipeline.PaneSpec{Events: m.Drift.Every}), MinEvents: m.Drift.MinEvents,
 		PanesPerWindow: ceilDiv(m.Drift.Window, m.Drift.Every),
 	})
 	for _, tw := range m.Drift.TimeWindows {
@@ -63,18 +76,17 @@ func NewModel(m *config.Model, ref *drift.Profile, shards int, thresholds alert.
 		if tw.Type == config.WindowSliding {
 			step, kind = tw.Step, drift.SlidingWindow
 		}
-		pm.Specs = append(pm.Specs, pipeline.PaneSpec{Step: step})
 		opts.Windows = append(opts.Windows, DriftWindow{
-			Kind: kind, Spec: len(pm.Specs) - 1, MinEvents: m.Drift.MinEvents,
+			Kind: kind, Spec: paneSpec(pm, pipeline.PaneSpec{Step: step}), MinEvents: m.Drift.MinEvents,
 			PanesPerWindow: ceilDiv(int(tw.Size), int(step)),
 		})
 	}
 	d, err := NewDrift(opts)
 	if err != nil {
-		return pm, err
+		return err
 	}
 	pm.Detectors = append(pm.Detectors, d)
-	return pm, nil
+	return nil
 }
 
 // Policy is the alerting policy of a configuration: its thresholds per

@@ -61,7 +61,7 @@ func run(t testing.TB, ref *drift.Profile, m config.Model, events []event.Event)
 	cfg := config.Default()
 	cfg.Models = []config.Model{m}
 	sink := monitor.NewCollector(alert.NewManager(monitor.Policy(cfg)))
-	pm, err := monitor.NewModel(&cfg.Models[0], ref, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), nil)
+	pm, err := monitor.NewModel(&cfg.Models[0], &monitor.Reference{Profile: ref}, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), monitor.Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestTimeWindows(t *testing.T) {
 		mu.Unlock()
 	}
 	sink := monitor.NewCollector(alert.NewManager(monitor.Policy(cfg)))
-	pm, err := monitor.NewModel(&cfg.Models[0], ref, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), onWindow)
+	pm, err := monitor.NewModel(&cfg.Models[0], &monitor.Reference{Profile: ref}, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), monitor.Hooks{OnWindow: onWindow})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 // Source is what a report reads: the store, or anything answering the same.
 type Source interface {
 	Models(ctx context.Context) ([]store.Model, error)
-	Windows(ctx context.Context, model string, limit int) ([]store.Window, error)
+	Windows(ctx context.Context, f store.WindowFilter) ([]store.Window, error)
 	Alerts(ctx context.Context, f store.AlertFilter) ([]store.AlertRecord, error)
 }
 
@@ -48,6 +48,7 @@ type SectionResult struct {
 	Title   string       `json:"title"`
 	Status  string       `json:"status"` // "findings", "no findings" or "not monitored"
 	Summary string       `json:"summary,omitempty"`
+	Lines   []string     `json:"lines,omitempty"` // details of the summary
 	Items   []Item       `json:"items"`
 	Kinds   []alert.Kind `json:"kinds"`
 }
@@ -71,8 +72,11 @@ const (
 	StatusNotMonitored = "not monitored"
 )
 
-// maxAlerts bounds what one report reads.
-const maxAlerts = 100000
+// maxAlerts and maxWindows bound what one report reads.
+const (
+	maxAlerts  = 100000
+	maxWindows = 100000
+)
 
 // Build reads the source and assembles the report.
 func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
@@ -98,7 +102,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 	// so a replayed day is reported as it happened.
 	var to time.Time
 	for _, n := range names {
-		ws, err := src.Windows(ctx, n, 1)
+		ws, err := src.Windows(ctx, store.WindowFilter{Model: n, Limit: 1})
 		if err != nil {
 			return nil, err
 		}
@@ -137,6 +141,15 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 	var items []Item
 	for _, s := range sections {
 		res := s.build(alerts, len(names) > 0)
+		if s.Measure != nil && res.Status != StatusNotMonitored {
+			ws, err := windowsIn(ctx, src, names, s.WindowKind, r.From, r.To)
+			if err != nil {
+				return nil, err
+			}
+			if len(ws) > 0 {
+				res.Summary, res.Lines = s.Measure(ws)
+			}
+		}
 		r.Sections = append(r.Sections, res)
 		items = append(items, res.Items...)
 	}
@@ -144,17 +157,34 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 	return r, nil
 }
 
+// windowsIn lists the models' windows of a kind that end in the period.
+func windowsIn(ctx context.Context, src Source, models []string, kind string, from, to time.Time) ([]store.Window, error) {
+	var out []store.Window
+	for _, m := range models {
+		ws, err := src.Windows(ctx, store.WindowFilter{Model: m, Kinds: []string{kind}, Limit: maxWindows})
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range ws {
+			if w.End.After(from) && !w.End.After(to) {
+				out = append(out, w)
+			}
+		}
+	}
+	return out, nil
+}
+
 // eventsIn counts the events of the model's count windows that end in the
 // period: count windows tile the stream, so each event is counted once per
 // pane; the newest window holds the most recent panes.
 func eventsIn(ctx context.Context, src Source, model string, from, to time.Time) (int, error) {
-	ws, err := src.Windows(ctx, model, 100000)
+	ws, err := src.Windows(ctx, store.WindowFilter{Model: model, Kinds: []string{store.WindowCount}, Limit: maxWindows})
 	if err != nil {
 		return 0, err
 	}
 	var first, last int64 = -1, -1
 	for _, w := range ws {
-		if w.Kind != "count" || w.End.Before(from) || w.End.After(to) {
+		if w.End.Before(from) || w.End.After(to) {
 			continue
 		}
 		if last < 0 || w.LastSeq > last {

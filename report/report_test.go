@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,9 +29,14 @@ func (f *fakeSource) Models(context.Context) ([]store.Model, error) {
 	return out, nil
 }
 
-func (f *fakeSource) Windows(_ context.Context, model string, limit int) ([]store.Window, error) {
-	ws := f.windows[model]
-	return ws[:min(limit, len(ws))], nil
+func (f *fakeSource) Windows(_ context.Context, flt store.WindowFilter) ([]store.Window, error) {
+	var ws []store.Window
+	for _, w := range f.windows[flt.Model] {
+		if len(flt.Kinds) == 0 || slices.Contains(flt.Kinds, w.Kind) {
+			ws = append(ws, w)
+		}
+	}
+	return ws[:min(flt.Limit, len(ws))], nil
 }
 
 func (f *fakeSource) Alerts(_ context.Context, flt store.AlertFilter) ([]store.AlertRecord, error) {
@@ -59,15 +65,37 @@ func driftAlert(model, subject string, sev alert.Severity, at time.Duration, sta
 		Subject: subject, Time: t0.Add(at), Details: back, Summary: "drift in " + subject}}
 }
 
+// adversarialAlert builds an alert as the outlier monitor raises it, its
+// details through JSON.
+func adversarialAlert(model, user string, sev alert.Severity, at time.Duration) store.AlertRecord {
+	details := map[string]any{
+		"event_id": "ev-77", "user": user, "isolation": 0.67, "inputs_in_hour": 45, "flagged_in_hour": 40, "burst_p": 1e-40,
+		"reasons": []map[string]any{{"feature": "transaction_amount", "kind": "above_range", "value": 98000, "limit": 5200,
+			"message": "transaction_amount 98000 is above the reference range (limit 5200)"}},
+	}
+	raw, _ := json.Marshal(details)
+	var back map[string]any
+	json.Unmarshal(raw, &back)
+	return store.AlertRecord{Alert: alert.Alert{ID: user + at.String(), Type: alert.KindAdversarial, Severity: sev, Model: model,
+		Subject: user, Time: t0.Add(at), Details: back, Summary: "anomalous inputs from " + user}}
+}
+
 func TestBuildAndText(t *testing.T) {
 	src := &fakeSource{
-		models:  []string{"fraud_detection_v2"},
-		windows: map[string][]store.Window{"fraud_detection_v2": {{Kind: "count", End: t0, FirstSeq: 9000, LastSeq: 9999}, {Kind: "count", End: t0.Add(-time.Hour), FirstSeq: 0, LastSeq: 8999}}},
+		models: []string{"fraud_detection_v2"},
+		windows: map[string][]store.Window{"fraud_detection_v2": {
+			{Kind: "count", End: t0, FirstSeq: 9000, LastSeq: 9999},
+			{Kind: "outliers", End: t0.Add(-time.Minute), Report: []byte(`{"inputs":6000,"anomalies":30,"by_severity":{"high":10,"low":20},"by_reason":{"above_range":12,"isolation":30},"by_feature":{"transaction_amount":12}}`)},
+			{Kind: "count", End: t0.Add(-time.Hour), FirstSeq: 0, LastSeq: 8999},
+			{Kind: "outliers", End: t0.Add(-2 * time.Hour), Report: []byte(`{"inputs":4234,"anomalies":17,"by_severity":{"high":2,"medium":15},"by_reason":{"isolation":17},"unscored":3}`)},
+			{Kind: "outliers", End: t0.Add(-30 * time.Hour), Report: []byte(`{"inputs":999,"anomalies":999,"by_severity":{"critical":999}}`)}, // before the period
+		}},
 		alerts: []store.AlertRecord{
 			driftAlert("fraud_detection_v2", "transaction_amount", alert.High, -3*time.Hour, 0.2),
 			driftAlert("fraud_detection_v2", "transaction_amount", alert.Critical, -2*time.Hour, 0.45),
 			driftAlert("fraud_detection_v2", "hour", alert.Medium, -time.Hour, 0.06),
 			driftAlert("fraud_detection_v2", "old_news", alert.Critical, -30*time.Hour, 0.5), // before the period
+			adversarialAlert("fraud_detection_v2", "api_user_312", alert.High, -90*time.Minute),
 			{Alert: alert.Alert{ID: "dq", Type: alert.KindDataQuality, Severity: alert.Medium, Model: "fraud_detection_v2", Subject: "merchant_category",
 				Time: t0.Add(-time.Hour), Details: map[string]any{"detail": `unseen categories "crypto": 200 rows (20.0%)`}}},
 		},
@@ -98,7 +126,17 @@ MEDIUM: Feature 'hour' drift detected
 
 ADVERSARIAL INPUTS
 ------------------
-Not monitored
+Anomalies Detected: 47 of 10,234 inputs (0.46%)
+   HIGH: 12 inputs with extreme values
+   MEDIUM: 15 unusual inputs
+   LOW: 20 slightly unusual inputs
+   By reason: isolation 47, above_range 12
+   By feature: transaction_amount 12
+   Not scored (wrong feature types): 3 inputs
+HIGH: User api_user_312: 40 anomalous inputs of 45 in the hour
+   Isolation score 0.67, burst p < 1e-10 at the false-positive rate
+   transaction_amount 98000 is above the reference range (limit 5200)
+   Latest flagged input: ev-77
 
 EXTRACTION ATTEMPTS
 -------------------
@@ -111,8 +149,9 @@ Not monitored
 RECOMMENDATIONS
 ---------------
 1. Investigate drift in transaction_amount now; consider retraining fraud_detection_v2 on recent data (CRITICAL)
-2. Watch hour for continued drift (MEDIUM)
-3. Check the data pipeline feeding merchant_category (MEDIUM)
+2. Block api_user_312's anomalous inputs to fraud_detection_v2 and review them for crafted attacks (HIGH)
+3. Watch hour for continued drift (MEDIUM)
+4. Check the data pipeline feeding merchant_category (MEDIUM)
 `
 	if got := buf.String(); got != want {
 		t.Errorf("text report:\n%s\nwant:\n%s", got, want)

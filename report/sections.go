@@ -7,6 +7,7 @@ import (
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/store"
 )
 
 // Section is one part of the report: the finding kinds it covers and how an
@@ -22,6 +23,11 @@ type Section struct {
 	Describe func(a alert.Alert) (headline string, lines []string)
 	// Summarize writes the section's one-line summary of its items.
 	Summarize func(items []Item) string
+	// Measure, when set, summarises the period's windows of WindowKind
+	// (counts of what the detector saw, alerted or not) into the
+	// section's summary and detail lines; it replaces Summarize's line.
+	WindowKind string
+	Measure    func(ws []store.Window) (summary string, lines []string)
 }
 
 var sections []Section
@@ -55,7 +61,10 @@ func init() {
 	})
 	// The threats whose detectors come next: their sections are here from
 	// the start so the report's shape does not change when they land.
-	Register(Section{Title: "ADVERSARIAL INPUTS", Kinds: []alert.Kind{alert.KindAdversarial}})
+	Register(Section{
+		Title: "ADVERSARIAL INPUTS", Kinds: []alert.Kind{alert.KindAdversarial}, Monitored: true,
+		Describe: describeAdversarial, WindowKind: store.WindowOutliers, Measure: measureOutliers,
+	})
 	Register(Section{Title: "EXTRACTION ATTEMPTS", Kinds: []alert.Kind{alert.KindExtraction, alert.KindUsage}})
 	Register(Section{Title: "PROMPT INJECTION", Kinds: []alert.Kind{alert.KindPromptInjection, alert.KindPromptLeak}})
 }

@@ -36,12 +36,16 @@ func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 		case StatusNotMonitored:
 			fmt.Fprintln(w, "Not monitored")
 			continue
-		case StatusClean:
-			fmt.Fprintln(w, "No findings")
-			continue
 		}
 		if s.Summary != "" {
 			fmt.Fprintln(w, s.Summary)
+		}
+		for _, l := range s.Lines {
+			fmt.Fprintf(w, "   %s\n", l)
+		}
+		if s.Status == StatusClean {
+			fmt.Fprintln(w, "No findings")
+			continue
 		}
 		for _, it := range s.Items {
 			model := ""

@@ -32,11 +32,11 @@ models: {{range $i, $m := .Report.Models}}{{if $i}}, {{end}}{{$m}}{{else}}none r
 {{range .Report.Sections}}
 <h2>{{.Title}}</h2>
 {{if eq .Status "not monitored"}}<p class="muted">Not monitored</p>
-{{else if eq .Status "no findings"}}<p>No findings</p>
-{{else}}{{if .Summary}}<p>{{.Summary}}</p>{{end}}
+{{else}}{{if .Summary}}<p>{{.Summary}}</p>{{end}}{{if .Lines}}<ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if eq .Status "no findings"}}<p>No findings</p>{{else}}
 <table>{{range .Items}}<tr><td class="sev {{.Severity}}">{{upper .Severity.String}}</td>
 <td><b>{{.Headline}}</b> <span class="muted">[{{.Model}}, {{.Alerts}} alerts]</span><ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul></td></tr>{{end}}</table>
-{{end}}{{end}}
+{{end}}{{end}}{{end}}
 <h2>RECOMMENDATIONS</h2>
 <ol>{{range .Report.Recommendations}}<li>{{.Action}}{{if .Severity}} <span class="sev {{.Severity}}">({{upper .Severity.String}})</span>{{end}}</li>{{end}}</ol>
 <h2>Newest alerts</h2>
@@ -84,7 +84,7 @@ func (s *Server) getDashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.RUnlock()
 	for i := range data.Models {
-		ws, err := s.db.Windows(ctx, data.Models[i].Name, 1)
+		ws, err := s.db.Windows(ctx, store.WindowFilter{Model: data.Models[i].Name, Kinds: driftKinds, Limit: 1})
 		if err == nil && len(ws) > 0 {
 			data.Models[i].Window = &ws[0]
 		}

@@ -19,8 +19,8 @@ import (
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/dataset"
-	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/event"
+	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/pipeline"
 	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/store"
@@ -35,6 +35,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/models/{name}", s.getModel)
 	mux.HandleFunc("PUT /v1/models/{name}/reference", s.putReference)
 	mux.HandleFunc("GET /v1/models/{name}/drift", s.getDrift)
+	mux.HandleFunc("GET /v1/models/{name}/outliers", s.getOutliers)
+	mux.HandleFunc("POST /v1/screen", s.postScreen)
 	mux.HandleFunc("GET /v1/alerts", s.listAlerts)
 	mux.HandleFunc("POST /v1/alerts/{id}/ack", s.ackAlert)
 	mux.HandleFunc("POST /v1/silences", s.postSilence)
@@ -179,7 +181,20 @@ type modelView struct {
 	Name      string          `json:"name"`
 	Columns   []string        `json:"columns,omitempty"`
 	Drift     driftView       `json:"drift"`
+	Outliers  outliersView    `json:"outliers"`
 	Reference *referenceShape `json:"reference,omitempty"`
+}
+
+// outliersView is a model's outlier settings and whether its inputs are
+// screened (a detector was fitted on the reference).
+type outliersView struct {
+	Enabled       bool     `json:"enabled"`
+	FPR           float64  `json:"fpr"`
+	Contamination float64  `json:"contamination"`
+	Exclude       []string `json:"exclude,omitempty"`
+	Screening     bool     `json:"screening"`
+	Features      []string `json:"features,omitempty"` // the inputs the detector knows
+	Warnings      []string `json:"warnings,omitempty"`
 }
 
 // driftView is a model's drift settings with the configuration file's names.
@@ -210,9 +225,18 @@ func view(name string, r *registered) modelView {
 		Enabled: d.Enabled, Method: d.Method, Threshold: d.Threshold, MinEffect: d.MinEffect,
 		Window: d.Window, Every: d.Every, MinEvents: d.MinEvents, Lateness: d.Lateness.String(),
 	}}
-	if r.Profile != nil {
-		v.Reference = &referenceShape{Rows: r.Profile.Rows}
-		for _, c := range r.Profile.Columns {
+	o := r.Config.Outliers
+	v.Outliers = outliersView{Enabled: o.Enabled, FPR: o.FPR, Contamination: o.Contamination, Exclude: o.Exclude}
+	if r.Ref != nil {
+		v.Outliers.Warnings = r.Ref.Warnings
+		if r.Ref.Outlier != nil {
+			v.Outliers.Screening = o.Enabled
+			for _, f := range r.Ref.Outlier.Features() {
+				v.Outliers.Features = append(v.Outliers.Features, f.Name)
+			}
+		}
+		v.Reference = &referenceShape{Rows: r.Ref.Profile.Rows}
+		for _, c := range r.Ref.Profile.Columns {
 			v.Reference.Columns = append(v.Reference.Columns, columnSketch{c.Name, c.Type})
 		}
 	}
@@ -304,7 +328,7 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 	prev := s.models[m.Name]
 	reg := &registered{Config: m}
 	if prev != nil {
-		reg.Profile = prev.Profile
+		reg.Ref = prev.Ref
 	}
 	if err := s.register(r.Context(), m.Name, reg); err != nil {
 		writeError(w, http.StatusInternalServerError, "%v", err)
@@ -373,14 +397,18 @@ func (s *Server) putReference(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "reference: no data rows")
 		return
 	}
-	p, err := drift.NewProfile(t, drift.ProfileOptions{})
+	cfg := prev.Config
+	ref, err := monitor.BuildReference(t, &cfg)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
+	for _, warning := range ref.Warnings {
+		s.log.Warn(warning)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	reg := &registered{Config: s.models[name].Config, Profile: p}
+	reg := &registered{Config: s.models[name].Config, Ref: ref}
 	if err := s.register(r.Context(), name, reg); err != nil {
 		writeError(w, http.StatusInternalServerError, "%v", err)
 		return
@@ -415,7 +443,7 @@ func (s *Server) getDrift(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	ws, err := s.db.Windows(r.Context(), name, limit)
+	ws, err := s.db.Windows(r.Context(), store.WindowFilter{Model: name, Kinds: driftKinds, Limit: limit})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "%v", err)
 		return

@@ -16,8 +16,12 @@ type metrics struct {
 	busy     prometheus.Counter
 	batch    prometheus.Histogram
 	windows  *prometheus.CounterVec
-	alerts   *prometheus.CounterVec
-	detector *prometheus.HistogramVec
+	// screened and anomalies count inputs in closed outlier summaries.
+	screened  *prometheus.CounterVec
+	anomalies *prometheus.CounterVec
+	screen    prometheus.Histogram
+	alerts    *prometheus.CounterVec
+	detector  *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -39,6 +43,16 @@ func newMetrics() *metrics {
 		windows: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "warden_drift_windows_total", Help: "Drift windows evaluated, by model.",
 		}, []string{"model"}),
+		screened: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_inputs_screened_total", Help: "Inputs scored by the outlier detector, by model (counted when their summary closes).",
+		}, []string{"model"}),
+		anomalies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_inputs_anomalous_total", Help: "Inputs the outlier detector flagged, by model (counted when their summary closes).",
+		}, []string{"model"}),
+		screen: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "warden_screen_seconds", Help: "Time to answer POST /v1/screen, recording included.",
+			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 14),
+		}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "warden_alerts_total", Help: "Alerts raised, by type and severity.",
 		}, []string{"type", "severity"}),
@@ -47,7 +61,7 @@ func newMetrics() *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 14),
 		}, []string{"detector"}),
 	}
-	m.registry.MustRegister(m.received, m.rejected, m.busy, m.batch, m.windows, m.alerts, m.detector,
+	m.registry.MustRegister(m.received, m.rejected, m.busy, m.batch, m.windows, m.screened, m.anomalies, m.screen, m.alerts, m.detector,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -1211,6 +1211,16 @@ func TestOpenAPIResponses(t *testing.T) {
 		{apiRequest{Method: "GET", Path: "/v1/models/" + other + "/drift"}, 200},
 		{apiRequest{Method: "GET", Path: "/v1/models/" + model + "/drift?limit=0"}, 400},
 		{apiRequest{Method: "GET", Path: "/v1/models/nope/drift"}, 404},
+		{apiRequest{Method: "GET", Path: "/v1/models/" + model + "/outliers"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/models/" + model + "/outliers?limit=0"}, 400},
+		{apiRequest{Method: "GET", Path: "/v1/models/nope/outliers"}, 404},
+		{apiRequest{Method: "POST", Path: "/v1/screen", ContentType: appJSON, Body: []byte(`{"model":"` + model + `","user":"u1","features":{"transaction_amount":80.5,"merchant_category":"grocery","hour":13,"distance_from_home_km":3.2,"card_present":true,"account_age_days":900,"num_tx_last_24h":2}}`)}, 200},
+		{apiRequest{Method: "POST", Path: "/v1/screen", ContentType: appJSON, Body: []byte(`{"model":"` + model + `","user":"u2","id":"q-9","features":{"transaction_amount":250000,"merchant_category":"space_travel","hour":3,"distance_from_home_km":19000,"card_present":false,"account_age_days":0,"num_tx_last_24h":80}}`)}, 200},
+		{apiRequest{Method: "POST", Path: "/v1/screen", ContentType: appJSON, Body: []byte(`{"model":"` + model + `","prompt":"hello"}`)}, 200},
+		{apiRequest{Method: "POST", Path: "/v1/screen", ContentType: appJSON, Body: []byte(`{"model":"` + model + `","features":{"transaction_amount":"lots"}}`)}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/screen", ContentType: appJSON, Body: []byte(`{"model":"` + model + `"}` + "\n" + `{"model":"` + model + `"}`), Invalid: true}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/screen", ContentType: appJSON, Body: []byte(`{"model":`), Invalid: true}, 400},
+		{apiRequest{Method: "POST", Path: "/v1/screen", ContentType: appJSON, Body: []byte(`{"model":"nope","features":{"x":1}}`)}, 404},
 		{apiRequest{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"model":"` + model + `","type":"drift"},"starts_at":"2026-01-01T00:00:00Z","ends_at":"2026-01-03T00:00:00Z","created_by":"oncall","comment":"known release"}`)}, 201},
 		{apiRequest{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"id":"s1","matchers":{"subject":"hour"},"ends_at":"2027-01-01T00:00:00Z"}`)}, 201},
 		{apiRequest{Method: "POST", Path: "/v1/silences", ContentType: appJSON, Body: []byte(`{"matchers":{"colour":"red"},"ends_at":"2026-01-03T00:00:00Z"}`), Invalid: true}, 400},
@@ -1257,6 +1267,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		{apiRequest{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: smallRef.Bytes()}, 200},
 		{apiRequest{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: bytes.Repeat(smallRef.Bytes(), 8)}, 413},
 		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: big}, 413},
+		{apiRequest{Method: "POST", Path: "/v1/screen", ContentType: appJSON, Body: bytes.Repeat([]byte(" "), 2<<20), Invalid: true}, 413},
 		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:20], nil)}, 429},
 		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:5], nil)}, 202},
 	}
@@ -1270,6 +1281,9 @@ func TestOpenAPIResponses(t *testing.T) {
 	}
 	if code, body := lc.do(apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:5], nil)}); code != 503 {
 		t.Errorf("events after Close: %d, want 503: %s", code, abbrev(body))
+	}
+	if code, body := lc.do(apiRequest{Method: "POST", Path: "/v1/screen", ContentType: appJSON, Body: []byte(good)}); code != 503 {
+		t.Errorf("screen after Close: %d, want 503: %s", code, abbrev(body))
 	}
 
 	// Every documented operation was called; list the documented statuses

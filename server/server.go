@@ -50,6 +50,7 @@ type Server struct {
 	events  *eventlog.Log
 	pipe    *pipeline.Pipeline
 	manager *alert.Manager
+	policy  alert.Policy
 	notify  *notify.Dispatcher
 	metrics *metrics
 	shards  int
@@ -64,10 +65,10 @@ type Server struct {
 }
 
 // registered is a model the service knows: its settings and, once a
-// reference has been given, its profile.
+// reference has been given, its profile and outlier detector.
 type registered struct {
-	Config  config.Model
-	Profile *drift.Profile
+	Config config.Model
+	Ref    *monitor.Reference // nil until a reference is given
 }
 
 // New opens the store and the event log under cfg.Storage.Dir, registers
@@ -105,7 +106,8 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.notify = notify.NewDispatcher(s.db, recv, notify.DispatcherOptions{Logger: opts.Logger})
-	s.manager = alert.NewManager(monitor.Policy(cfg))
+	s.policy = monitor.Policy(cfg)
+	s.manager = alert.NewManager(s.policy)
 	s.manager.Handle("", s.countAlert)
 	if err := s.start(context.Background()); err != nil {
 		s.Close()
@@ -127,7 +129,11 @@ func (s *Server) start(ctx context.Context) error {
 		}
 		r := &registered{Config: mc}
 		if len(m.Profile) > 0 {
-			if r.Profile, err = drift.DecodeProfile(bytes.NewReader(m.Profile), m.Name); err != nil {
+			p, err := drift.DecodeProfile(bytes.NewReader(m.Profile), m.Name)
+			if err != nil {
+				return fmt.Errorf("stored model %q: %w", m.Name, err)
+			}
+			if r.Ref, err = monitor.DecodeReference(p); err != nil {
 				return fmt.Errorf("stored model %q: %w", m.Name, err)
 			}
 		}
@@ -138,11 +144,14 @@ func (s *Server) start(ctx context.Context) error {
 		m := s.cfg.Models[i]
 		r := &registered{Config: m}
 		if prev := s.models[m.Name]; prev != nil {
-			r.Profile = prev.Profile
+			r.Ref = prev.Ref
 		}
 		if m.Reference != "" {
-			if r.Profile, err = monitor.LoadReference(m.Reference); err != nil {
+			if r.Ref, err = monitor.LoadReference(m.Reference, &m); err != nil {
 				return fmt.Errorf("models[%d] (%s): %w", i, m.Name, err)
+			}
+			for _, w := range r.Ref.Warnings {
+				s.log.Warn(w)
 			}
 		}
 		s.models[m.Name] = r
@@ -301,11 +310,12 @@ func (s *Server) replayLog(ctx context.Context, from eventlog.Position) (int, er
 }
 
 func (s *Server) pipelineModel(name string, r *registered) (pipeline.Model, error) {
-	if r.Profile == nil {
+	if r.Ref == nil {
 		// Known, logged and counted, but nothing to compare with yet.
 		return pipeline.Model{Name: name}, nil
 	}
-	return monitor.NewModel(&r.Config, r.Profile, s.shards, monitor.ModelThresholds(s.cfg, &r.Config), s.onWindow)
+	return monitor.NewModel(&r.Config, r.Ref, s.shards, monitor.ModelThresholds(s.cfg, &r.Config),
+		monitor.Hooks{OnWindow: s.onWindow, OnOutlier: s.onOutlier})
 }
 
 func (s *Server) persist(ctx context.Context, name string, r *registered) error {
@@ -319,9 +329,9 @@ func (s *Server) persist(ctx context.Context, name string, r *registered) error 
 	} else {
 		m.CreatedAt = m.UpdatedAt
 	}
-	if r.Profile != nil {
+	if r.Ref != nil {
 		var buf bytes.Buffer
-		if err := r.Profile.Encode(&buf); err != nil {
+		if err := r.Ref.Profile.Encode(&buf); err != nil {
 			return err
 		}
 		m.Profile = buf.Bytes()
@@ -342,6 +352,22 @@ func (s *Server) onWindow(model string, w *drift.WindowResult) {
 		s.log.Error("storing a window", "model", model, "err", err)
 	}
 	s.metrics.windows.WithLabelValues(model).Inc()
+}
+
+// onOutlier stores a pane's summary of screened inputs.
+func (s *Server) onOutlier(model string, sum *monitor.OutlierSummary) {
+	rep, err := json.Marshal(sum)
+	if err == nil {
+		err = s.db.AddWindow(context.Background(), store.Window{
+			Model: model, Kind: store.WindowOutliers, Start: sum.Start, End: sum.End, FirstSeq: sum.FirstSeq,
+			LastSeq: sum.LastSeq, Events: sum.Inputs + sum.Unscored, Report: rep,
+		})
+	}
+	if err != nil {
+		s.log.Error("storing an outlier summary", "model", model, "err", err)
+	}
+	s.metrics.screened.WithLabelValues(model).Add(float64(sum.Inputs))
+	s.metrics.anomalies.WithLabelValues(model).Add(float64(sum.Anomalies))
 }
 
 // sink stores findings and the alerts they raise.

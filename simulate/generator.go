@@ -48,6 +48,7 @@ type Options struct {
 	Rate   float64   // mean production events per second (a Poisson process); 0 => DefaultRate
 	Users  int       // distinct users; 0 => DefaultUsers
 	Drifts []Drift   // applied in order; several may touch one feature
+	Bursts []Burst   // crafted transactions interleaved with the traffic
 }
 
 // Validate reports the first option that is out of range.
@@ -61,6 +62,11 @@ func (o Options) Validate() error {
 	for i, d := range o.Drifts {
 		if err := d.Validate(); err != nil {
 			return fmt.Errorf("drift %d: %w", i+1, err)
+		}
+	}
+	for i, b := range o.Bursts {
+		if err := b.Validate(); err != nil {
+			return fmt.Errorf("burst %d: %w", i+1, err)
 		}
 	}
 	return nil
@@ -80,6 +86,7 @@ type Generator struct {
 	features  *rand.Rand // feature values and labels
 	arrivals  *rand.Rand // inter-arrival gaps and users
 	drifts    []activeDrift
+	bursts    []*pendingBurst
 	elapsed   float64 // seconds from start to the next event
 	seq       int
 }
@@ -119,6 +126,12 @@ func NewGenerator(o Options) (*Generator, error) {
 		seen[spec]++
 		g.drifts = append(g.drifts, newActiveDrift(d, newStream(o.Seed, stream)))
 	}
+	if len(o.Bursts) > 0 {
+		rng := newStream(o.Seed, streamBurst)
+		for _, b := range o.Bursts {
+			g.bursts = append(g.bursts, &pendingBurst{Burst: b, rng: rng})
+		}
+	}
 	return g, nil
 }
 
@@ -132,15 +145,27 @@ func (g *Generator) Next() Transaction {
 		return tx
 	}
 	g.seq++
+	// The burst whose next probe is due first, if it is due before the
+	// next ordinary transaction.
+	var due *pendingBurst
+	at := g.elapsed
+	for _, b := range g.bursts {
+		if t, ok := b.next(); ok && t <= at {
+			due, at = b, t
+		}
+	}
 	offset := maxOffset
-	if ms := math.Floor(g.elapsed * 1000); ms < float64(maxOffset/time.Millisecond) {
+	if ms := math.Floor(at * 1000); ms < float64(maxOffset/time.Millisecond) {
 		offset = time.Duration(ms) * time.Millisecond
 	}
-	tx := Transaction{
-		ID:   transactionID(g.seq),
-		Time: g.start.Add(offset),
-		User: g.users.pick(g.arrivals),
+	tx := Transaction{ID: transactionID(g.seq), Time: g.start.Add(offset)}
+	if due != nil {
+		tx.User = due.User
+		due.craft(&tx)
+		tx.Score = model.score(&tx)
+		return tx
 	}
+	tx.User = g.users.pick(g.arrivals)
 	draw(g.features, &tx)
 	for i := range g.drifts {
 		g.drifts[i].apply(&tx, offset)

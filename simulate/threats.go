@@ -34,12 +34,28 @@ func Threats() []Threat { return append([]Threat(nil), threats...) }
 // DemoDriftHour is when, in the demo's day, transaction amounts drift.
 const DemoDriftHour = 14
 
+// The demo's adversarial probing: who, from when, how many probes.
+const (
+	DemoAttacker    = "api_user_312"
+	DemoAttackHour  = 9
+	DemoAttackCount = 60
+)
+
 func init() {
 	RegisterThreat(Threat{
 		Name:        "drift",
 		Description: fmt.Sprintf("transaction amounts double from hour %d (a new merchant mix, or a shift in fraud)", DemoDriftHour),
 		Apply: func(o *Options, d time.Duration) {
 			o.Drifts = append(o.Drifts, Drift{Feature: ColTransactionAmount, From: d * DemoDriftHour / 24, Scale: 2.1})
+		},
+	})
+	RegisterThreat(Threat{
+		Name: "adversarial",
+		Description: fmt.Sprintf("%s probes the model from hour %d with %d crafted transactions, each further outside normal traffic",
+			DemoAttacker, DemoAttackHour, DemoAttackCount),
+		Apply: func(o *Options, d time.Duration) {
+			from := d * DemoAttackHour / 24
+			o.Bursts = append(o.Bursts, Burst{User: DemoAttacker, From: from, Until: from + d/48, Count: DemoAttackCount})
 		},
 	})
 }

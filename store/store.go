@@ -43,6 +43,9 @@ const (
 	WindowCount    = "count"
 	WindowTumbling = "tumbling"
 	WindowSliding  = "sliding"
+	// WindowOutliers is a pane's summary of screened inputs; its Report is
+	// the outlier summary and Drift is false.
+	WindowOutliers = "outliers"
 )
 
 // Window is one evaluated drift window. Its identity is (Model, Kind, End,
@@ -50,7 +53,7 @@ const (
 // changes nothing.
 type Window struct {
 	Model    string
-	Kind     string    // WindowCount, WindowTumbling or WindowSliding
+	Kind     string    // WindowCount, WindowTumbling, WindowSliding or WindowOutliers
 	Start    time.Time // event times
 	End      time.Time
 	FirstSeq int64
@@ -94,6 +97,13 @@ type AlertFilter struct {
 	Since       time.Time // alert time >= Since
 	State       AlertState
 	Limit       int // 0 means DefaultLimit
+}
+
+// WindowFilter selects windows.
+type WindowFilter struct {
+	Model string   // "" for all models
+	Kinds []string // none for every kind
+	Limit int      // 0 means DefaultLimit
 }
 
 // DefaultLimit is the number of rows a listing returns when its limit is 0.
@@ -164,9 +174,8 @@ type Store interface {
 
 	// AddWindow records a window; it is idempotent on the window's identity.
 	AddWindow(ctx context.Context, w Window) error
-	// Windows lists a model's windows ("" for all models), newest (End,
-	// LastSeq) first; limit 0 means DefaultLimit.
-	Windows(ctx context.Context, model string, limit int) ([]Window, error)
+	// Windows lists the windows f selects, newest (End, LastSeq) first.
+	Windows(ctx context.Context, f WindowFilter) ([]Window, error)
 
 	// RecordFinding keeps the history of all findings, alerted or not; it
 	// is idempotent on (Model, Kind, Subject, Time).
@@ -259,8 +268,8 @@ func (w Window) Validate() error {
 	switch {
 	case w.Model == "":
 		return invalid("window: model is empty")
-	case w.Kind != WindowCount && w.Kind != WindowTumbling && w.Kind != WindowSliding:
-		return invalid("window of model %s: kind %q is not count, tumbling or sliding", w.Model, w.Kind)
+	case w.Kind != WindowCount && w.Kind != WindowTumbling && w.Kind != WindowSliding && w.Kind != WindowOutliers:
+		return invalid("window of model %s: kind %q is not count, tumbling, sliding or outliers", w.Model, w.Kind)
 	case w.End.Before(w.Start):
 		return invalid("window of model %s: end %s is before start %s", w.Model, w.End.Format(time.RFC3339Nano), w.Start.Format(time.RFC3339Nano))
 	case w.LastSeq < w.FirstSeq:

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/warden-ml/warden/simulate"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -45,7 +47,9 @@ func TestDemo(t *testing.T) {
 	}
 	golden(t, "demo_report.txt", r.stdout)
 	for _, want := range []string{"ML SECURITY MONITORING REPORT", "CRITICAL: Feature 'transaction_amount' drift detected",
-		"Production mean: $", "ADVERSARIAL INPUTS", "Not monitored", "RECOMMENDATIONS", "1. Investigate drift in transaction_amount"} {
+		"Production mean: $", "ADVERSARIAL INPUTS", "Anomalies Detected: ", "CRITICAL: User " + simulate.DemoAttacker + ": ",
+		"Not monitored", "RECOMMENDATIONS", "1. Block " + simulate.DemoAttacker + "'s anomalous inputs",
+		"2. Investigate drift in transaction_amount"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("report lacks %q", want)
 		}

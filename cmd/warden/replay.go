@@ -48,7 +48,7 @@ summary goes to stderr. Identical input gives identical output. Exit status:
 			}
 			sink := monitor.NewCollector(alert.NewManager(monitor.Policy(cfg)))
 			windows := 0 // counted on the merger goroutine, read after Close
-			p, err := buildPipeline(cfg, sink, func(string, *drift.WindowResult) { windows++ })
+			p, err := buildPipeline(cfg, sink, func(string, *drift.WindowResult) { windows++ }, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -108,7 +108,7 @@ summary goes to stderr. Identical input gives identical output. Exit status:
 }
 
 // buildPipeline loads every model's reference and starts a pipeline for them.
-func buildPipeline(cfg *config.Config, sink pipeline.Sink, onWindow func(string, *drift.WindowResult)) (*pipeline.Pipeline, error) {
+func buildPipeline(cfg *config.Config, sink pipeline.Sink, onWindow func(string, *drift.WindowResult), warn io.Writer) (*pipeline.Pipeline, error) {
 	shards := cfg.Pipeline.Shards
 	if shards <= 0 {
 		shards = defaultShards()
@@ -119,11 +119,14 @@ func buildPipeline(cfg *config.Config, sink pipeline.Sink, onWindow func(string,
 		if m.Reference == "" {
 			return nil, usageErrf("models[%d] (%s): replay needs a reference", i, m.Name)
 		}
-		ref, err := monitor.LoadReference(m.Reference)
+		ref, err := monitor.LoadReference(m.Reference, m)
 		if err != nil {
 			return nil, usageErrf("models[%d] (%s): %v", i, m.Name, err)
 		}
-		pm, err := monitor.NewModel(m, ref, shards, monitor.ModelThresholds(cfg, m), onWindow)
+		for _, w := range ref.Warnings {
+			fmt.Fprintln(warn, "warden: "+w)
+		}
+		pm, err := monitor.NewModel(m, ref, shards, monitor.ModelThresholds(cfg, m), monitor.Hooks{OnWindow: onWindow})
 		if err != nil {
 			return nil, usageErr(err)
 		}

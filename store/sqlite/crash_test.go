@@ -187,7 +187,7 @@ func checkCrashState(t *testing.T, dir string, round int, lines []string) {
 	}
 	defer log.Close()
 
-	windows, err := db.Windows(ctx, "m", 1<<30)
+	windows, err := db.Windows(ctx, store.WindowFilter{Model: "m", Limit: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,20 +116,27 @@ func scanWindow(row interface{ Scan(...any) error }) (store.Window, error) {
 }
 
 // Windows lists the windows of model ("" for all), newest first.
-func (d *DB) Windows(ctx context.Context, model string, n int) ([]store.Window, error) {
-	n, err := limit("windows", n)
+func (d *DB) Windows(ctx context.Context, f store.WindowFilter) ([]store.Window, error) {
+	n, err := limit("windows", f.Limit)
 	if err != nil {
 		return nil, err
 	}
-	const columns = `SELECT model, kind, end_ns, last_seq, start_ns, first_seq, events, late, drift, report FROM windows `
-	var ws []store.Window
-	if model == "" {
-		ws, err = query(ctx, d.read, scanWindow, columns+`ORDER BY end_ns DESC, last_seq DESC, model, kind LIMIT ?`, n)
-	} else {
-		ws, err = query(ctx, d.read, scanWindow, columns+`WHERE model = ? ORDER BY end_ns DESC, last_seq DESC, kind LIMIT ?`, model, n)
+	q := `SELECT model, kind, end_ns, last_seq, start_ns, first_seq, events, late, drift, report FROM windows WHERE 1=1`
+	var args []any
+	if f.Model != "" {
+		q += ` AND model = ?`
+		args = append(args, f.Model)
 	}
+	if len(f.Kinds) > 0 {
+		q += ` AND kind IN (?` + strings.Repeat(`, ?`, len(f.Kinds)-1) + `)`
+		for _, k := range f.Kinds {
+			args = append(args, k)
+		}
+	}
+	q += ` ORDER BY end_ns DESC, last_seq DESC, model, kind LIMIT ?`
+	ws, err := query(ctx, d.read, scanWindow, q, append(args, n)...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: windows of model %q: %w", model, err)
+		return nil, fmt.Errorf("sqlite: windows of model %q: %w", f.Model, err)
 	}
 	return ws, nil
 }

@@ -256,7 +256,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 		n    func() (int, error)
 	}{
 		{"models", func() (int, error) { m, err := db.Models(ctx); return len(m), err }},
-		{"windows", func() (int, error) { w, err := db.Windows(ctx, "m", 0); return len(w), err }},
+		{"windows", func() (int, error) { w, err := db.Windows(ctx, store.WindowFilter{Model: "m"}); return len(w), err }},
 		{"findings", func() (int, error) { f, err := db.Findings(ctx, "m", time.Time{}, 0); return len(f), err }},
 		{"alerts", func() (int, error) { a, err := db.Alerts(ctx, store.AlertFilter{}); return len(a), err }},
 		{"deliveries", func() (int, error) { d, err := db.Due(ctx, base, 0); return len(d), err }},

@@ -184,6 +184,7 @@ func testWindows(t *testing.T, s store.Store) {
 		w("fraud", store.WindowCount, 3*time.Minute, 350), // same End, later LastSeq: newer
 		w("fraud", store.WindowSliding, 2*time.Minute, 200),
 		w("churn", store.WindowCount, 10*time.Minute, 1000),
+		w("churn", store.WindowOutliers, 30*time.Second, 120),
 	}
 	for _, win := range windows {
 		must(t, s.AddWindow(ctx, win))
@@ -196,29 +197,32 @@ func testWindows(t *testing.T, s store.Store) {
 		must(t, s.AddWindow(ctx, again))
 	}
 	tests := []struct {
-		model string
-		limit int
-		want  []int // indexes into windows
+		filter store.WindowFilter
+		want   []int // indexes into windows
 	}{
-		{"fraud", 0, []int{2, 1, 3, 0}},
-		{"fraud", 2, []int{2, 1}},
-		{"churn", 0, []int{4}},
-		{"", 0, []int{4, 2, 1, 3, 0}},
-		{"", 1, []int{4}},
-		{"nobody", 0, nil},
+		{store.WindowFilter{Model: "fraud"}, []int{2, 1, 3, 0}},
+		{store.WindowFilter{Model: "fraud", Limit: 2}, []int{2, 1}},
+		{store.WindowFilter{Model: "churn"}, []int{4, 5}},
+		{store.WindowFilter{}, []int{4, 2, 1, 3, 0, 5}},
+		{store.WindowFilter{Limit: 1}, []int{4}},
+		{store.WindowFilter{Model: "nobody"}, nil},
+		{store.WindowFilter{Model: "fraud", Kinds: []string{store.WindowTumbling}}, []int{1, 0}},
+		{store.WindowFilter{Kinds: []string{store.WindowCount, store.WindowSliding}}, []int{4, 2, 3}},
+		{store.WindowFilter{Kinds: []string{store.WindowOutliers}}, []int{5}},
+		{store.WindowFilter{Model: "fraud", Kinds: []string{"none"}}, nil},
 	}
 	for _, tc := range tests {
-		got, err := s.Windows(ctx, tc.model, tc.limit)
+		got, err := s.Windows(ctx, tc.filter)
 		must(t, err)
 		var want []store.Window
 		for _, i := range tc.want {
 			want = append(want, windows[i])
 		}
 		if !equal(got, want) {
-			t.Errorf("Windows(%q, %d):\n got %+v\nwant %+v", tc.model, tc.limit, got, want)
+			t.Errorf("Windows(%+v):\n got %+v\nwant %+v", tc.filter, got, want)
 		}
 	}
-	_, err := s.Windows(ctx, "fraud", -1)
+	_, err := s.Windows(ctx, store.WindowFilter{Model: "fraud", Limit: -1})
 	wantErr(t, "Windows with a negative limit", err, store.ErrInvalid)
 
 	invalid := []struct {
@@ -237,7 +241,7 @@ func testWindows(t *testing.T, s store.Store) {
 		tc.edit(&bad)
 		wantErr(t, "AddWindow with "+tc.name, s.AddWindow(ctx, bad), store.ErrInvalid)
 	}
-	if got, _ := s.Windows(ctx, "", 0); len(got) != len(windows) {
+	if got, _ := s.Windows(ctx, store.WindowFilter{}); len(got) != len(windows) {
 		t.Errorf("%d windows after refused adds, want %d", len(got), len(windows))
 	}
 }
@@ -742,7 +746,7 @@ func testPrune(t *testing.T, s store.Store) {
 		must(t, s.AddSilence(ctx, store.Silence{ID: fmt.Sprint(h), Matchers: map[string]string{"model": "x"}, StartsAt: at(d - time.Hour), EndsAt: at(d)}))
 	}
 	count := func() (windows, findings, alerts, deliveries, silences int) {
-		w, err := s.Windows(ctx, "", 0)
+		w, err := s.Windows(ctx, store.WindowFilter{})
 		must(t, err)
 		f, err := s.Findings(ctx, "", time.Time{}, 0)
 		must(t, err)
@@ -856,7 +860,7 @@ func testConcurrent(t *testing.T, s store.Store) {
 					t.Error(err)
 					return
 				}
-				if _, err := s.Windows(ctx, "busy", 10); err != nil {
+				if _, err := s.Windows(ctx, store.WindowFilter{Model: "busy", Limit: 10}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -869,7 +873,7 @@ func testConcurrent(t *testing.T, s store.Store) {
 	if len(got) != writers*each {
 		t.Errorf("%d alerts after concurrent writes, want %d", len(got), writers*each)
 	}
-	ws, err := s.Windows(ctx, "busy", 1000)
+	ws, err := s.Windows(ctx, store.WindowFilter{Model: "busy", Limit: 1000})
 	must(t, err)
 	if len(ws) != writers*each {
 		t.Errorf("%d windows after concurrent writes, want %d", len(ws), writers*each)

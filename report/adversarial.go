@@ -1,0 +1,123 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/outlier"
+	"github.com/warden-ml/warden/store"
+)
+
+// measureOutliers adds up the outlier summaries of the period the lab's way:
+//
+//	Anomalies Detected: 47 of 10,234 inputs (0.46%)
+//	HIGH: 12 inputs with extreme values
+func measureOutliers(ws []store.Window) (string, []string) {
+	total := outlier.Summary{BySeverity: map[string]int{}, ByReason: map[string]int{}, ByFeature: map[string]int{}}
+	var unscored int
+	for _, w := range ws {
+		var s struct {
+			outlier.Summary
+			Unscored int `json:"unscored"`
+		}
+		if json.Unmarshal(w.Report, &s) != nil {
+			continue // a window the store could not give back whole is not counted
+		}
+		total.Inputs += s.Inputs
+		total.Anomalies += s.Anomalies
+		unscored += s.Unscored
+		for k, n := range s.BySeverity {
+			total.BySeverity[k] += n
+		}
+		for k, n := range s.ByReason {
+			total.ByReason[k] += n
+		}
+		for k, n := range s.ByFeature {
+			total.ByFeature[k] += n
+		}
+	}
+	rate := 0.0
+	if total.Inputs > 0 {
+		rate = 100 * float64(total.Anomalies) / float64(total.Inputs)
+	}
+	summary := fmt.Sprintf("Anomalies Detected: %s of %s inputs (%.2f%%)", drift.Thousands(total.Anomalies), drift.Thousands(total.Inputs), rate)
+	var lines []string
+	for _, l := range []struct {
+		sev  alert.Severity
+		text string
+	}{
+		{alert.Critical, "inputs with extreme values"},
+		{alert.High, "inputs with extreme values"},
+		{alert.Medium, "unusual inputs"},
+		{alert.Low, "slightly unusual inputs"},
+	} {
+		if n := total.BySeverity[l.sev.String()]; n > 0 {
+			lines = append(lines, fmt.Sprintf("%s: %s %s", strings.ToUpper(l.sev.String()), drift.Thousands(n), l.text))
+		}
+	}
+	if c := topCounts(total.ByReason, 5); c != "" {
+		lines = append(lines, "By reason: "+c)
+	}
+	if c := topCounts(total.ByFeature, 5); c != "" {
+		lines = append(lines, "By feature: "+c)
+	}
+	if unscored > 0 {
+		lines = append(lines, fmt.Sprintf("Not scored (wrong feature types): %s inputs", drift.Thousands(unscored)))
+	}
+	return summary, lines
+}
+
+// topCounts lists the n largest counts, largest first, ties by name.
+func topCounts(counts map[string]int, n int) string {
+	keys := make([]string, 0, len(counts))
+	for k, c := range counts {
+		if c > 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if counts[a] != counts[b] {
+			return counts[b] - counts[a]
+		}
+		return strings.Compare(a, b)
+	})
+	var parts []string
+	for _, k := range keys[:min(n, len(keys))] {
+		parts = append(parts, fmt.Sprintf("%s %s", k, drift.Thousands(counts[k])))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// describeAdversarial writes an adversarial alert: whose inputs, how many,
+// how isolated, and why.
+func describeAdversarial(a alert.Alert) (string, []string) {
+	d := a.Details
+	flagged, _ := d["flagged_in_hour"].(float64)
+	inputs, _ := d["inputs_in_hour"].(float64)
+	headline := fmt.Sprintf("User %s: %s anomalous inputs of %s in the hour", a.Subject,
+		drift.Thousands(int(flagged)), drift.Thousands(int(inputs)))
+	var lines []string
+	if iso, ok := d["isolation"].(float64); ok {
+		line := fmt.Sprintf("Isolation score %.2f", iso)
+		if p, ok := d["burst_p"].(float64); ok && flagged > 1 {
+			line += fmt.Sprintf(", burst %s at the false-positive rate", drift.FormatP(p))
+		}
+		lines = append(lines, line)
+	}
+	reasons, _ := d["reasons"].([]any)
+	for _, r := range reasons[:min(3, len(reasons))] {
+		if m, ok := r.(map[string]any); ok {
+			if msg, _ := m["message"].(string); msg != "" {
+				lines = append(lines, msg)
+			}
+		}
+	}
+	if id, _ := d["event_id"].(string); id != "" {
+		lines = append(lines, "Latest flagged input: "+id)
+	}
+	return headline, lines
+}

@@ -1,0 +1,131 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/event"
+	"github.com/warden-ml/warden/outlier"
+	"github.com/warden-ml/warden/pipeline"
+	"github.com/warden-ml/warden/store"
+)
+
+// screenResult is POST /v1/screen's answer. Risk is graded, never a bare
+// allow/deny an attacker could binary-search: what to do with it is the
+// caller's policy.
+type screenResult struct {
+	Model   string           `json:"model"`
+	User    string           `json:"user"`
+	ID      string           `json:"id,omitempty"`
+	Risk    string           `json:"risk"`
+	Outlier *outlier.Verdict `json:"outlier,omitempty"`
+}
+
+// postScreen checks one input synchronously and records it like an
+// ingested event.
+func (s *Server) postScreen(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	dec := s.decoders.Get().(*event.Decoder)
+	defer s.decoders.Put(dec)
+	events, rejected, err := dec.Decode(http.MaxBytesReader(w, r.Body, maxSmallBody), nil)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, "screen request larger than %d bytes", maxSmallBody)
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "screen request: %v", err)
+		return
+	case len(rejected) > 0:
+		writeError(w, http.StatusBadRequest, "screen request: %s", rejected[0].Reason)
+		return
+	case len(events) != 1:
+		writeError(w, http.StatusBadRequest, "screen request: want one JSON object, got %d", len(events))
+		return
+	}
+	ev := events[0]
+	s.mu.RLock()
+	reg := s.models[ev.Model]
+	s.mu.RUnlock()
+	if reg == nil || !s.pipe.Known(ev.Model) {
+		writeError(w, http.StatusNotFound, "unknown model %q", ev.Model)
+		return
+	}
+	if ev.Time.IsZero() {
+		ev.Time = s.opts.Now().UTC()
+	}
+	res := screenResult{Model: ev.Model, User: ev.User, ID: ev.ID, Risk: alert.Low.String()}
+	if reg.Ref != nil && reg.Ref.Outlier != nil && reg.Config.Outliers.Enabled && len(ev.Features) > 0 {
+		v, err := reg.Ref.Outlier.Score(ev.Features)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "screen request: %v", err)
+			return
+		}
+		if v.Anomaly {
+			t, ok := s.policy.Thresholds(ev.Model, alert.KindAdversarial)
+			if !ok {
+				t = alert.DefaultThresholds[alert.KindAdversarial]
+			}
+			v.Severity = t.Severity(v.Isolation, v.Severity)
+			res.Risk = v.Severity.String()
+		}
+		res.Outlier = &v
+	}
+	if err := s.pipe.Submit(r.Context(), []event.Event{ev}); err != nil {
+		if errors.Is(err, pipeline.ErrBusy) {
+			s.metrics.busy.Inc()
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusTooManyRequests, "ingest queues are full; retry later")
+			return
+		}
+		writeError(w, http.StatusServiceUnavailable, "input not recorded: %v", err)
+		return
+	}
+	s.metrics.received.WithLabelValues(ev.Model).Inc()
+	s.metrics.screen.Observe(time.Since(start).Seconds())
+	writeJSON(w, http.StatusOK, res)
+}
+
+// outlierSummaryView is one stored pane summary of screened inputs.
+type outlierSummaryView struct {
+	Start   time.Time       `json:"start"`
+	End     time.Time       `json:"end"`
+	Inputs  int             `json:"inputs"`
+	Summary json.RawMessage `json:"summary"`
+}
+
+// getOutliers lists a model's newest summaries of screened inputs.
+func (s *Server) getOutliers(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	s.mu.RLock()
+	known := s.models[name] != nil
+	s.mu.RUnlock()
+	if !known {
+		writeError(w, http.StatusNotFound, "no model %q", name)
+		return
+	}
+	limit, err := intParam(r, "limit", 60, 1, 10000)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	ws, err := s.db.Windows(r.Context(), store.WindowFilter{Model: name, Kinds: []string{store.WindowOutliers}, Limit: limit})
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	out := struct {
+		Model     string               `json:"model"`
+		Summaries []outlierSummaryView `json:"summaries"`
+	}{Model: name, Summaries: []outlierSummaryView{}}
+	for _, win := range ws {
+		out.Summaries = append(out.Summaries, outlierSummaryView{win.Start, win.End, win.Events, win.Report})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// driftKinds are the windows drift evaluates.
+var driftKinds = []string{store.WindowCount, store.WindowTumbling, store.WindowSliding}

@@ -1,0 +1,69 @@
+package simulate
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// Burst is one user's run of crafted transactions: an attacker probing the
+// model with inputs pushed to, and past, the edges of normal traffic (huge
+// amounts far from home on brand-new accounts, at night, card not present),
+// each probe a little further out than the one before.
+type Burst struct {
+	User  string
+	From  time.Duration // offsets from Options.Start
+	Until time.Duration
+	Count int
+}
+
+// Validate reports what is wrong with the burst.
+func (b Burst) Validate() error {
+	switch {
+	case b.User == "":
+		return fmt.Errorf("burst: no user")
+	case b.Count < 1:
+		return fmt.Errorf("burst of %s: count %d, want at least 1", b.User, b.Count)
+	case b.From < 0 || b.Until < b.From:
+		return fmt.Errorf("burst of %s: want 0 <= from <= until, got from %v until %v", b.User, b.From, b.Until)
+	}
+	return nil
+}
+
+// streamBurst draws the crafted features, apart from ordinary traffic.
+const streamBurst uint64 = 4
+
+// pendingBurst is a burst being emitted.
+type pendingBurst struct {
+	Burst
+	sent int
+	rng  *rand.Rand
+}
+
+// next is the offset of the burst's next transaction, or false when done.
+func (p *pendingBurst) next() (float64, bool) {
+	if p.sent >= p.Count {
+		return 0, false
+	}
+	step := (p.Until - p.From).Seconds() / float64(p.Count)
+	return p.From.Seconds() + step*float64(p.sent), true
+}
+
+// craft fills tx with the burst's next probe.
+func (p *pendingBurst) craft(tx *Transaction) {
+	r := p.rng
+	// How far out this probe goes: from the fringe of normal traffic to
+	// well past it.
+	push := 1 + 9*float64(p.sent)/float64(max(p.Count-1, 1))
+	m := &merchants[[]int{3, 6}[r.IntN(2)]] // online retail or electronics
+	tx.MerchantCategory = m.name
+	tx.TransactionAmount = round(m.amountMedian*(6+4*push)*(0.9+0.2*r.Float64()), 100)
+	tx.Hour = 2 + r.IntN(3)
+	tx.DistanceFromHomeKm = round(m.distanceMedian*(20+30*push)*(0.9+0.2*r.Float64()), 10)
+	tx.CardPresent = false
+	tx.AccountAgeDays = r.IntN(3)
+	tx.NumTxLast24h = 20 + int(math.Round(4*push)) + r.IntN(5)
+	tx.Label = 1
+	p.sent++
+}
