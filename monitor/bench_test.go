@@ -12,7 +12,6 @@ import (
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/dataset"
-	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/event"
 	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/pipeline"
@@ -21,7 +20,16 @@ import (
 // BenchmarkPipelineDrift pushes events with 20 numeric features through the
 // pipeline with the default drift windows (last 1000 events, every 100): the
 // work behind POST /v1/events once the batch is decoded and logged.
-func BenchmarkPipelineDrift(b *testing.B) {
+func BenchmarkPipelineDrift(b *testing.B) { benchPipeline(b, true, false) }
+
+// BenchmarkPipelineOutliers screens every such event with the outlier
+// detector instead.
+func BenchmarkPipelineOutliers(b *testing.B) { benchPipeline(b, false, true) }
+
+// BenchmarkPipelineDriftAndOutliers runs both, as the defaults do.
+func BenchmarkPipelineDriftAndOutliers(b *testing.B) { benchPipeline(b, true, true) }
+
+func benchPipeline(b *testing.B, driftOn, outliersOn bool) {
 	const features = 20
 	r := rand.New(rand.NewPCG(1, 2))
 	var csv strings.Builder
@@ -45,7 +53,10 @@ func BenchmarkPipelineDrift(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ref, err := drift.NewProfile(tab, drift.ProfileOptions{})
+	m := config.DefaultModel()
+	m.Name = "bench"
+	m.Drift.Enabled, m.Outliers.Enabled = driftOn, outliersOn
+	ref, err := monitor.BuildReference(tab, &m)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -59,11 +70,9 @@ func BenchmarkPipelineDrift(b *testing.B) {
 		batch[i] = event.Event{Model: "bench", User: fmt.Sprintf("u%d", i%97), Features: fs}
 	}
 	cfg := config.Default()
-	m := config.DefaultModel()
-	m.Name = "bench"
 	cfg.Models = []config.Model{m}
 	sink := monitor.NewCollector(alert.NewManager(monitor.Policy(cfg)))
-	pm, err := monitor.NewModel(&cfg.Models[0], &monitor.Reference{Profile: ref}, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), monitor.Hooks{})
+	pm, err := monitor.NewModel(&cfg.Models[0], ref, 2, monitor.ModelThresholds(cfg, &cfg.Models[0]), monitor.Hooks{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,7 +25,7 @@ import (
 
 const model = simulate.ModelName
 
-func newServer(t *testing.T, dir string, change func(*config.Config)) (*server.Server, *httptest.Server) {
+func newServer(t testing.TB, dir string, change func(*config.Config)) (*server.Server, *httptest.Server) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Storage.Dir = dir
@@ -46,7 +46,7 @@ func newServer(t *testing.T, dir string, change func(*config.Config)) (*server.S
 	return s, hs
 }
 
-func call(t *testing.T, method, url, contentType string, body []byte) (int, map[string]any, string) {
+func call(t testing.TB, method, url, contentType string, body []byte) (int, map[string]any, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
@@ -67,7 +67,7 @@ func call(t *testing.T, method, url, contentType string, body []byte) (int, map[
 }
 
 // register creates the simulator's model with a reference of n rows.
-func register(t *testing.T, base string, n int) {
+func register(t testing.TB, base string, n int) {
 	t.Helper()
 	if code, _, raw := call(t, "POST", base+"/v1/models", "application/json", []byte(`{"name":"`+model+`"}`)); code != http.StatusCreated {
 		t.Fatalf("POST /v1/models: %d %s", code, raw)

@@ -1,0 +1,250 @@
+package monitor_test
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/dataset"
+	"github.com/warden-ml/warden/event"
+	"github.com/warden-ml/warden/monitor"
+	"github.com/warden-ml/warden/pipeline"
+	"github.com/warden-ml/warden/simulate"
+)
+
+// outlierReference fits the default model's reference from simulated rows.
+func outlierReference(t testing.TB, n int) *monitor.Reference {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := simulate.WriteCSV(&buf, simulate.Reference(1, n)); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := dataset.Read(&buf, "reference.csv", dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := config.DefaultModel()
+	m.Name = simulate.ModelName
+	ref, err := monitor.BuildReference(tab, &m)
+	if err != nil || ref.Outlier == nil {
+		t.Fatalf("reference: %v %v", err, ref)
+	}
+	return ref
+}
+
+// traffic simulates a day, decoded as the service would.
+func traffic(t testing.TB, opts simulate.Options, n int) []event.Event {
+	t.Helper()
+	opts.Rate = float64(n) / 86400
+	gen, err := simulate.NewGenerator(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := simulate.WriteEvents(&buf, gen.Take(n)); err != nil {
+		t.Fatal(err)
+	}
+	evs, rejected, err := event.NewDecoder(event.DefaultLimits()).Decode(&buf, nil)
+	if err != nil || len(rejected) > 0 {
+		t.Fatalf("decoding simulated events: %v %v", err, rejected)
+	}
+	return evs
+}
+
+// screen feeds events straight to an Outliers adapter on one shard, with a
+// pane per minute, closing each pane when the next begins, and returns the
+// findings and the summaries.
+type screenRun struct {
+	o         *monitor.Outliers
+	findings  []alert.Finding
+	summaries []*monitor.OutlierSummary
+	pane      int64
+	seq       int64
+}
+
+func newScreenRun(t testing.TB, ref *monitor.Reference) *screenRun {
+	r := &screenRun{pane: -1}
+	settings := config.DefaultModel().Outliers
+	o, err := monitor.NewOutliers(monitor.OutliersOptions{
+		Model: simulate.ModelName, Detector: ref.Outlier, Settings: settings, Shards: 1,
+		OnSummary: func(_ string, s *monitor.OutlierSummary) { r.summaries = append(r.summaries, s) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.o = o
+	return r
+}
+
+func (r *screenRun) feed(t testing.TB, evs []event.Event) {
+	for i := range evs {
+		idx := evs[i].Time.Unix() / 60
+		if r.pane >= 0 && idx > r.pane {
+			r.close(t)
+		}
+		r.pane = idx
+		r.findings = append(r.findings, r.o.Observe(0, &pipeline.Sequenced{Event: &evs[i], Seq: r.seq, Panes: []int64{idx}})...)
+		r.seq++
+	}
+}
+
+func (r *screenRun) close(t testing.TB) {
+	m := &pipeline.Marker{Model: simulate.ModelName, Index: r.pane, End: time.Unix((r.pane+1)*60, 0).UTC()}
+	if _, err := r.o.Close(m, []any{r.o.Cut(0, m)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Ordinary days: inputs are flagged at about the false-positive rate, and
+// no user is reported.
+func TestOutliersStableDays(t *testing.T) {
+	ref := outlierReference(t, 10000)
+	days := 5
+	if testing.Short() {
+		days = 2
+	}
+	inputs, flagged := 0, 0
+	for day := range days {
+		r := newScreenRun(t, ref)
+		r.feed(t, traffic(t, simulate.Options{Seed: uint64(100 + day)}, 20000))
+		for _, f := range r.findings {
+			t.Errorf("day %d: finding on ordinary traffic: %s %s %v", day, f.Severity, f.Subject, f.Evidence["summary"])
+		}
+		for _, s := range r.summaries {
+			inputs += s.Inputs
+			flagged += s.Anomalies
+		}
+	}
+	rate := float64(flagged) / float64(inputs)
+	t.Logf("%d ordinary days: %d of %d inputs flagged (%.3f%%), no finding", days, flagged, inputs, 100*rate)
+	if rate > 0.012 {
+		t.Errorf("%.2f%% of ordinary inputs flagged at a false-positive rate of 0.5%%", 100*rate)
+	}
+}
+
+// An attacker's burst is reported about the attacker, critical, while the
+// burst lasts; the summaries count every input.
+func TestOutliersBurst(t *testing.T) {
+	ref := outlierReference(t, 10000)
+	const n = 20000
+	attack := simulate.Burst{User: "api_user_312", From: 9 * time.Hour, Until: 9*time.Hour + 30*time.Minute, Count: 40}
+	r := newScreenRun(t, ref)
+	r.feed(t, traffic(t, simulate.Options{Seed: 7, Bursts: []simulate.Burst{attack}}, n))
+	r.close(t)
+	worst := map[string]alert.Severity{}
+	for _, f := range r.findings {
+		if f.Kind != alert.KindAdversarial || f.Model != simulate.ModelName {
+			t.Errorf("finding %+v", f)
+		}
+		worst[f.Subject] = max(worst[f.Subject], f.Severity)
+	}
+	if worst[attack.User] != alert.Critical {
+		t.Errorf("attacker's worst finding %v, want critical; findings by user %v", worst[attack.User], worst)
+	}
+	for u, s := range worst {
+		if u != attack.User && s == alert.Critical {
+			t.Errorf("ordinary user %s reported critical", u)
+		}
+	}
+	var first time.Time
+	for _, f := range r.findings {
+		if f.Subject == attack.User {
+			first = f.Time
+			break
+		}
+	}
+	start := simulate.DefaultStart().Add(attack.From)
+	if first.Before(start) || first.After(start.Add(5*time.Minute)) {
+		t.Errorf("first finding about the attacker at %v, want within 5 minutes of %v", first, start)
+	}
+	inputs := 0
+	for _, s := range r.summaries {
+		inputs += s.Inputs + s.Unscored
+	}
+	if inputs != n {
+		t.Errorf("summaries count %d inputs, want %d", inputs, n)
+	}
+}
+
+// A checkpoint mid-stream and a restore into a new adapter give the same
+// findings and summaries as an uninterrupted run.
+func TestOutliersSnapshotRestore(t *testing.T) {
+	ref := outlierReference(t, 5000)
+	attack := simulate.Burst{User: "prober", From: 11*time.Hour + 50*time.Minute, Until: 12*time.Hour + 20*time.Minute, Count: 30}
+	evs := traffic(t, simulate.Options{Seed: 9, Bursts: []simulate.Burst{attack}}, 10000)
+	whole := newScreenRun(t, ref)
+	whole.feed(t, evs)
+
+	cut := len(evs) / 2
+	first := newScreenRun(t, ref)
+	first.feed(t, evs[:cut])
+	state, err := first.o.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := newScreenRun(t, ref)
+	if err := second.o.Restore(state); err != nil {
+		t.Fatal(err)
+	}
+	second.pane, second.seq = first.pane, first.seq
+	second.feed(t, evs[cut:])
+	findings := append(first.findings, second.findings...)
+	summaries := append(first.summaries, second.summaries...)
+	if len(whole.findings) == 0 {
+		t.Fatal("no finding to compare")
+	}
+	if !reflect.DeepEqual(fmt.Sprint(findings), fmt.Sprint(whole.findings)) {
+		t.Errorf("findings after a restore differ: %d against %d uninterrupted", len(findings), len(whole.findings))
+	}
+	if !reflect.DeepEqual(summaries, whole.summaries) {
+		t.Errorf("summaries after a restore differ: %d against %d uninterrupted", len(summaries), len(whole.summaries))
+	}
+	if err := second.o.Restore([]byte(`{"open":[{"1":{"inputs":"many"}}]}`)); err == nil {
+		t.Error("a broken checkpoint was accepted")
+	}
+}
+
+// Inputs with features of the wrong type are counted as unscored, never
+// flagged; a late input is scored but not counted in its user's hour.
+func TestOutliersBadAndLateInputs(t *testing.T) {
+	ref := outlierReference(t, 5000)
+	r := newScreenRun(t, ref)
+	at := simulate.DefaultStart()
+	bad := event.Event{Model: simulate.ModelName, User: "u", Time: at,
+		Features: []event.Feature{{Name: "transaction_amount", Value: event.StringValue("lots")}}}
+	r.feed(t, []event.Event{bad})
+	r.close(t)
+	if len(r.summaries) != 1 || r.summaries[0].Unscored != 1 || r.summaries[0].Inputs != 0 {
+		t.Fatalf("summary of a bad input: %+v", r.summaries)
+	}
+	extreme := []event.Feature{
+		{Name: "transaction_amount", Value: event.NumberValue(250000)}, {Name: "merchant_category", Value: event.StringValue("electronics")},
+		{Name: "hour", Value: event.NumberValue(3)}, {Name: "distance_from_home_km", Value: event.NumberValue(19000)},
+		{Name: "card_present", Value: event.BoolValue(false)}, {Name: "account_age_days", Value: event.NumberValue(0)},
+		{Name: "num_tx_last_24h", Value: event.NumberValue(80)},
+	}
+	// Late inputs are scored but left out of the user's hour: after five
+	// late ones, the user's burst starts from the first on-time one.
+	late := event.Event{Model: simulate.ModelName, User: "late", Time: at, Features: extreme}
+	for i := range 5 {
+		for _, f := range r.o.Observe(0, &pipeline.Sequenced{Event: &late, Panes: []int64{-1}}) {
+			if f.Severity != alert.Critical || f.Evidence["flagged_in_hour"] != 0 {
+				t.Errorf("late extreme input %d: finding %+v", i, f)
+			}
+		}
+	}
+	var flaggedInHour []any
+	for i := range 3 {
+		fs := r.o.Observe(0, &pipeline.Sequenced{Event: &late, Seq: int64(i), Panes: []int64{at.Unix() / 60}})
+		for _, f := range fs {
+			flaggedInHour = append(flaggedInHour, f.Evidence["flagged_in_hour"])
+		}
+	}
+	if fmt.Sprint(flaggedInHour) != "[3]" {
+		t.Errorf("flagged_in_hour of the on-time inputs' findings: %v, want [3] (a burst from the third)", flaggedInHour)
+	}
+}

@@ -1,0 +1,60 @@
+package server_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"testing"
+	"time"
+)
+
+// screenLatencies posts n screen requests one after another, as a gateway
+// checking each request does, and returns their round-trip times.
+func screenLatencies(tb testing.TB, base string, n int) []time.Duration {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	out := make([]time.Duration, 0, n)
+	for i := range n {
+		body := screenInput(fmt.Sprintf("user_%d", i%500), i/60, `"transaction_amount":`+fmt.Sprint(50+i%300)+
+			`,"merchant_category":"grocery","hour":13,"distance_from_home_km":4.5,"card_present":true,"account_age_days":800,"num_tx_last_24h":2`)
+		start := time.Now()
+		resp, err := client.Post(base+"/v1/screen", "application/json", bytes.NewReader(body))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		out = append(out, time.Since(start))
+		if resp.StatusCode != http.StatusOK {
+			tb.Fatalf("screen: %d", resp.StatusCode)
+		}
+	}
+	return out
+}
+
+// BenchmarkScreen is one POST /v1/screen over loopback HTTP: decoding, the
+// outlier verdict, the durable log append and the answer.
+func BenchmarkScreen(b *testing.B) {
+	_, hs := newServer(b, b.TempDir(), nil)
+	register(b, hs.URL, 5000)
+	b.ResetTimer()
+	screenLatencies(b, hs.URL, b.N)
+}
+
+// TestScreenLatency measures POST /v1/screen round trips (WARDEN_MEASURE=1;
+// the figures go to docs/benchmarks.md).
+func TestScreenLatency(t *testing.T) {
+	if os.Getenv("WARDEN_MEASURE") == "" {
+		t.Skip("a measurement, not a test: set WARDEN_MEASURE=1")
+	}
+	_, hs := newServer(t, t.TempDir(), nil)
+	register(t, hs.URL, 10000)
+	screenLatencies(t, hs.URL, 2000) // warm up
+	lat := screenLatencies(t, hs.URL, 20000)
+	slices.Sort(lat)
+	q := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
+	t.Logf("POST /v1/screen, %d sequential requests: p50 %v, p90 %v, p99 %v, p99.9 %v, max %v",
+		len(lat), q(0.5), q(0.9), q(0.99), q(0.999), lat[len(lat)-1])
+}
