@@ -10,8 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/monitor"
+	"github.com/warden-ml/warden/outlier"
 )
 
 // readFlags are the flags every command that reads tabular files shares.
@@ -63,23 +66,24 @@ func readTable(path string, types map[string]dataset.Type) (*dataset.Table, erro
 }
 
 // buildProfile reads a reference file and profiles it.
-func buildProfile(path string, rf *readFlags) (*drift.Profile, error) {
+func buildProfile(path string, rf *readFlags) (*drift.Profile, *dataset.Table, error) {
 	types, err := rf.typeOverrides()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	units, err := rf.unitMap()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t, err := readTable(path, types)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if t.Rows == 0 {
-		return nil, usageErrf("%s: no data rows", path)
+		return nil, nil, usageErrf("%s: no data rows", path)
 	}
-	return drift.NewProfile(t, drift.ProfileOptions{Units: units})
+	p, err := drift.NewProfile(t, drift.ProfileOptions{Units: units})
+	return p, t, err
 }
 
 func newProfileCmd() *cobra.Command {
@@ -88,30 +92,60 @@ func newProfileCmd() *cobra.Command {
 		Short: "Build and inspect reference profiles",
 	}
 	var (
-		data, out string
-		rf        readFlags
+		data, out  string
+		rf         readFlags
+		exclude    []string
+		fpr        float64
+		noOutliers bool
 	)
 	build := &cobra.Command{
 		Use:   "build --data REF --out PROFILE",
-		Short: "Summarise reference data into a profile file that drift checks can use instead of the data",
-		Args:  cobra.NoArgs,
+		Short: "Summarise reference data into a profile file that drift checks and the service can use instead of the data",
+		Long: `Summarise reference data into a profile file that drift checks and the service
+can use instead of the data. The profile also holds the outlier detector fitted
+on the same rows (package outlier), so that a service given the profile screens
+inputs too; --exclude-columns names columns that are not model inputs (the
+model's score, prediction and label never are).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if data == "" || out == "" {
 				return usageErrf("profile build needs --data and --out")
 			}
-			p, err := buildProfile(data, &rf)
+			m := config.DefaultModel()
+			m.Name = "profile"
+			m.Outliers.Enabled = !noOutliers
+			m.Outliers.FPR = fpr
+			m.Outliers.Exclude = exclude
+			if err := m.Outliers.Validate(); err != nil {
+				return usageErr(err)
+			}
+			p, t, err := buildProfile(data, &rf)
 			if err != nil {
 				return err
+			}
+			detector := "no outlier detector"
+			if !noOutliers {
+				d, err := outlier.Fit(t, monitor.OutlierOptions(&m, t))
+				if err != nil {
+					return usageErrf("%s: outlier detector: %v", data, err)
+				}
+				if p.Outlier, err = d.MarshalBinary(); err != nil {
+					return err
+				}
+				detector = fmt.Sprintf("outlier detector over %d inputs", len(d.Features()))
 			}
 			if err := drift.SaveProfile(p, out); err != nil {
 				return usageErr(err)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "profile of %s (%d rows, %d columns) written to %s\n", data, p.Rows, len(p.Columns), out)
+			fmt.Fprintf(cmd.ErrOrStderr(), "profile of %s (%d rows, %d columns; %s) written to %s\n", data, p.Rows, len(p.Columns), detector, out)
 			return nil
 		},
 	}
 	build.Flags().StringVar(&data, "data", "", "reference data file (CSV or JSONL, optionally gzipped)")
 	build.Flags().StringVar(&out, "out", "", "profile file to write")
+	build.Flags().StringSliceVar(&exclude, "exclude-columns", nil, "columns that are not model inputs, left out of the outlier detector (comma-separated)")
+	build.Flags().Float64Var(&fpr, "fpr", config.DefaultModel().Outliers.FPR, "share of reference-like inputs the outlier detector flags")
+	build.Flags().BoolVar(&noOutliers, "no-outliers", false, "profile only; fit no outlier detector")
 	rf.register(build)
 	cmd.AddCommand(build)
 	return cmd
@@ -165,7 +199,7 @@ drift, 2 usage or input error.`,
 				if ref, err = drift.LoadProfile(profile); err != nil {
 					return usageErr(err)
 				}
-			} else if ref, err = buildProfile(reference, &rf); err != nil {
+			} else if ref, _, err = buildProfile(reference, &rf); err != nil {
 				return err
 			}
 			overrides, err := rf.typeOverrides()
