@@ -283,6 +283,14 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 			Every     int      `json:"every"`
 			MinEvents int      `json:"min_events"`
 		} `json:"drift"`
+		Outliers *struct {
+			Enabled       *bool    `json:"enabled"`
+			FPR           *float64 `json:"fpr"`
+			Contamination *float64 `json:"contamination"`
+			Exclude       []string `json:"exclude"`
+			BurstMin      int      `json:"burst_min"`
+			BurstAlpha    *float64 `json:"burst_alpha"`
+		} `json:"outliers"`
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSmallBody))
 	dec.DisallowUnknownFields()
@@ -317,6 +325,24 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 		}
 		if d.MinEvents != 0 {
 			m.Drift.MinEvents = d.MinEvents
+		}
+	}
+	if o := req.Outliers; o != nil {
+		if o.Enabled != nil {
+			m.Outliers.Enabled = *o.Enabled
+		}
+		if o.FPR != nil {
+			m.Outliers.FPR = *o.FPR
+		}
+		if o.Contamination != nil {
+			m.Outliers.Contamination = *o.Contamination
+		}
+		m.Outliers.Exclude = o.Exclude
+		if o.BurstMin != 0 {
+			m.Outliers.BurstMin = o.BurstMin
+		}
+		if o.BurstAlpha != nil {
+			m.Outliers.BurstAlpha = *o.BurstAlpha
 		}
 	}
 	if err := m.Validate(); err != nil {

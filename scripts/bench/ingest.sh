@@ -107,7 +107,7 @@ echo
 cat "$out/ingest.md"
 if [ "${DRIFT_OFF:-0}" = 1 ]; then
   echo
-  echo "Detection off (the same events without drift, the model registered with drift disabled):"
+  echo "Detection off (the same events without drift, the model registered with drift and outlier screening disabled):"
   echo
   cat "$out/ingest-drift-off.md"
 fi
@@ -125,7 +125,7 @@ echo "### Beside the lab's per-event monitor"
 echo
 echo "| design | events | events/s | ratio |"
 echo "|---|---:|---:|---:|"
-printf '| warden serve: HTTP NDJSON batches of %d over %d connections, drift on, durable log | %d | %d | %.0fx |\n' \
+printf '| warden serve: HTTP NDJSON batches of %d over %d connections, drift and outlier screening on, durable log | %d | %d | %.0fx |\n' \
   "$batch" "$conns" "$events" "$warden_rate" "$(echo "$warden_rate / $baseline_rate" | bc -l)"
 printf '| lab realtime_monitor.py: one event at a time, DataFrame + 20 KS tests per event | %d | %s | 1x |\n' \
   "$baseline_events" "$baseline_rate"

@@ -46,13 +46,14 @@ func register(ctx context.Context, c *http.Client, base, model, referenceCSV str
 	if err != nil {
 		return err
 	}
-	type driftSettings struct {
+	type detection struct {
 		Enabled bool `json:"enabled"`
 	}
 	name, err := json.Marshal(struct {
-		Name  string        `json:"name"`
-		Drift driftSettings `json:"drift"`
-	}{model, driftSettings{drift}})
+		Name     string    `json:"name"`
+		Drift    detection `json:"drift"`
+		Outliers detection `json:"outliers"`
+	}{model, detection{drift}, detection{drift}})
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	fs.StringVar(&c.WriteRef, "write-reference", "", "write a reference CSV of -rows rows and exit")
 	fs.StringVar(&c.WriteCSV, "write-csv", "", "write -rows events as CSV (drifting at -drift-at) for the lab's baseline and exit")
 	fs.StringVar(&c.Register, "register", "", "register -model on the server with this reference CSV and exit")
-	fs.BoolVar(&c.RegisterOff, "register-drift-off", false, "with -register: turn the model's drift detection off, to measure the ingest path alone")
+	fs.BoolVar(&c.RegisterOff, "register-drift-off", false, "with -register: turn the model's detection (drift and outliers) off, to measure the ingest path alone")
 	fs.IntVar(&c.Rows, "rows", 10000, "rows for -write-reference and -write-csv")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
