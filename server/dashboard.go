@@ -44,11 +44,12 @@ models: {{range $i, $m := .Report.Models}}{{if $i}}, {{end}}{{$m}}{{else}}none r
 {{range .Alerts}}<tr><td>{{when .Time}}</td><td class="sev {{.Severity}}">{{upper .Severity.String}}</td><td>{{.Model}}</td><td>{{.Type}}</td><td>{{.Subject}}</td><td>{{.Summary}}</td><td>{{.State}}</td></tr>
 {{end}}</table>{{else}}<p>No alerts</p>{{end}}
 <h2>Models</h2>
-<table><tr><th>model</th><th>reference rows</th><th>latest window</th><th>events</th><th>dataset drift</th></tr>
+<table><tr><th>model</th><th>reference rows</th><th>latest window</th><th>events</th><th>dataset drift</th><th>input screening</th></tr>
 {{range .Models}}<tr><td>{{.Name}}</td><td>{{if .Reference}}{{.Reference.Rows}}{{else}}<span class="muted">no reference yet</span>{{end}}</td>
 <td>{{if .Window}}{{.Window.Kind}} to {{when .Window.End}}{{else}}<span class="muted">none yet</span>{{end}}</td>
-<td>{{if .Window}}{{.Window.Events}}{{end}}</td><td>{{if .Window}}{{if .Window.Drift}}<b class="critical">yes</b>{{else}}no{{end}}{{end}}</td></tr>
-{{else}}<tr><td colspan="5" class="muted">No model registered: <code>POST /v1/models</code></td></tr>{{end}}</table>
+<td>{{if .Window}}{{.Window.Events}}{{end}}</td><td>{{if .Window}}{{if .Window.Drift}}<b class="critical">yes</b>{{else}}no{{end}}{{end}}</td>
+<td>{{if .Outliers.Screening}}on, {{len .Outliers.Features}} features, {{.Outliers.FPR}} false-positive rate{{else}}<span class="muted">off</span>{{end}}</td></tr>
+{{else}}<tr><td colspan="6" class="muted">No model registered: <code>POST /v1/models</code></td></tr>{{end}}</table>
 <p class="muted">API: <a href="/v1/report?format=text">/v1/report</a> &middot; <a href="/v1/alerts">/v1/alerts</a> &middot;
 <a href="/v1/models">/v1/models</a> &middot; <a href="/metrics">/metrics</a></p>
 </body></html>
