@@ -145,7 +145,9 @@ type request struct {
 	// everything before it is processed.
 	checkpoint func(state []byte) error
 	log        bool // append records to the log before processing
-	done       chan error
+	// async: nobody waits for done; a failure goes to the sink.
+	async bool
+	done  chan error
 }
 
 type item struct {
@@ -272,8 +274,8 @@ func (p *Pipeline) SetModel(m Model) error {
 	return p.send(context.Background(), &request{model: ms})
 }
 
-// send hands a request to the sequencer and waits for its outcome; a
-// cancelled ctx stops the wait, not the request.
+// send hands a request to the sequencer and, unless it is async, waits for
+// its outcome; a cancelled ctx stops the wait, not the request.
 func (p *Pipeline) send(ctx context.Context, req *request) error {
 	req.done = make(chan error, 1)
 	p.mu.Lock()
@@ -283,6 +285,9 @@ func (p *Pipeline) send(ctx context.Context, req *request) error {
 	}
 	p.submit <- req
 	p.mu.Unlock()
+	if req.async {
+		return nil
+	}
 	select {
 	case err := <-req.done:
 		return err
@@ -298,6 +303,14 @@ func (p *Pipeline) Submit(ctx context.Context, events []event.Event) error {
 	return p.submitBatch(ctx, events, p.opts.Log != nil)
 }
 
+// Record queues a batch like Submit but returns once the sequencer has it,
+// before the log append: the batch is made durable with the next group
+// commit and processed in order. It is for answers that cannot wait for an
+// fsync (POST /v1/screen); a failure to log goes to the sink's Error.
+func (p *Pipeline) Record(events []event.Event) error {
+	return p.enqueue(context.Background(), events, p.opts.Log != nil, true)
+}
+
 // Replay queues a batch that is already in the log (recovery after a
 // restart): it is processed exactly as Submit would, without logging it
 // again.
@@ -306,6 +319,10 @@ func (p *Pipeline) Replay(ctx context.Context, events []event.Event) error {
 }
 
 func (p *Pipeline) submitBatch(ctx context.Context, events []event.Event, log bool) error {
+	return p.enqueue(ctx, events, log, false)
+}
+
+func (p *Pipeline) enqueue(ctx context.Context, events []event.Event, log, async bool) error {
 	if p.closed.Load() {
 		return ErrClosed
 	}
@@ -322,7 +339,7 @@ func (p *Pipeline) submitBatch(ctx context.Context, events []event.Event, log bo
 		p.permits.Add(n)
 		return ErrBusy
 	}
-	req := &request{events: events, log: log}
+	req := &request{events: events, log: log, async: async}
 	if log {
 		for i := range events {
 			req.records = event.AppendJSON(req.records, &events[i])
@@ -418,6 +435,9 @@ func (p *Pipeline) sequence() {
 		for _, r := range batch {
 			if err != nil {
 				p.permits.Add(int64(len(r.events)))
+				if r.async {
+					p.opts.Sink.Error(fmt.Errorf("pipeline: %d recorded events not logged: %w", len(r.events), err))
+				}
 				r.done <- err
 				continue
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -402,5 +403,56 @@ func TestSkewedShardDoesNotBlockSubmit(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Submit blocked behind one shard")
+	}
+}
+
+// Record returns before the log append, yet its batches are logged and
+// processed in order with Submit's; a log failure reaches the sink.
+func TestRecordIsLoggedInOrder(t *testing.T) {
+	log := &memLog{}
+	c := newCounter()
+	sk := &sink{}
+	p := start(t, pipeline.Options{Shards: 2, QueueSize: 100, Log: log, Sink: sk}, c, pipeline.PaneSpec{Events: 10})
+	evs := events(30, time.Second)
+	if err := p.Record(evs[:10]); err != nil {
+		t.Fatal(err)
+	}
+	for i := 10; i < 20; i++ {
+		if err := p.Record(evs[i : i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Submit waits for its own batch, so for every one queued before it.
+	if err := p.Submit(context.Background(), evs[20:30]); err != nil {
+		t.Fatal(err)
+	}
+	log.mu.Lock()
+	log.fail = errors.New("disk full")
+	log.mu.Unlock()
+	if err := p.Record(events(5, time.Second)); err != nil {
+		t.Fatalf("Record reports log failures to the sink, not the caller: %v", err)
+	}
+	p.Close(true)
+	var all bytes.Buffer
+	for _, r := range log.records {
+		all.Write(r)
+	}
+	back, _, _ := event.NewDecoder(event.DefaultLimits()).Decode(&all, nil)
+	if len(back) != 30 {
+		t.Fatalf("log holds %d events, want 30", len(back))
+	}
+	for i := range back {
+		if back[i].ID != evs[i].ID {
+			t.Fatalf("logged event %d is %s, want %s", i, back[i].ID, evs[i].ID)
+		}
+	}
+	if len(c.closed) != 3 {
+		t.Errorf("closed %v, want the 3 panes of the 30 logged events", c.closed)
+	}
+	if len(sk.errs) != 1 || !strings.Contains(sk.errs[0].Error(), "disk full") {
+		t.Errorf("sink errors %v, want the log failure", sk.errs)
+	}
+	if err := p.Record(evs[:1]); !errors.Is(err, pipeline.ErrClosed) {
+		t.Errorf("Record after Close: %v", err)
 	}
 }
