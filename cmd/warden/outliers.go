@@ -93,6 +93,7 @@ func runOutliers(cmd *cobra.Command, f *outliersFlags) error {
 	}
 	stderr := cmd.ErrOrStderr()
 	var d *outlier.Detector
+	var t *dataset.Table // SCORE, when read during the fit
 	if f.detector != "" {
 		data, err := os.ReadFile(f.detector)
 		if err != nil {
@@ -104,7 +105,7 @@ func runOutliers(cmd *cobra.Command, f *outliersFlags) error {
 		}
 	} else {
 		var err error
-		if d, err = fitOutliers(f, stderr); err != nil {
+		if d, t, err = fitOutliers(f, stderr); err != nil {
 			return err
 		}
 	}
@@ -117,9 +118,11 @@ func runOutliers(cmd *cobra.Command, f *outliersFlags) error {
 	if f.score == "" {
 		return nil
 	}
-	t, err := readScoreTable(f.score, d.Features())
-	if err != nil {
-		return err
+	var err error
+	if t == nil {
+		if t, err = readScoreTable(f.score, d.Features()); err != nil {
+			return err
+		}
 	}
 	out := cmd.OutOrStdout()
 	var flagged []flaggedRow
@@ -185,24 +188,44 @@ func outliersOptions(f *outliersFlags) outlier.Options {
 }
 
 // fitOutliers reads the training file and fits a detector on it, noting on
-// stderr the columns that are not checked.
-func fitOutliers(f *outliersFlags, stderr io.Writer) (*outlier.Detector, error) {
+// stderr the columns that are not checked. With --score it also returns the
+// SCORE table, read while the detector was fitted, or nil when that read
+// failed: SCORE is then read again with the detector's own features, whose
+// error is the one to report.
+func fitOutliers(f *outliersFlags, stderr io.Writer) (*outlier.Detector, *dataset.Table, error) {
 	types, err := (&readFlags{types: f.types}).typeOverrides()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t, err := readTable(f.train, types)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if t.Rows == 0 {
-		return nil, usageErrf("%s: no data rows", f.train)
+		return nil, nil, usageErrf("%s: no data rows", f.train)
+	}
+	// The fit spends most of its time on one core; reading SCORE meanwhile,
+	// with every column the fit can keep, takes it off the critical path.
+	var score *dataset.Table
+	var scoreErr error
+	done := make(chan struct{})
+	if f.score != "" {
+		go func() {
+			defer close(done)
+			score, scoreErr = readScoreTable(f.score, candidateFeatures(t, f.exclude))
+		}()
+	} else {
+		close(done)
 	}
 	// Fit only fails on what the data or the flags make impossible (too few
 	// rows, nothing to learn from, an excluded column that is not there).
 	d, err := outlier.Fit(t, outliersOptions(f))
+	<-done
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, nil, usageErr(err)
+	}
+	if scoreErr != nil {
+		score = nil
 	}
 	checked := map[string]bool{}
 	for _, fi := range d.Features() {
@@ -215,8 +238,11 @@ func fitOutliers(f *outliersFlags, stderr io.Writer) (*outlier.Detector, error) 
 	for _, c := range t.Columns {
 		if !checked[c.Name] {
 			why := strings.ToLower(c.Type.String())
-			if c.Type == dataset.Unknown || c.Missing == t.Rows {
+			switch {
+			case c.Type == dataset.Unknown || c.Missing == t.Rows:
 				why = "no values"
+			case c.Missing+c.Inf == t.Rows:
+				why = "no finite values"
 			}
 			skipped = append(skipped, fmt.Sprintf("%s (%s)", c.Name, why))
 		}
@@ -224,7 +250,29 @@ func fitOutliers(f *outliersFlags, stderr io.Writer) (*outlier.Detector, error) 
 	if len(skipped) > 0 {
 		fmt.Fprintf(stderr, "%s: not checked: %s\n", f.train, strings.Join(skipped, ", "))
 	}
-	return d, nil
+	return d, score, nil
+}
+
+// candidateFeatures lists the columns of train that Fit may keep as features:
+// the numeric, boolean and categorical ones not excluded. Fit drops those
+// without a value among its fitting rows, which a table holding them anyway
+// does not disturb.
+func candidateFeatures(train *dataset.Table, exclude []string) []outlier.FeatureInfo {
+	var fs []outlier.FeatureInfo
+	for _, c := range train.Columns {
+		if slices.Contains(exclude, c.Name) {
+			continue
+		}
+		switch c.Type {
+		case dataset.Numeric:
+			fs = append(fs, outlier.FeatureInfo{Name: c.Name, Kind: "numeric"})
+		case dataset.Boolean:
+			fs = append(fs, outlier.FeatureInfo{Name: c.Name, Kind: "boolean"})
+		case dataset.Categorical:
+			fs = append(fs, outlier.FeatureInfo{Name: c.Name, Kind: "categorical"})
+		}
+	}
+	return fs
 }
 
 // saveDetector writes the detector through a temporary file, so that a

@@ -296,13 +296,13 @@ func TestOutliersTextAndSavedDetector(t *testing.T) {
 }
 
 // Exit 0 when nothing is flagged; training columns that are not checked are
-// named on stderr.
+// named on stderr, and SCORE need not have them.
 func TestOutliersClean(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
-	b.WriteString("x,y,when,note,empty\n")
+	b.WriteString("x,y,when,note,empty,inf\n")
 	for i := range 400 {
-		fmt.Fprintf(&b, "%d,%d,2026-01-%02dT10:00:00Z,free text that differs in row %d,\n", i%20, (i*7)%13, i%28+1, i)
+		fmt.Fprintf(&b, "%d,%d,2026-01-%02dT10:00:00Z,free text that differs in row %d,,inf\n", i%20, (i*7)%13, i%28+1, i)
 	}
 	train := writeFile(t, dir, "train.csv", b.String())
 	score := writeFile(t, dir, "score.csv", "y,x\n6,10\n7,9\n")
@@ -310,7 +310,7 @@ func TestOutliersClean(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "not checked: when (datetime), note (text), empty (no values)") {
+	if !strings.Contains(r.stderr, "not checked: when (datetime), note (text), empty (no values), inf (no finite values)") {
 		t.Errorf("stderr does not name the unchecked columns: %s", r.stderr)
 	}
 	if a, n := summaryCounts(t, r.stderr); a != 0 || n != 2 {
