@@ -13,7 +13,7 @@ import (
 	"github.com/warden-ml/warden/outlier/iforest"
 )
 
-// Binary format, version 1, little-endian. Strings and byte blocks are a
+// Binary format, version 2, little-endian. Strings and byte blocks are a
 // uint32 length and the bytes; float lists a uint32 count and float64s.
 //
 //	magic "WOUT", version uint16
@@ -37,7 +37,7 @@ import (
 //	CRC-32C of all the above
 const (
 	binaryMagic   = "WOUT"
-	binaryVersion = 1
+	binaryVersion = 2
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

@@ -6,12 +6,18 @@ import (
 	"sort"
 )
 
-// calibration turns a raw score into a conformal p-value: the share of
-// held-out reference rows scoring at least as high, (1 + #{s ≥ x})/(n + 1).
-// Beyond the highest held-out score the p-value keeps falling exponentially
-// (a generalised Pareto tail with shape 0, scale fitted to the top held-out
-// scores), so inputs more extreme than anything held out still rank and can
-// be flagged at false-positive rates below 1/(n+1).
+// calibration turns a raw score into a p-value from held-out reference
+// rows. At a held-out score v the p-value is the conformal one,
+// (1 + #{s ≥ v})/(n + 1); between two consecutive distinct held-out scores it
+// is interpolated linearly. A step function would give every input between
+// two held-out scores the same p-value, so that, with a few hundred held-out
+// rows, most inputs would tie and the combination of several detectors
+// would lose their ranking; the interpolated p-value keeps it and is never
+// below the conformal one. Beyond the highest held-out score the p-value
+// keeps falling exponentially (a generalised Pareto tail with shape 0, scale
+// fitted to the top held-out scores), so inputs more extreme than anything
+// held out still rank and can be flagged at false-positive rates below
+// 1/(n+1).
 type calibration struct {
 	sorted []float64 // held-out raw scores, ascending
 	scale  float64   // exponential tail scale beyond sorted[n-1]
@@ -45,34 +51,59 @@ func newCalibration(scores []float64, unit float64) calibration {
 	return calibration{sorted: scores, scale: scale}
 }
 
-// pvalue is the calibrated p-value of raw score x, in (0, 1].
+// first is the index of the first held-out score equal to sorted[i].
+func (c *calibration) first(i int) int {
+	return sort.SearchFloat64s(c.sorted[:i], c.sorted[i])
+}
+
+// step is the conformal p-value at the held-out score whose first index is at.
+func (c *calibration) step(at int) float64 {
+	n := len(c.sorted)
+	return float64(1+n-at) / float64(n+1)
+}
+
+// pvalue is the calibrated p-value of raw score x, in [0, 1].
 func (c *calibration) pvalue(x float64) float64 {
 	n := len(c.sorted)
 	if math.IsNaN(x) {
 		return 1
 	}
-	if x > c.sorted[n-1] {
-		return math.Exp(-(x-c.sorted[n-1])/c.scale) / float64(n+1)
+	top := c.sorted[n-1]
+	if x > top {
+		return math.Exp(-(x-top)/c.scale) / float64(n+1)
 	}
 	at := sort.SearchFloat64s(c.sorted, x) // first index with sorted[i] >= x
-	return float64(1+n-at) / float64(n+1)
+	p := c.step(at)
+	if at == 0 || c.sorted[at] == x {
+		return p
+	}
+	lo, hi := c.sorted[at-1], c.sorted[at]
+	prev := c.step(c.first(at - 1))
+	return prev + (x-lo)/(hi-lo)*(p-prev)
 }
 
 // limit is the smallest raw score whose p-value is at most p.
 func (c *calibration) limit(p float64) float64 {
 	n := len(c.sorted)
-	// (1 + n - at)/(n + 1) <= p  <=>  at >= n + 1 - p(n+1)
-	at := int(math.Ceil(float64(n+1) - p*float64(n+1)))
-	if at <= n-1 {
-		if at < 0 {
-			at = 0
-		}
-		// Any score above sorted[at-1] leaves at least `at` rows below it.
-		if at == 0 {
-			return math.Inf(-1)
-		}
-		return math.Nextafter(c.sorted[at-1], math.Inf(1))
+	if p >= 1 {
+		return math.Inf(-1)
 	}
-	top := math.Nextafter(c.sorted[n-1], math.Inf(1))
-	return max(top, c.sorted[n-1]+c.scale*math.Log(1/(p*float64(n+1))))
+	// The first held-out score (by first index) whose step is at most p:
+	// (1 + n - at)/(n + 1) <= p  <=>  at >= (n + 1)(1 - p).
+	at := max(0, int(math.Ceil(float64(n+1)*(1-p))))
+	for at < n && at > 0 && c.sorted[at] == c.sorted[at-1] {
+		at++
+	}
+	top := c.sorted[n-1]
+	if at >= n {
+		// Between the step at the top score and 1/(n+1) just above it,
+		// anything above the top score is the limit.
+		return max(math.Nextafter(top, math.Inf(1)), top+c.scale*math.Log(1/(p*float64(n+1))))
+	}
+	if at == 0 {
+		return math.Inf(-1)
+	}
+	lo, hi := c.sorted[at-1], c.sorted[at]
+	prev, next := c.step(c.first(at-1)), c.step(at)
+	return lo + (prev-p)/(prev-next)*(hi-lo)
 }

@@ -173,6 +173,18 @@ func Fit(reference *dataset.Table, opts Options) (*Detector, error) {
 			reference.Source, n, len(fitRows), len(heldRows), minSplitRows)
 	}
 
+	if err := d.learn(reference, fitRows); err != nil {
+		return nil, err
+	}
+	if err := d.calibrate(reference, heldRows); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// learn fits the marginals, the category shares and the multivariate
+// detectors on the fitting rows of the reference.
+func (d *Detector) learn(reference *dataset.Table, fitRows []int) error {
 	for _, c := range reference.Columns {
 		if d.excluded[c.Name] {
 			continue
@@ -194,7 +206,7 @@ func Fit(reference *dataset.Table, opts Options) (*Detector, error) {
 				kind = kindBoolean
 			}
 			d.addFeature(c.Name, kind, len(d.numeric))
-			d.numeric = append(d.numeric, fitMarginal(values, opts.RangeMargin))
+			d.numeric = append(d.numeric, fitMarginal(values, d.opts.RangeMargin))
 			d.numName = append(d.numName, c.Name)
 		case dataset.Categorical:
 			counts := make([]int, len(c.Levels))
@@ -226,7 +238,7 @@ func Fit(reference *dataset.Table, opts Options) (*Detector, error) {
 		}
 	}
 	if len(d.features) == 0 {
-		return nil, fmt.Errorf("outlier: Fit: %s has no numeric, boolean or categorical column to learn from", reference.Source)
+		return fmt.Errorf("outlier: Fit: %s has no numeric, boolean or categorical column to learn from", reference.Source)
 	}
 	for slot, m := range d.numeric {
 		if m.scale > 0 {
@@ -235,15 +247,12 @@ func Fit(reference *dataset.Table, opts Options) (*Detector, error) {
 	}
 
 	if err := d.fitMultivariate(reference, fitRows); err != nil {
-		return nil, err
+		return err
 	}
 	d.active[detRange] = len(d.numeric) > 0
 	d.active[detCategory] = len(d.cats) > 0
 	d.initPool()
-	if err := d.calibrate(reference, heldRows); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return nil
 }
 
 func (d *Detector) addFeature(name string, kind featureKind, slot int) {
@@ -252,7 +261,7 @@ func (d *Detector) addFeature(name string, kind featureKind, slot int) {
 }
 
 // scaledMatrix returns the rows' robustly scaled multivariate features,
-// missing values imputed with the median.
+// missing and infinite values imputed with the median.
 func (d *Detector) scaledMatrix(t *dataset.Table, rows []int) []float64 {
 	dim := len(d.multi)
 	z := make([]float64, len(rows)*dim)
@@ -260,7 +269,11 @@ func (d *Detector) scaledMatrix(t *dataset.Table, rows []int) []float64 {
 		col := t.Column(d.numName[slot]).Floats
 		m := d.numeric[slot]
 		for r, i := range rows {
-			z[r*dim+j] = m.scaled(col[i])
+			v := col[i]
+			if math.IsInf(v, 0) {
+				v = math.NaN() // ignored, as by the marginals
+			}
+			z[r*dim+j] = m.scaled(v)
 		}
 	}
 	return z

@@ -12,8 +12,10 @@
 //     (concentration steps over the 75% most central rows, regularised
 //     towards the identity, reweighted), frozen at fit time so that traffic
 //     cannot poison it;
-//   - knn: the mean distance to the k nearest rows of a capped,
-//     deterministic reference sample, found exactly with a k-d tree;
+//   - knn: the mean distance to the k nearest rows of a small,
+//     deterministic reference sample (256 rows and k = 16 by default, so
+//     that a neighbourhood is a fixed share of the reference and groups of
+//     outliers in it do not hide one another), found exactly with a k-d tree;
 //   - range: per numeric feature, how unusual an excess beyond
 //     [q0.5% - m·IQR, q99.5% + m·IQR] is for that feature's own tail;
 //   - category: how rare a categorical value is, counting only levels never
@@ -24,16 +26,20 @@
 // A share of the reference (Options.Holdout, chosen by a seeded hash of the
 // row number) is kept out of fitting. Each detector's raw score becomes a
 // conformal p-value, the share of held-out rows scoring at least as high,
-// extended beyond the highest held-out score by an exponential tail. The
-// p-values of the isolation forest, the Mahalanobis and the neighbour
-// distances (three views of one numeric row, whose evidence adds up) are
-// combined by Fisher's statistic, -Σ ln p, itself calibrated on the held-out
-// rows; the least of that p-value and the range and category checks' ones (each
-// about something else) is calibrated once more, so the final p-value does
-// not depend on how the detectors correlate. An input is an anomaly when its final
-// p-value is below Options.FPR: about FPR of inputs drawn like the reference
-// are flagged. The detectors stay fitted on the fitting share only, so that
-// held-out scores are out-of-sample like production inputs.
+// interpolated between held-out scores (so that inputs between two of them
+// do not tie) and extended beyond the highest held-out score by an
+// exponential tail. The p-values of the isolation forest, the Mahalanobis
+// and the neighbour distances (three views of one numeric row, whose
+// evidence adds up) are combined by a weighted Fisher statistic, -Σ w ln p,
+// in which the two distances share one vote and the forest has the other,
+// itself calibrated on the held-out rows; the least of that p-value and the
+// range and category checks' ones (each about something else, and counted
+// only when the check alone would flag the input) is calibrated once more,
+// so the final p-value does not depend on how the detectors correlate. An
+// input is an anomaly when its final p-value is below Options.FPR: about FPR
+// of inputs drawn like the reference are flagged. The detectors stay fitted
+// on the fitting share only, so that held-out scores are out-of-sample like
+// production inputs.
 //
 // # Inputs
 //

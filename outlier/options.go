@@ -31,11 +31,19 @@ type Options struct {
 	Forest iforest.Options
 	// Neighbours is k of the k-nearest-neighbour distance.
 	Neighbours int
-	// NeighbourSample caps the reference rows searched for neighbours, which
-	// bounds the cost of one score. With more than four features the cap is
-	// lowered further, to about 8192 values (rows × features) and at least
-	// 128 rows, so that a search stays within the latency budget even when it
-	// has to visit every row.
+	// NeighbourSample is the number of reference rows (a deterministic,
+	// uniform sample of the fitting rows) the neighbour distance is measured
+	// against. It is small on purpose, as the isolation forest's subsample
+	// is: against a small sample the k nearest rows span a fixed share of the
+	// reference (Neighbours/NeighbourSample, 1/16 by default) whatever its
+	// size, so the score measures density at a scale where the outliers of a
+	// contaminated reference, which often come in small groups, cannot be
+	// one another's neighbours and hide one another (Zimek, Gaudet, Campello
+	// and Sander, 2013, on subsampling for outlier detection). It also bounds
+	// the cost of one score: with more than 32 features the sample is lowered
+	// further, to about 8192 values (rows × features) and at least 128 rows,
+	// so that a search stays within the latency budget even when it has to
+	// visit every row.
 	NeighbourSample int
 	// Shrinkage pulls the robust covariance towards the identity of the
 	// robustly scaled features, which keeps it invertible with few rows or
@@ -59,8 +67,8 @@ func DefaultOptions() Options {
 		FPR:              0.005,
 		Holdout:          0.25,
 		Forest:           iforest.Options{Trees: 100, SampleSize: 256},
-		Neighbours:       10,
-		NeighbourSample:  2048,
+		Neighbours:       16,
+		NeighbourSample:  256,
 		RangeMargin:      1.5,
 		MinCategoryShare: 0.001,
 		Severity:         alert.Thresholds{Warning: 0.5, Critical: 0.8},

@@ -14,10 +14,12 @@ func TestCalibrationPValues(t *testing.T) {
 		x    float64
 		want float64
 	}{
-		{0, 1},                  // below everything: all 12 at least as high
-		{1, 1},                  // ties count as at least as high
-		{3, (1 + 10) / (n + 1)}, // 3,3,3,4..10
-		{3.5, (1 + 7) / (n + 1)},
+		{0, 1},                       // below everything: all 12 at least as high
+		{1, 1},                       // ties count as at least as high
+		{1.5, (1 + 11.5) / (n + 1)},  // halfway between the conformal values at 1 and 2
+		{3, (1 + 10) / (n + 1)},      // 3,3,3,4..10
+		{3.5, (1 + 8.5) / (n + 1)},   // halfway between 3 (10 at least as high) and 4 (7)
+		{3.75, (1 + 7.75) / (n + 1)}, // a quarter of the way from 4
 		{10, 2 / (n + 1)},
 		{math.NaN(), 1},
 	}
@@ -26,8 +28,8 @@ func TestCalibrationPValues(t *testing.T) {
 			t.Errorf("pvalue(%v) = %v, want %v", cs.x, got, cs.want)
 		}
 	}
-	// Beyond the largest score the p-value falls exponentially with the
-	// mean excess of the top scores as scale.
+	// Beyond the largest score the p-value falls exponentially from the
+	// conformal 1/(n+1), with the mean excess of the top scores as scale.
 	top := c.pvalue(10 + c.scale)
 	if want := math.Exp(-1) / (n + 1); math.Abs(top-want) > 1e-12 {
 		t.Errorf("tail pvalue %v, want %v", top, want)
@@ -35,15 +37,39 @@ func TestCalibrationPValues(t *testing.T) {
 	if c.pvalue(math.Inf(1)) != 0 {
 		t.Error("pvalue(+Inf) should be 0")
 	}
-	// limit inverts pvalue: the smallest score at or below the level.
-	for _, p := range []float64{0.5, 0.2, 0.1, 0.05, 0.01, 1e-4} {
+	// Never below the conformal p-value within the held-out range, and never
+	// rising with the score.
+	prev := 1.0
+	for x := 0.0; x <= 12; x += 0.01 {
+		p := c.pvalue(x)
+		at := 0
+		for _, s := range c.sorted {
+			if s >= x {
+				at++
+			}
+		}
+		if conformal := float64(1+at) / (n + 1); x <= 10 && p < conformal-1e-12 {
+			t.Errorf("pvalue(%v) = %v below the conformal %v", x, p, conformal)
+		}
+		if p > prev+1e-12 {
+			t.Errorf("pvalue rises from %v to %v at %v", prev, p, x)
+		}
+		prev = p
+	}
+	// limit inverts pvalue: the smallest score at or below the level,
+	// exactly where the p-value is continuous.
+	for _, p := range []float64{0.9, 0.5, 0.2, 0.1, 0.05, 0.01, 1e-4} {
 		x := c.limit(p)
-		if got := c.pvalue(x); got > p*(1+1e-9) {
+		got := c.pvalue(x)
+		if got > p*(1+1e-9) {
 			t.Errorf("limit(%v) = %v has p-value %v", p, x, got)
 		}
-		if below := c.pvalue(math.Nextafter(x, math.Inf(-1))); below <= p && x > c.sorted[0] && p > 1/(n+1) {
-			t.Errorf("limit(%v) = %v is not the smallest such score (%v just below)", p, x, below)
+		if below := c.pvalue(math.Nextafter(x, math.Inf(-1))); below <= p*(1-1e-9) {
+			t.Errorf("limit(%v) = %v is not the smallest such score (p-value %v just below)", p, x, below)
 		}
+	}
+	if x := c.limit(1); !math.IsInf(x, -1) {
+		t.Errorf("limit(1) = %v, want -Inf", x)
 	}
 }
 

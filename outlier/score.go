@@ -118,11 +118,20 @@ func (c *category) unseenShare() float64 {
 // combine turns the raw scores into per-detector p-values and the combined
 // statistic, in two levels. The isolation forest, the Mahalanobis distance
 // and the neighbour distance are three views of the same numeric row, so
-// their evidence adds up: Fisher's sum of -ln p, calibrated on held-out rows
-// into one p-value whatever their dependence. The range and category checks
-// are about other things, so the least of the three p-values (block, range,
-// category) decides: the statistic is its -ln. Its own held-out calibration
-// turns it into the final p-value.
+// their evidence adds up: a weighted Fisher sum of -ln p, calibrated on
+// held-out rows into one p-value whatever their dependence. The range and
+// category checks are about other things (a value beyond what any feature
+// took, which an isolation forest cannot tell from the feature's extreme; a
+// level never seen): the least of the three p-values decides, and the
+// statistic is its -ln. Its own held-out calibration turns it into the final
+// p-value.
+//
+// A rule check speaks only when it would flag the input by itself (its
+// p-value below FPR). Weaker rule evidence, such as a value just beyond one
+// feature's range, which with many features some feature of an ordinary row
+// nearly always shows, is left to the multivariate detectors, which weigh it
+// against the rest of the row; as a floor under the statistic it would lift
+// ordinary rows above rows the multivariate detectors find unusual.
 func (d *Detector) combine(s *scratch) float64 {
 	for j := range numDetectors {
 		if d.active[j] {
@@ -134,19 +143,27 @@ func (d *Detector) combine(s *scratch) float64 {
 		stat = -math.Log(d.joint.pvalue(d.fisher(s)))
 	}
 	for _, j := range [...]int{detRange, detCategory} {
-		if d.active[j] {
+		if d.active[j] && s.pvals[j] < d.opts.FPR {
 			stat = max(stat, -math.Log(s.pvals[j]))
 		}
 	}
 	return stat
 }
 
-// fisher is -Σ ln p over the multivariate detectors.
+// fisherWeights weigh the multivariate detectors in Fisher's sum. The
+// Mahalanobis and the neighbour distances measure the same thing, distance
+// in the robustly scaled space (one from the bulk's ellipsoid, one from the
+// nearest rows), and their p-values correlate strongly, so they share one
+// vote; the isolation forest, which isolates by random axis-parallel cuts and
+// ignores scale, has the other.
+var fisherWeights = [...]float64{detIsolation: 1, detMahalanobis: 0.5, detKNN: 0.5}
+
+// fisher is -Σ w ln p over the multivariate detectors.
 func (d *Detector) fisher(s *scratch) float64 {
 	var sum float64
 	for _, j := range [...]int{detIsolation, detMahalanobis, detKNN} {
 		if d.active[j] {
-			sum -= math.Log(s.pvals[j])
+			sum -= fisherWeights[j] * math.Log(s.pvals[j])
 		}
 	}
 	return sum
@@ -170,6 +187,15 @@ func (d *Detector) calibrate(t *dataset.Table, heldRows []int) error {
 		s.clearInput()
 		if err := d.loadTableRow(b, heldRows[pos], s); err != nil {
 			return err
+		}
+		// Fitting ignored the reference's infinite values (data errors, not
+		// values a feature takes); calibration treats them as missing too,
+		// so that they do not teach it that anything short of infinity is
+		// ordinary.
+		for slot, x := range s.x {
+			if math.IsInf(x, 0) {
+				s.x[slot] = math.NaN()
+			}
 		}
 		d.rawScores(s)
 		for j := range raws {
