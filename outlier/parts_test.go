@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/warden-ml/warden/outlier/metric"
 )
 
 func TestCalibrationPValues(t *testing.T) {
@@ -183,7 +185,7 @@ func TestMahalanobisIgnoresContamination(t *testing.T) {
 	for i := range n {
 		scores[i] = m.distance2(z[i*dim : (i+1)*dim])
 	}
-	if auc := rocAUC(scores, outlier); auc < 0.99 {
+	if auc := metric.ROCAUC(scores, outlier); auc < 0.99 {
 		t.Errorf("robust Mahalanobis ROC-AUC %.3f, want >= 0.99", auc)
 	}
 	// Contributions sum to the squared distance when none is negative.

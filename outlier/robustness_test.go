@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/warden-ml/warden/outlier/metric"
 	"github.com/warden-ml/warden/simulate"
 )
 
@@ -71,7 +72,7 @@ func TestContaminatedReference(t *testing.T) {
 					scores[i] = v.Scores[det]
 				}
 			}
-			auc[name][det] = rocAUC(scores, positive)
+			auc[name][det] = metric.ROCAUC(scores, positive)
 		}
 	}
 	for _, det := range append(detectorNames[:], "combined") {
