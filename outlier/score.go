@@ -120,18 +120,19 @@ func (c *category) unseenShare() float64 {
 // and the neighbour distance are three views of the same numeric row, so
 // their evidence adds up: a weighted Fisher sum of -ln p, calibrated on
 // held-out rows into one p-value whatever their dependence. The range and
-// category checks are about other things (a value beyond what any feature
+// category checks are about other things (a value beyond what a feature
 // took, which an isolation forest cannot tell from the feature's extreme; a
-// level never seen): the least of the three p-values decides, and the
-// statistic is its -ln. Its own held-out calibration turns it into the final
-// p-value.
+// level never seen). The least of the p-values decides, and the statistic is
+// its -ln; its own held-out calibration turns it into the final p-value.
 //
-// A rule check speaks only when it would flag the input by itself (its
-// p-value below FPR). Weaker rule evidence, such as a value just beyond one
-// feature's range, which with many features some feature of an ordinary row
-// nearly always shows, is left to the multivariate detectors, which weigh it
-// against the rest of the row; as a floor under the statistic it would lift
-// ordinary rows above rows the multivariate detectors find unusual.
+// Beside the multivariate block's p-value, a single detector or check
+// speaks only when it would flag the input by itself (its p-value below
+// FPR). Then one view that finds the input beyond anything in the reference
+// is not diluted by the others' ordinary p-values in Fisher's sum; and
+// weaker evidence, such as a value just beyond one feature's range, which
+// with many features some feature of an ordinary row nearly always shows,
+// is left to the block, which weighs it against the rest of the row, instead
+// of lifting ordinary rows above rows the block finds unusual.
 func (d *Detector) combine(s *scratch) float64 {
 	for j := range numDetectors {
 		if d.active[j] {
@@ -142,7 +143,7 @@ func (d *Detector) combine(s *scratch) float64 {
 	if d.active[detMahalanobis] {
 		stat = -math.Log(d.joint.pvalue(d.fisher(s)))
 	}
-	for _, j := range [...]int{detRange, detCategory} {
+	for j := range numDetectors {
 		if d.active[j] && s.pvals[j] < d.opts.FPR {
 			stat = max(stat, -math.Log(s.pvals[j]))
 		}
