@@ -32,14 +32,14 @@
 // and the neighbour distances (three views of one numeric row, whose
 // evidence adds up) are combined by a weighted Fisher statistic, -Σ w ln p,
 // in which the two distances share one vote and the forest has the other,
-// itself calibrated on the held-out rows; the least of that p-value and the
-// range and category checks' ones (each about something else, and counted
-// only when the check alone would flag the input) is calibrated once more,
-// so the final p-value does not depend on how the detectors correlate. An
-// input is an anomaly when its final p-value is below Options.FPR: about FPR
-// of inputs drawn like the reference are flagged. The detectors stay fitted
-// on the fitting share only, so that held-out scores are out-of-sample like
-// production inputs.
+// itself calibrated on the held-out rows. The least of that p-value and
+// those of the range and category checks (each about something else) and of
+// the three detectors themselves, each counted only when it alone would flag
+// the input, is calibrated once more, so the final p-value does not depend
+// on how the detectors correlate. An input is an anomaly when its final
+// p-value is below Options.FPR: about FPR of inputs drawn like the reference
+// are flagged. The detectors stay fitted on the fitting share only, so that
+// held-out scores are out-of-sample like production inputs.
 //
 // # Inputs
 //
