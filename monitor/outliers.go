@@ -3,8 +3,8 @@ package monitor
 import (
 	"encoding/json"
 	"fmt"
-	"hash/maphash"
-	"sync"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/warden-ml/warden/alert"
@@ -14,17 +14,28 @@ import (
 	"github.com/warden-ml/warden/stats"
 )
 
-// Outliers screens every input of a model with its outlier detector. Each
-// input is counted in a summary per pane of event time (OnSummary stores
-// them); a flagged input raises an adversarial finding about its user when
-// it is critical on its own, or when the user's flagged inputs in the hour
-// are too many for normal traffic: one flag in 200 is what the detector's
-// false-positive rate promises, so single flags are counted, not alerted.
+// Outliers screens every input of a model with its outlier detector.
+//
+// Each input is counted in a summary per pane of event time (OnSummary
+// stores them). Flags are expected: one in 1/FPR inputs of ordinary
+// traffic, more while the traffic drifts. So when a pane closes, each user
+// with flagged inputs in it is tested over the last hour of panes: an
+// adversarial finding about the user when the user has at least BurstMin
+// flags and that many are improbable (binomial tail below BurstAlpha) at the
+// rate the rest of the traffic was flagged in that hour, or at FPR if that
+// is higher; or when an input of the pane is critical on its own. The test
+// runs in pane order on the merger, so its findings do not depend on how the
+// shards interleave, and drift that raises every user's flags does not
+// single anyone out. A finding shows the pane's most isolated input.
 type Outliers struct {
-	opts    OutliersOptions
-	shards  []outlierShard
-	users   [userStripes]userStripe
-	evicted int64 // users of hours before this are forgotten (merger only)
+	opts   OutliersOptions
+	shards []outlierShard
+	hour   int // panes in the burst window
+
+	// Merger state: the last hour of panes, per user and for everyone.
+	users map[string]*userPanes
+	all   []paneCount // oldest first
+	swept int64       // the pane at which idle users were last forgotten
 }
 
 // OutliersOptions configure the adapter.
@@ -33,7 +44,7 @@ type OutliersOptions struct {
 	Detector *outlier.Detector
 	Settings config.Outliers
 	Shards   int
-	Spec     int // the pane spec summaries follow
+	Spec     int // the pane spec summaries follow; its step is Settings.SummaryEvery
 	// OnSummary receives each closed pane's summary.
 	OnSummary func(model string, s *OutlierSummary)
 }
@@ -52,27 +63,46 @@ type OutlierSummary struct {
 
 type outlierShard struct {
 	verdict outlier.Verdict
-	open    map[int64]*OutlierSummary
+	open    map[int64]*outlierPart
 }
 
-// User state is shared by the shards: a restart may send a user to another
-// shard (the pipeline's sharding is seeded per process), so it cannot live
-// in one. Stripes keep the shards from contending.
-const userStripes = 64
-
-type userStripe struct {
-	mu    sync.Mutex
-	users map[string]*userHour
+// outlierPart is a shard's share of an open pane.
+type outlierPart struct {
+	Summary *OutlierSummary      `json:"summary"`
+	Users   map[string]*userPane `json:"users"`
 }
 
-// userHour counts a user's inputs in one hour of event time.
-type userHour struct {
-	Hour    int64 `json:"hour"` // Unix hours
+// userPane is one user's inputs in a pane, with the most isolated flagged
+// one as evidence.
+type userPane struct {
+	Inputs  int           `json:"inputs"`
+	Flagged int           `json:"flagged"`
+	Worst   *flaggedInput `json:"worst,omitempty"`
+}
+
+// flaggedInput is what a finding shows of an input.
+type flaggedInput struct {
+	ID        string                 `json:"id"`
+	Time      time.Time              `json:"time"`
+	Score     float64                `json:"score"`
+	Isolation float64                `json:"isolation"`
+	Severity  alert.Severity         `json:"severity"`
+	Reasons   []outlier.Reason       `json:"reasons,omitempty"`
+	Top       []outlier.Contribution `json:"top,omitempty"`
+	Scores    map[string]float64     `json:"scores,omitempty"`
+}
+
+// paneCount is one closed pane's inputs and flags.
+type paneCount struct {
+	Index   int64 `json:"index"`
 	Inputs  int   `json:"inputs"`
 	Flagged int   `json:"flagged"`
 }
 
-var stripeSeed = maphash.MakeSeed()
+// userPanes is a user's last hour of panes, oldest first.
+type userPanes struct {
+	Panes []paneCount `json:"panes"`
+}
 
 var _ pipeline.Stateful = (*Outliers)(nil)
 var _ pipeline.Windowed = (*Outliers)(nil)
@@ -82,15 +112,18 @@ func NewOutliers(opts OutliersOptions) (*Outliers, error) {
 	if opts.Detector == nil {
 		return nil, fmt.Errorf("model %q: no outlier detector", opts.Model)
 	}
+	if opts.Settings.SummaryEvery <= 0 {
+		return nil, fmt.Errorf("model %q: outlier summaries need a positive step", opts.Model)
+	}
 	if opts.Shards < 1 {
 		opts.Shards = 1
 	}
-	o := &Outliers{opts: opts, shards: make([]outlierShard, opts.Shards)}
-	for i := range o.shards {
-		o.shards[i].open = map[int64]*OutlierSummary{}
+	o := &Outliers{
+		opts: opts, shards: make([]outlierShard, opts.Shards), users: map[string]*userPanes{},
+		hour: max(1, int((time.Hour+opts.Settings.SummaryEvery-1)/opts.Settings.SummaryEvery)),
 	}
-	for i := range o.users {
-		o.users[i].users = map[string]*userHour{}
+	for i := range o.shards {
+		o.shards[i].open = map[int64]*outlierPart{}
 	}
 	return o, nil
 }
@@ -101,96 +134,62 @@ func (o *Outliers) Name() string { return "outliers" }
 // Observe scores the event's features.
 func (o *Outliers) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 	sh := &o.shards[shard]
-	var sum *OutlierSummary
+	var part *outlierPart
 	if idx := ev.Panes[o.opts.Spec]; idx >= 0 {
-		sum = sh.open[idx]
-		if sum == nil {
-			sum = newOutlierSummary()
-			sh.open[idx] = sum
+		part = sh.open[idx]
+		if part == nil {
+			part = &outlierPart{Summary: newOutlierSummary(), Users: map[string]*userPane{}}
+			sh.open[idx] = part
 		}
-		sum.add(ev)
+		part.Summary.add(ev)
 	}
 	v := &sh.verdict
 	if err := o.opts.Detector.ScoreInto(ev.Features, v); err != nil {
-		if sum != nil {
-			sum.Unscored++
+		if part != nil {
+			part.Summary.Unscored++
 		}
 		return nil
 	}
-	if sum != nil {
-		sum.count(v)
-	}
-	if ev.Panes[o.opts.Spec] < 0 {
-		// Too late to count in its user's hour (see evictUsers); an input
-		// critical on its own still raises a finding.
-		if v.Severity < alert.Critical {
-			return nil
+	if part != nil {
+		// Late inputs (in no pane) are scored but not counted.
+		part.Summary.count(v)
+		u := part.Users[ev.User]
+		if u == nil {
+			u = &userPane{}
+			part.Users[ev.User] = u
 		}
-		return []alert.Finding{o.finding(ev, v, 0, 0, 1)}
-	}
-	inputs, flagged := o.countUser(ev, v.Anomaly)
-	if !v.Anomaly {
-		return nil
-	}
-	burstP := stats.BinomialSF(flagged, inputs, o.opts.Settings.FPR)
-	burst := flagged >= o.opts.Settings.BurstMin && burstP < o.opts.Settings.BurstAlpha
-	if !burst && v.Severity < alert.Critical {
-		return nil
-	}
-	return []alert.Finding{o.finding(ev, v, inputs, flagged, burstP)}
-}
-
-// countUser adds the input to its user's hour and returns the hour's counts.
-func (o *Outliers) countUser(ev *pipeline.Sequenced, flagged bool) (inputs, flags int) {
-	hour := ev.Time.Unix() / 3600
-	st := &o.users[maphash.String(stripeSeed, ev.User)%userStripes]
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u := st.users[ev.User]
-	switch {
-	case u == nil:
-		u = &userHour{Hour: hour}
-		st.users[ev.User] = u
-	case hour > u.Hour:
-		*u = userHour{Hour: hour}
-	}
-	// An input a little late counts in the user's current hour.
-	u.Inputs++
-	if flagged {
-		u.Flagged++
-	}
-	return u.Inputs, u.Flagged
-}
-
-// evictUsers forgets the users whose hour ended before the hour preceding
-// a closed pane's end. The merger calls it in pane order, so what is
-// forgotten does not depend on how the shards interleave: an input older
-// than that falls in a closed pane, is late, and is not counted.
-func (o *Outliers) evictUsers(end time.Time) {
-	hour := end.Unix()/3600 - 1
-	if hour <= o.evicted {
-		return
-	}
-	o.evicted = hour
-	for i := range o.users {
-		st := &o.users[i]
-		st.mu.Lock()
-		for u, h := range st.users {
-			if h.Hour < hour {
-				delete(st.users, u)
+		u.Inputs++
+		if v.Anomaly {
+			u.Flagged++
+			if u.Worst == nil || v.Isolation > u.Worst.Isolation {
+				u.Worst = evidenceOf(ev, v)
 			}
 		}
-		st.mu.Unlock()
 	}
+	if part != nil || !v.Anomaly || v.Severity < alert.Critical {
+		return nil
+	}
+	// A late input's pane has closed: a critical one is reported at once.
+	return []alert.Finding{o.finding(ev.User, evidenceOf(ev, v), map[string]any{"late": true})}
 }
 
-func (o *Outliers) finding(ev *pipeline.Sequenced, v *outlier.Verdict, inputs, flagged int, burstP float64) alert.Finding {
-	user := ev.User
-	if user == "" {
-		user = "(anonymous)"
+func evidenceOf(ev *pipeline.Sequenced, v *outlier.Verdict) *flaggedInput {
+	f := &flaggedInput{ID: ev.ID, Time: ev.Time, Score: v.Score, Isolation: v.Isolation, Severity: v.Severity,
+		Reasons: slices.Clone(v.Reasons), Top: slices.Clone(v.Top), Scores: make(map[string]float64, len(v.Scores))}
+	for k, s := range v.Scores {
+		f.Scores[k] = s
 	}
-	reasons := make([]map[string]any, 0, len(v.Reasons))
-	for _, r := range v.Reasons {
+	return f
+}
+
+// finding is an adversarial finding about user from its flagged input.
+func (o *Outliers) finding(user string, in *flaggedInput, extra map[string]any) alert.Finding {
+	name := user
+	if name == "" {
+		name = "(anonymous)"
+	}
+	reasons := make([]map[string]any, 0, len(in.Reasons))
+	for _, r := range in.Reasons {
 		m := map[string]any{"kind": r.Kind, "value": r.Value, "limit": r.Limit, "message": r.Message}
 		if r.Feature != "" {
 			m["feature"] = r.Feature
@@ -200,24 +199,30 @@ func (o *Outliers) finding(ev *pipeline.Sequenced, v *outlier.Verdict, inputs, f
 		}
 		reasons = append(reasons, m)
 	}
-	top := make([]map[string]any, 0, len(v.Top))
-	for _, c := range v.Top {
+	top := make([]map[string]any, 0, len(in.Top))
+	for _, c := range in.Top {
 		top = append(top, map[string]any{"feature": c.Feature, "share": c.Share})
 	}
-	scores := make(map[string]any, len(v.Scores))
-	for k, s := range v.Scores {
+	scores := make(map[string]any, len(in.Scores))
+	for k, s := range in.Scores {
 		scores[k] = s
 	}
 	evidence := map[string]any{
-		"event_id": ev.ID, "user": ev.User, "score": v.Score, "isolation": v.Isolation,
-		"fpr": o.opts.Settings.FPR, "inputs_in_hour": inputs, "flagged_in_hour": flagged, "burst_p": burstP,
+		"event_id": in.ID, "user": user, "score": in.Score, "isolation": in.Isolation, "fpr": o.opts.Settings.FPR,
 		"reasons": reasons, "top": top, "scores": scores,
-		"summary": fmt.Sprintf("%d of %d inputs from %s in the hour flagged as anomalous; isolation score %.2f",
-			flagged, inputs, user, v.Isolation),
+	}
+	for k, v := range extra {
+		evidence[k] = v
+	}
+	if flagged, ok := extra["flagged_in_hour"].(int); ok {
+		evidence["summary"] = fmt.Sprintf("%d of %d inputs from %s in the hour flagged as anomalous; isolation score %.2f",
+			flagged, extra["inputs_in_hour"], name, in.Isolation)
+	} else {
+		evidence["summary"] = fmt.Sprintf("a late input from %s far outside the reference; isolation score %.2f", name, in.Isolation)
 	}
 	return alert.Finding{
-		Kind: alert.KindAdversarial, Severity: v.Severity, Model: o.opts.Model, Subject: user,
-		Score: v.Isolation, Time: ev.Time, Evidence: evidence,
+		Kind: alert.KindAdversarial, Severity: in.Severity, Model: o.opts.Model, Subject: name,
+		Score: in.Isolation, Time: in.Time, Evidence: evidence,
 	}
 }
 
@@ -231,15 +236,15 @@ func newOutlierSummary() *OutlierSummary {
 func (s *OutlierSummary) add(ev *pipeline.Sequenced) {
 	if s.Inputs+s.Unscored == 0 {
 		s.Start, s.End, s.FirstSeq, s.LastSeq = ev.Time, ev.Time, ev.Seq, ev.Seq
-	} else {
-		if ev.Time.Before(s.Start) {
-			s.Start = ev.Time
-		}
-		if ev.Time.After(s.End) {
-			s.End = ev.Time
-		}
-		s.FirstSeq, s.LastSeq = min(s.FirstSeq, ev.Seq), max(s.LastSeq, ev.Seq)
+		return
 	}
+	if ev.Time.Before(s.Start) {
+		s.Start = ev.Time
+	}
+	if ev.Time.After(s.End) {
+		s.End = ev.Time
+	}
+	s.FirstSeq, s.LastSeq = min(s.FirstSeq, ev.Seq), max(s.LastSeq, ev.Seq)
 }
 
 // count adds a verdict as outlier.Summarize does.
@@ -250,30 +255,23 @@ func (s *OutlierSummary) count(v *outlier.Verdict) {
 	}
 	s.Anomalies++
 	s.BySeverity[v.Severity.String()]++
-	var kinds, features [8]string
-	nk, nf := 0, 0
-	seen := func(list []string, x string) bool {
-		for _, y := range list {
-			if y == x {
-				return true
-			}
+	for i, r := range v.Reasons {
+		first := true
+		for _, q := range v.Reasons[:i] {
+			first = first && q.Kind != r.Kind
 		}
-		return false
-	}
-	for _, r := range v.Reasons {
-		if !seen(kinds[:nk], r.Kind) {
+		if first {
 			s.ByReason[r.Kind]++
-			if nk < len(kinds) {
-				kinds[nk] = r.Kind
-				nk++
-			}
 		}
-		if r.Feature != "" && !seen(features[:nf], r.Feature) {
+		if r.Feature == "" {
+			continue
+		}
+		first = true
+		for _, q := range v.Reasons[:i] {
+			first = first && q.Feature != r.Feature
+		}
+		if first {
 			s.ByFeature[r.Feature]++
-			if nf < len(features) {
-				features[nf] = r.Feature
-				nf++
-			}
 		}
 	}
 }
@@ -313,53 +311,133 @@ func (o *Outliers) Cut(shard int, m *pipeline.Marker) any {
 	if m.Spec != o.opts.Spec {
 		return nil
 	}
-	sum := o.shards[shard].open[m.Index]
+	p := o.shards[shard].open[m.Index]
 	delete(o.shards[shard].open, m.Index)
-	return sum
+	return p
 }
 
-// Close merges the shards' partials and hands the summary on.
+// Close merges the shards' partials, hands the summary on and tests the
+// pane's users for bursts.
 func (o *Outliers) Close(m *pipeline.Marker, parts []any) ([]alert.Finding, error) {
 	if m.Spec != o.opts.Spec {
 		return nil, nil
 	}
-	o.evictUsers(m.End)
 	merged := newOutlierSummary()
+	users := map[string]*userPane{}
 	for _, p := range parts {
-		if s, _ := p.(*OutlierSummary); s != nil {
-			merged.merge(s)
+		part, _ := p.(*outlierPart)
+		if part == nil {
+			continue
 		}
-	}
-	if merged.Inputs+merged.Unscored == 0 {
-		return nil, nil
+		merged.merge(part.Summary)
+		for u, up := range part.Users {
+			if have := users[u]; have != nil {
+				have.Inputs += up.Inputs
+				have.Flagged += up.Flagged
+				if up.Worst != nil && (have.Worst == nil || up.Worst.Isolation > have.Worst.Isolation) {
+					have.Worst = up.Worst
+				}
+			} else {
+				users[u] = up
+			}
+		}
 	}
 	if merged.Inputs > 0 {
 		merged.Rate = float64(merged.Anomalies) / float64(merged.Inputs)
-	}
-	if o.opts.OnSummary != nil {
+		if o.opts.OnSummary != nil {
+			o.opts.OnSummary(o.opts.Model, merged)
+		}
+	} else if merged.Unscored > 0 && o.opts.OnSummary != nil {
 		o.opts.OnSummary(o.opts.Model, merged)
 	}
-	return nil, nil
+	return o.bursts(m.Index, merged, users), nil
+}
+
+// bursts adds the pane to the hour and tests each user flagged in it.
+func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*userPane) []alert.Finding {
+	oldest := index - int64(o.hour) + 1
+	keep := func(ps []paneCount) []paneCount {
+		i := 0
+		for i < len(ps) && ps[i].Index < oldest {
+			i++
+		}
+		return ps[i:]
+	}
+	o.all = append(keep(o.all), paneCount{index, pane.Inputs, pane.Anomalies})
+	for name, up := range users {
+		u := o.users[name]
+		if u == nil {
+			u = &userPanes{}
+			o.users[name] = u
+		}
+		u.Panes = append(keep(u.Panes), paneCount{index, up.Inputs, up.Flagged})
+	}
+	var allInputs, allFlagged int
+	for _, p := range o.all {
+		allInputs += p.Inputs
+		allFlagged += p.Flagged
+	}
+	var findings []alert.Finding
+	for _, name := range sortedUsers(users) {
+		up := users[name]
+		if up.Flagged == 0 {
+			continue
+		}
+		var inputs, flagged int
+		for _, p := range o.users[name].Panes {
+			inputs += p.Inputs
+			flagged += p.Flagged
+		}
+		// The rest of the traffic's rate, so that drift raising everyone's
+		// flags does not single anyone out.
+		base := o.opts.Settings.FPR
+		if others := allInputs - inputs; others > 0 {
+			base = max(base, float64(allFlagged-flagged)/float64(others))
+		}
+		p := stats.BinomialSF(flagged, inputs, base)
+		burst := flagged >= o.opts.Settings.BurstMin && p < o.opts.Settings.BurstAlpha
+		if !burst && up.Worst.Severity < alert.Critical {
+			continue
+		}
+		findings = append(findings, o.finding(name, up.Worst, map[string]any{
+			"inputs_in_hour": inputs, "flagged_in_hour": flagged, "burst_p": p, "base_rate": base, "burst": burst,
+		}))
+	}
+	// Once an hour of panes, users with nothing in the hour are forgotten.
+	if index-o.swept >= int64(o.hour) {
+		o.swept = index
+		for name, u := range o.users {
+			if u.Panes = keep(u.Panes); len(u.Panes) == 0 {
+				delete(o.users, name)
+			}
+		}
+	}
+	return findings
+}
+
+func sortedUsers(users map[string]*userPane) []string {
+	names := make([]string, 0, len(users))
+	for u := range users {
+		names = append(names, u)
+	}
+	slices.SortFunc(names, strings.Compare)
+	return names
 }
 
 // outliersState is what a checkpoint keeps: the open panes' partials and
-// the users' hours.
+// the merger's hour.
 type outliersState struct {
-	Open    []map[int64]*OutlierSummary `json:"open"`
-	Users   map[string]*userHour        `json:"users"`
-	Evicted int64                       `json:"evicted"`
+	Open  []map[int64]*outlierPart `json:"open"`
+	Users map[string]*userPanes    `json:"users"`
+	All   []paneCount              `json:"all"`
+	Swept int64                    `json:"swept"`
 }
 
 // Snapshot implements pipeline.Stateful.
 func (o *Outliers) Snapshot() ([]byte, error) {
-	st := outliersState{Users: map[string]*userHour{}, Evicted: o.evicted}
+	st := outliersState{Users: o.users, All: o.all, Swept: o.swept}
 	for i := range o.shards {
 		st.Open = append(st.Open, o.shards[i].open)
-	}
-	for i := range o.users {
-		for u, h := range o.users[i].users {
-			st.Users[u] = h
-		}
 	}
 	return json.Marshal(st)
 }
@@ -373,24 +451,39 @@ func (o *Outliers) Restore(b []byte) error {
 	}
 	for shard, open := range st.Open {
 		target := o.shards[shard%len(o.shards)].open
-		for idx, s := range open {
-			if s == nil {
+		for idx, p := range open {
+			if p == nil || p.Summary == nil {
+				return fmt.Errorf("checkpoint: outlier pane %d has no summary", idx)
+			}
+			fixSummaryMaps(p.Summary)
+			if p.Users == nil {
+				p.Users = map[string]*userPane{}
+			}
+			prev := target[idx]
+			if prev == nil {
+				target[idx] = p
 				continue
 			}
-			fixSummaryMaps(s)
-			if prev := target[idx]; prev != nil {
-				prev.merge(s)
-			} else {
-				target[idx] = s
+			prev.Summary.merge(p.Summary)
+			for u, up := range p.Users {
+				if have := prev.Users[u]; have != nil {
+					have.Inputs += up.Inputs
+					have.Flagged += up.Flagged
+					if up.Worst != nil && (have.Worst == nil || up.Worst.Isolation > have.Worst.Isolation) {
+						have.Worst = up.Worst
+					}
+				} else {
+					prev.Users[u] = up
+				}
 			}
 		}
 	}
-	o.evicted = st.Evicted
+	o.all, o.swept = st.All, st.Swept
+	o.users = map[string]*userPanes{}
 	for u, h := range st.Users {
-		if h == nil {
-			continue
+		if h != nil {
+			o.users[u] = h
 		}
-		o.users[maphash.String(stripeSeed, u)%userStripes].users[u] = h
 	}
 	return nil
 }

@@ -94,9 +94,11 @@ func (r *screenRun) feed(t testing.TB, evs []event.Event) {
 
 func (r *screenRun) close(t testing.TB) {
 	m := &pipeline.Marker{Model: simulate.ModelName, Index: r.pane, End: time.Unix((r.pane+1)*60, 0).UTC()}
-	if _, err := r.o.Close(m, []any{r.o.Cut(0, m)}); err != nil {
+	fs, err := r.o.Close(m, []any{r.o.Cut(0, m)})
+	if err != nil {
 		t.Fatal(err)
 	}
+	r.findings = append(r.findings, fs...)
 }
 
 // Ordinary days: inputs are flagged at about the false-positive rate, and
@@ -228,23 +230,55 @@ func TestOutliersBadAndLateInputs(t *testing.T) {
 		{Name: "num_tx_last_24h", Value: event.NumberValue(80)},
 	}
 	// Late inputs are scored but left out of the user's hour: after five
-	// late ones, the user's burst starts from the first on-time one.
-	late := event.Event{Model: simulate.ModelName, User: "late", Time: at, Features: extreme}
+	// late ones, the user's burst counts the on-time ones only.
+	late := event.Event{Model: simulate.ModelName, User: "late", Time: at.Add(time.Minute), Features: extreme}
 	for i := range 5 {
 		for _, f := range r.o.Observe(0, &pipeline.Sequenced{Event: &late, Panes: []int64{-1}}) {
-			if f.Severity != alert.Critical || f.Evidence["flagged_in_hour"] != 0 {
+			if f.Severity != alert.Critical || f.Evidence["late"] != true {
 				t.Errorf("late extreme input %d: finding %+v", i, f)
 			}
 		}
 	}
-	var flaggedInHour []any
+	r.pane = late.Time.Unix() / 60
 	for i := range 3 {
-		fs := r.o.Observe(0, &pipeline.Sequenced{Event: &late, Seq: int64(i), Panes: []int64{at.Unix() / 60}})
-		for _, f := range fs {
-			flaggedInHour = append(flaggedInHour, f.Evidence["flagged_in_hour"])
+		if fs := r.o.Observe(0, &pipeline.Sequenced{Event: &late, Seq: int64(i), Panes: []int64{r.pane}}); len(fs) > 0 {
+			t.Errorf("on-time input %d: finding %+v before its pane closed", i, fs[0])
 		}
 	}
+	before := len(r.findings)
+	r.close(t)
+	var flaggedInHour []any
+	for _, f := range r.findings[before:] {
+		flaggedInHour = append(flaggedInHour, f.Evidence["flagged_in_hour"])
+	}
 	if fmt.Sprint(flaggedInHour) != "[3]" {
-		t.Errorf("flagged_in_hour of the on-time inputs' findings: %v, want [3] (a burst from the third)", flaggedInHour)
+		t.Errorf("flagged_in_hour of the burst finding: %v, want [3]", flaggedInHour)
+	}
+}
+
+// Drift raises every user's flags; the burst test compares a user with the
+// rest of the traffic, so heavy users are not singled out, while an
+// attacker in the same traffic still is.
+func TestOutliersDriftDoesNotSingleOutUsers(t *testing.T) {
+	ref := outlierReference(t, 10000)
+	attack := simulate.Burst{User: "prober", From: 15 * time.Hour, Until: 15*time.Hour + 20*time.Minute, Count: 30}
+	opts := simulate.Options{Seed: 12, Users: 40, Bursts: []simulate.Burst{attack},
+		Drifts: []simulate.Drift{{Feature: simulate.ColTransactionAmount, From: 6 * time.Hour, Scale: 3}}}
+	r := newScreenRun(t, ref)
+	r.feed(t, traffic(t, opts, 30000))
+	r.close(t)
+	flagged, inputs := 0, 0
+	for _, s := range r.summaries {
+		flagged += s.Anomalies
+		inputs += s.Inputs
+	}
+	t.Logf("drifted day of 40 users: %.2f%% of inputs flagged", 100*float64(flagged)/float64(inputs))
+	for _, f := range r.findings {
+		if f.Subject != attack.User {
+			t.Errorf("user %s singled out under drift: %v", f.Subject, f.Evidence["summary"])
+		}
+	}
+	if len(r.findings) == 0 {
+		t.Error("the attacker was not reported")
 	}
 }

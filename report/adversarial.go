@@ -96,15 +96,23 @@ func topCounts(counts map[string]int, n int) string {
 // how isolated, and why.
 func describeAdversarial(a alert.Alert) (string, []string) {
 	d := a.Details
-	flagged, _ := d["flagged_in_hour"].(float64)
+	flagged, counted := d["flagged_in_hour"].(float64)
 	inputs, _ := d["inputs_in_hour"].(float64)
-	headline := fmt.Sprintf("User %s: %s anomalous inputs of %s in the hour", a.Subject,
-		drift.Thousands(int(flagged)), drift.Thousands(int(inputs)))
+	burst, _ := d["burst"].(bool)
+	headline := fmt.Sprintf("User %s: an input far outside the reference", a.Subject)
+	switch {
+	case burst:
+		headline = fmt.Sprintf("User %s: %s anomalous inputs of %s in the hour", a.Subject,
+			drift.Thousands(int(flagged)), drift.Thousands(int(inputs)))
+	case counted:
+		headline += fmt.Sprintf(" (%s flagged of %s in the hour)", drift.Thousands(int(flagged)), drift.Thousands(int(inputs)))
+	}
 	var lines []string
 	if iso, ok := d["isolation"].(float64); ok {
 		line := fmt.Sprintf("Isolation score %.2f", iso)
-		if p, ok := d["burst_p"].(float64); ok && flagged > 1 {
-			line += fmt.Sprintf(", burst %s at the false-positive rate", drift.FormatP(p))
+		if p, ok := d["burst_p"].(float64); ok && burst {
+			base, _ := d["base_rate"].(float64)
+			line += fmt.Sprintf(", burst %s against the %.2f%% flagged in the rest of the traffic", drift.FormatP(p), 100*base)
 		}
 		lines = append(lines, line)
 	}

@@ -69,7 +69,7 @@ func driftAlert(model, subject string, sev alert.Severity, at time.Duration, sta
 // details through JSON.
 func adversarialAlert(model, user string, sev alert.Severity, at time.Duration) store.AlertRecord {
 	details := map[string]any{
-		"event_id": "ev-77", "user": user, "isolation": 0.67, "inputs_in_hour": 45, "flagged_in_hour": 40, "burst_p": 1e-40,
+		"event_id": "ev-77", "user": user, "isolation": 0.67, "inputs_in_hour": 45, "flagged_in_hour": 40, "burst_p": 1e-40, "base_rate": 0.0061, "burst": true,
 		"reasons": []map[string]any{{"feature": "transaction_amount", "kind": "above_range", "value": 98000, "limit": 5200,
 			"message": "transaction_amount 98000 is above the reference range (limit 5200)"}},
 	}
@@ -134,7 +134,7 @@ Anomalies Detected: 47 of 10,234 inputs (0.46%)
    By feature: transaction_amount 12
    Not scored (wrong feature types): 3 inputs
 HIGH: User api_user_312: 40 anomalous inputs of 45 in the hour
-   Isolation score 0.67, burst p < 1e-10 at the false-positive rate
+   Isolation score 0.67, burst p < 1e-10 against the 0.61% flagged in the rest of the traffic
    transaction_amount 98000 is above the reference range (limit 5200)
    Latest flagged input: ev-77
 

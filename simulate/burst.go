@@ -1,9 +1,12 @@
 package simulate
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -66,4 +69,66 @@ func (p *pendingBurst) craft(tx *Transaction) {
 	tx.NumTxLast24h = 20 + int(math.Round(4*push)) + r.IntN(5)
 	tx.Label = 1
 	p.sent++
+}
+
+// ParseBurst reads a burst as USER:count=N,from=OFFSET,until=OFFSET, for
+// example api_user_312:count=60,from=9h,until=9h30m. until defaults to from
+// plus half an hour.
+func ParseBurst(spec string) (Burst, error) {
+	b, err := parseBurst(spec)
+	if err != nil {
+		return Burst{}, fmt.Errorf("burst %q: %w", spec, err)
+	}
+	return b, nil
+}
+
+func parseBurst(spec string) (Burst, error) {
+	user, settings, ok := strings.Cut(spec, ":")
+	if !ok || strings.TrimSpace(user) == "" {
+		return Burst{}, errors.New("want USER:count=N[,from=OFFSET][,until=OFFSET], e.g. api_user_312:count=60,from=9h")
+	}
+	b := Burst{User: strings.TrimSpace(user)}
+	until := time.Duration(-1)
+	seen := make(map[string]bool)
+	for i, setting := range strings.Split(settings, ",") {
+		key, value, ok := strings.Cut(setting, "=")
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		if !ok || key == "" || value == "" {
+			return Burst{}, fmt.Errorf("setting %d %q: want KEY=VALUE", i+1, setting)
+		}
+		if seen[key] {
+			return Burst{}, fmt.Errorf("%s given twice", key)
+		}
+		seen[key] = true
+		var err error
+		switch key {
+		case "count":
+			b.Count, err = strconv.Atoi(value)
+			if err != nil || b.Count < 1 {
+				err = errors.New("want a whole number of at least 1")
+			}
+		case "from":
+			b.From, err = parseOffset(value)
+		case "until":
+			until, err = parseOffset(value)
+		default:
+			return Burst{}, fmt.Errorf("unknown key %q (want count, from or until)", key)
+		}
+		if err != nil {
+			return Burst{}, fmt.Errorf("%s=%s: %w", key, value, err)
+		}
+	}
+	if !seen["count"] {
+		return Burst{}, errors.New("count is required")
+	}
+	b.Until = until
+	if until < 0 {
+		b.Until = b.From + 30*time.Minute
+	}
+	return b, b.Validate()
+}
+
+// String returns b in the syntax ParseBurst reads.
+func (b Burst) String() string {
+	return fmt.Sprintf("%s:count=%d,from=%s,until=%s", b.User, b.Count, b.From, b.Until)
 }

@@ -12,7 +12,7 @@ import (
 func TestProfileCarriesOutlierDetector(t *testing.T) {
 	dir := t.TempDir()
 	if r := warden(t, "simulate", "--dir", dir, "--seed", "5", "--format", "events", "--rows", "40000",
-		"--drift", "transaction_amount:scale=4,from=12h"); r.code != 0 {
+		"--drift", "transaction_amount:scale=4,from=12h", "--burst", "prober:count=40,from=9h"); r.code != 0 {
 		t.Fatalf("simulate: exit %d: %s", r.code, r.stderr)
 	}
 	ref, events := filepath.Join(dir, "reference.csv"), filepath.Join(dir, "production.jsonl")

@@ -21,6 +21,7 @@ type simulateFlags struct {
 	duration      time.Duration
 	users         int
 	drifts        []string
+	bursts        []string
 	dir           string
 	reference     string
 	current       string
@@ -43,12 +44,15 @@ jsonl and events formats; the reference stays CSV for events). Alternatively,
 
 A drift is FEATURE:KEY=VALUE,... with keys scale, shift (numeric features),
 new and share (merchant_category, or card_present with new=true|false), nulls,
-and from, until, ramp (offsets from --start).`,
+and from, until, ramp (offsets from --start). A burst is one user's run of
+crafted probes, each further outside normal traffic: USER:count=N,from=OFFSET,
+until=OFFSET (until defaults to half an hour after from).`,
 		Example: `  warden simulate --dir demo
   warden simulate --dir demo --drift transaction_amount:scale=2.1,from=12h
   warden simulate --dir demo --drift merchant_category:new=crypto_exchange,share=0.2,from=6h \
       --drift distance_from_home_km:nulls=0.4,from=3h,until=4h
-  warden simulate --current - --format events --rows 1000 --duration 1h`,
+  warden simulate --current - --format events --rows 1000 --duration 1h
+  warden simulate --dir demo --format events --burst api_user_312:count=60,from=9h,until=9h30m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSimulate(cmd, &f) },
 	}
@@ -60,6 +64,7 @@ and from, until, ramp (offsets from --start).`,
 	fl.DurationVar(&f.duration, "duration", 24*time.Hour, "time the production rows span on average")
 	fl.IntVar(&f.users, "users", simulate.DefaultUsers, "distinct users sending production traffic")
 	fl.StringArrayVar(&f.drifts, "drift", nil, "drift to inject, FEATURE:KEY=VALUE,... (repeatable)")
+	fl.StringArrayVar(&f.bursts, "burst", nil, "crafted probes from one user, USER:count=N,from=OFFSET,until=OFFSET (repeatable)")
 	fl.StringVar(&f.dir, "dir", "", "directory for reference and production files (created if missing)")
 	fl.StringVar(&f.reference, "reference", "", `reference output file ("-" for stdout)`)
 	fl.StringVar(&f.current, "current", "", `production output file ("-" for stdout)`)
@@ -113,6 +118,16 @@ func planSimulation(f *simulateFlags) (simulatePlan, error) {
 			return p, usageErrf("--drift %q starts at %v, after the end of --duration %v", spec, d.From, f.duration)
 		}
 		p.opts.Drifts = append(p.opts.Drifts, d)
+	}
+	for _, spec := range f.bursts {
+		b, err := simulate.ParseBurst(spec)
+		if err != nil {
+			return p, usageErrf("--burst: %w", err)
+		}
+		if b.From >= f.duration {
+			return p, usageErrf("--burst %q starts at %v, after the end of --duration %v", spec, b.From, f.duration)
+		}
+		p.opts.Bursts = append(p.opts.Bursts, b)
 	}
 	if err := p.opts.Validate(); err != nil {
 		return p, usageErr(err)
@@ -175,6 +190,9 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 			line += fmt.Sprintf(" (%s to %s", p.opts.Start.UTC().Format(time.RFC3339), last.Time.UTC().Format(time.RFC3339))
 			if n := len(p.opts.Drifts); n > 0 {
 				line += fmt.Sprintf(", %d drift%s", n, plural(n))
+			}
+			if n := len(p.opts.Bursts); n > 0 {
+				line += fmt.Sprintf(", %d burst%s", n, plural(n))
 			}
 			line += ")"
 		}
