@@ -258,21 +258,21 @@ func fitOutliers(f *outliersFlags, stderr io.Writer) (*outlier.Detector, *datase
 // without a value among its fitting rows, which a table holding them anyway
 // does not disturb.
 func candidateFeatures(train *dataset.Table, exclude []string) []outlier.FeatureInfo {
-	var fs []outlier.FeatureInfo
+	var feats []outlier.FeatureInfo
 	for _, c := range train.Columns {
 		if slices.Contains(exclude, c.Name) {
 			continue
 		}
 		switch c.Type {
 		case dataset.Numeric:
-			fs = append(fs, outlier.FeatureInfo{Name: c.Name, Kind: "numeric"})
+			feats = append(feats, outlier.FeatureInfo{Name: c.Name, Kind: "numeric"})
 		case dataset.Boolean:
-			fs = append(fs, outlier.FeatureInfo{Name: c.Name, Kind: "boolean"})
+			feats = append(feats, outlier.FeatureInfo{Name: c.Name, Kind: "boolean"})
 		case dataset.Categorical:
-			fs = append(fs, outlier.FeatureInfo{Name: c.Name, Kind: "categorical"})
+			feats = append(feats, outlier.FeatureInfo{Name: c.Name, Kind: "categorical"})
 		}
 	}
-	return fs
+	return feats
 }
 
 // saveDetector writes the detector through a temporary file, so that a
