@@ -13,7 +13,7 @@ import (
 	"github.com/warden-ml/warden/outlier/iforest"
 )
 
-// Binary format, version 2, little-endian. Strings and byte blocks are a
+// Binary format, version 3, little-endian. Strings and byte blocks are a
 // uint32 length and the bytes; float lists a uint32 count and float64s.
 //
 //	magic "WOUT", version uint16
@@ -24,12 +24,15 @@ import (
 //	excluded columns: count uint32, strings
 //	features: count uint32, per feature: name, kind byte, slot uint32
 //	numeric marginals: count uint32, per slot: median, scale, lo, hi float64, fit values uint32,
-//	    excesses above and below the range: each a float list and a tail scale float64
+//	    excesses above and below the range: each a float list and a tail scale float64;
+//	    the Mahalanobis space's transform: sign, shift, knee, scale float64 (all 0: none)
 //	categories: count uint32, per slot: levels uint32, per level: name, share float64
 //	multivariate slots: count uint32, slots uint32
 //	when there are multivariate slots: forest block; Mahalanobis centre and whitening
 //	    float lists; neighbours k uint32, points float list, nodes: count uint32, per node:
-//	    value float64, split int32, left, lo, hi uint32
+//	    value float64, split int32, left, lo, hi uint32; skewed byte; when skewed: the
+//	    symmetrised Mahalanobis centre and whitening float lists, then the held-out
+//	    distances in both spaces, each a float list and a tail scale
 //	per detector (isolation, mahalanobis, knn, range, category): active byte; when active:
 //	    held-out scores float list, tail scale, limit float64
 //	with the multivariate detectors: their held-out Fisher statistics float list, tail scale
@@ -37,7 +40,7 @@ import (
 //	CRC-32C of all the above
 const (
 	binaryMagic   = "WOUT"
-	binaryVersion = 2
+	binaryVersion = 3
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -121,6 +124,10 @@ func (d *Detector) MarshalBinary() ([]byte, error) {
 			w.floats(t.excess)
 			w.f64(t.scale)
 		}
+		w.f64(m.shape.sign)
+		w.f64(m.shape.b)
+		w.f64(m.shape.knee)
+		w.f64(m.shape.scale)
 	}
 	w.u32(len(d.cats))
 	for _, c := range d.cats {
@@ -151,6 +158,15 @@ func (d *Detector) MarshalBinary() ([]byte, error) {
 			w.u32(int(n.left))
 			w.u32(int(n.lo))
 			w.u32(int(n.hi))
+		}
+		w.flag(d.skewed)
+		if d.skewed {
+			w.floats(d.sym.center)
+			w.floats(d.sym.whiten)
+			for _, c := range d.spaces {
+				w.floats(c.sorted)
+				w.f64(c.scale)
+			}
 		}
 	}
 	for j := range numDetectors {
@@ -269,6 +285,7 @@ func (d *Detector) UnmarshalBinary(data []byte) error {
 	d.opts, d.features, d.index, d.excluded = nd.opts, nd.features, nd.index, nd.excluded
 	d.numeric, d.numName, d.multi, d.cats, d.catName = nd.numeric, nd.numName, nd.multi, nd.cats, nd.catName
 	d.active, d.forest, d.maha, d.knn = nd.active, nd.forest, nd.maha, nd.knn
+	d.skewed, d.sym, d.spaces = nd.skewed, nd.sym, nd.spaces
 	d.calib, d.limits, d.joint, d.final, d.finalLimit = nd.calib, nd.limits, nd.joint, nd.final, nd.finalLimit
 	d.pool = sync.Pool{}
 	d.initPool()
@@ -329,10 +346,11 @@ func decodeDetector(data []byte) (*Detector, error) {
 		}
 		d.addFeature(name, kind, slot)
 	}
-	nn := r.count(60, "numeric feature")
+	nn := r.count(92, "numeric feature")
 	for range nn {
 		m := marginal{median: r.f64(), scale: r.f64(), lo: r.f64(), hi: r.f64(), count: r.u32()}
 		m.above, m.below = r.tail(), r.tail()
+		m.shape = symmetriser{sign: r.f64(), b: r.f64(), knee: r.f64(), scale: r.f64()}
 		d.numeric = append(d.numeric, m)
 	}
 	nc := r.count(4, "categorical feature")
@@ -377,7 +395,7 @@ func decodeDetector(data []byte) (*Detector, error) {
 	}
 	for slot, m := range d.numeric {
 		if !finite4(m.median, m.scale, m.lo, m.hi) || m.scale < 0 || m.lo > m.hi || m.count < 1 ||
-			len(m.above.excess) > m.count || len(m.below.excess) > m.count {
+			len(m.above.excess) > m.count || len(m.below.excess) > m.count || !m.shape.valid() {
 			return nil, fmt.Errorf("outlier: UnmarshalBinary: feature %q has invalid statistics", d.numName[slot])
 		}
 	}
@@ -449,11 +467,7 @@ func (d *Detector) decodeMultivariate(r *reader, dim int) error {
 	if math.IsNaN(d.forest.Score(make([]float64, dim))) {
 		return fmt.Errorf("outlier: UnmarshalBinary: forest does not fit %d features", dim)
 	}
-	center, whiten := r.floats("centre"), r.floats("whitening")
-	if r.err == nil && (len(center) != dim || len(whiten) != dim*dim || !allFinite(center) || !allFinite(whiten)) {
-		r.fail("Mahalanobis state does not fit %d features", dim)
-	}
-	d.maha = mahalanobis{dim: dim, center: center, whiten: whiten}
+	d.maha = r.mahalanobis(dim)
 	k := r.u32()
 	points := r.floats("neighbour points")
 	if r.err != nil {
@@ -474,7 +488,30 @@ func (d *Detector) decodeMultivariate(r *reader, dim int) error {
 		return err
 	}
 	d.knn = knnIndex{k: k, dim: dim, points: points, nodes: nodes}
+	d.skewed = r.flag()
+	if d.skewed {
+		d.sym = r.mahalanobis(dim)
+		d.spaces = [2]calibration{r.calibration("Mahalanobis"), r.calibration("symmetrised Mahalanobis")}
+	}
+	if r.err != nil {
+		return r.err
+	}
+	shaped := false
+	for _, slot := range d.multi {
+		shaped = shaped || d.numeric[slot].shape.sign != 0
+	}
+	if shaped != d.skewed {
+		return errors.New("outlier: UnmarshalBinary: symmetrised distance does not match the features")
+	}
 	return nil
+}
+
+func (r *reader) mahalanobis(dim int) mahalanobis {
+	center, whiten := r.floats("centre"), r.floats("whitening")
+	if r.err == nil && (len(center) != dim || len(whiten) != dim*dim || !allFinite(center) || !allFinite(whiten)) {
+		r.fail("Mahalanobis state does not fit %d features", dim)
+	}
+	return mahalanobis{dim: dim, center: center, whiten: whiten}
 }
 
 // checkTree verifies that the nodes form a tree whose children come after

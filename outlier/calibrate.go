@@ -82,6 +82,16 @@ func (c *calibration) pvalue(x float64) float64 {
 	return prev + (x-lo)/(hi-lo)*(p-prev)
 }
 
+// surprise is -ln pvalue(x), computed directly beyond the highest held-out
+// score so that it stays finite where the p-value underflows.
+func (c *calibration) surprise(x float64) float64 {
+	n := len(c.sorted)
+	if top := c.sorted[n-1]; x > top {
+		return (x-top)/c.scale + math.Log(float64(n+1))
+	}
+	return -math.Log(c.pvalue(x))
+}
+
 // limit is the smallest raw score whose p-value is at most p.
 func (c *calibration) limit(p float64) float64 {
 	n := len(c.sorted)

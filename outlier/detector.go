@@ -91,6 +91,13 @@ type Detector struct {
 	active [numDetectors]bool
 	forest *iforest.Forest
 	maha   mahalanobis
+	// With skewed features (skewed) the Mahalanobis detector also measures
+	// the distance with them symmetrised (sym); its raw score is then the
+	// larger surprise, -ln p, of the two distances under their own held-out
+	// calibrations (spaces), and without them the squared distance itself.
+	skewed bool
+	sym    mahalanobis
+	spaces [2]calibration
 	knn    knnIndex
 
 	calib  [numDetectors]calibration
@@ -206,7 +213,11 @@ func (d *Detector) learn(reference *dataset.Table, fitRows []int) error {
 				kind = kindBoolean
 			}
 			d.addFeature(c.Name, kind, len(d.numeric))
-			d.numeric = append(d.numeric, fitMarginal(values, d.opts.RangeMargin))
+			m := fitMarginal(values, d.opts.RangeMargin) // sorts values
+			if kind == kindNumeric {
+				m.shape = fitSymmetriser(values, m.median, m.scale)
+			}
+			d.numeric = append(d.numeric, m)
 			d.numName = append(d.numName, c.Name)
 		case dataset.Categorical:
 			counts := make([]int, len(c.Levels))
@@ -279,6 +290,14 @@ func (d *Detector) scaledMatrix(t *dataset.Table, rows []int) []float64 {
 	return z
 }
 
+// symmetrise writes the robustly scaled multivariate features z, with the
+// skewed ones symmetrised, into w (which may be z).
+func (d *Detector) symmetrise(z, w []float64) {
+	for j, slot := range d.multi {
+		w[j] = d.numeric[slot].shape.apply(z[j])
+	}
+}
+
 // scaled maps a raw value into robust units; NaN (missing) becomes the median.
 func (m *marginal) scaled(v float64) float64 {
 	if math.IsNaN(v) {
@@ -316,6 +335,18 @@ func (d *Detector) fitMultivariate(t *dataset.Table, fitRows []int) error {
 		return fmt.Errorf("outlier: Fit: robust covariance: %w", err)
 	}
 	d.maha = maha
+	for _, slot := range d.multi {
+		d.skewed = d.skewed || d.numeric[slot].shape.sign != 0
+	}
+	if d.skewed {
+		for r := range covRows {
+			row := zc[r*dim : (r+1)*dim]
+			d.symmetrise(row, row)
+		}
+		if d.sym, err = fitMahalanobis(zc, len(covRows), dim, shrink); err != nil {
+			return fmt.Errorf("outlier: Fit: robust covariance of the symmetrised features: %w", err)
+		}
+	}
 	knnRows := sampleRows(len(fitRows), neighbourSample(d.opts, dim), seed^0x6b6e6e)
 	d.knn = newKNNIndex(gather(z, dim, knnRows), dim, d.opts.Neighbours)
 	d.active[detIsolation] = true

@@ -11,7 +11,13 @@
 //   - mahalanobis: the squared distance under a robust, shrunk covariance
 //     (concentration steps over the 75% most central rows, regularised
 //     towards the identity, reweighted), frozen at fit time so that traffic
-//     cannot poison it;
+//     cannot poison it. When some numeric features are skewed in their
+//     quartiles (Bowley skewness beyond 0.2), a second such distance is
+//     measured with those features symmetrised by a shifted logarithm, and
+//     the input's score is the more surprising of the two, each calibrated
+//     on the held-out rows: the long tail of a skewed feature hides rows
+//     that only break the correlations from the first distance, and the
+//     logarithm compresses the extreme values the first one sees;
 //   - knn: the mean distance to the k nearest rows of a small,
 //     deterministic reference sample (256 rows and k = 16 by default, so
 //     that a neighbourhood is a fixed share of the reference and groups of

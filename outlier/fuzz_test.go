@@ -22,7 +22,7 @@ func FuzzUnmarshalBinary(f *testing.F) {
 	}
 	f.Add(data)
 	f.Add(data[:len(data)/2])
-	f.Add([]byte("WOUT\x02\x00"))
+	f.Add([]byte("WOUT\x03\x00"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got Detector

@@ -39,6 +39,15 @@ func TestCalibrationPValues(t *testing.T) {
 	if c.pvalue(math.Inf(1)) != 0 {
 		t.Error("pvalue(+Inf) should be 0")
 	}
+	// The surprise is -ln p, and stays finite where p underflows.
+	for _, x := range []float64{0, 3.5, 10, 10 + c.scale} {
+		if got, want := c.surprise(x), -math.Log(c.pvalue(x)); math.Abs(got-want) > 1e-9 {
+			t.Errorf("surprise(%v) = %v, want %v", x, got, want)
+		}
+	}
+	if s := c.surprise(1e6); math.IsInf(s, 0) || !(s > c.surprise(1e5)) {
+		t.Errorf("surprise(1e6) = %v, not finite or not above surprise(1e5) = %v", s, c.surprise(1e5))
+	}
 	// Never below the conformal p-value within the held-out range, and never
 	// rising with the score.
 	prev := 1.0

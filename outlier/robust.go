@@ -37,6 +37,8 @@ type marginal struct {
 	// small excess, a heavy-tailed one (an amount) only at a large one.
 	above, below tail
 	count        int // finite fit values
+	// shape symmetrises a skewed feature for the Mahalanobis distance.
+	shape symmetriser
 }
 
 // tail holds the positive excesses of fit rows beyond a range bound, in

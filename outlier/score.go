@@ -13,10 +13,12 @@ import (
 // scratch is per-call working memory, pooled so that scoring does not
 // allocate.
 type scratch struct {
-	x        []float64 // per numeric slot, raw value; NaN when missing
-	share    []float64 // per categorical slot, reference share; -1 when missing
-	catValue []string  // per categorical slot, the input's category
-	z        []float64 // robustly scaled multivariate features
+	x        []float64  // per numeric slot, raw value; NaN when missing
+	share    []float64  // per categorical slot, reference share; -1 when missing
+	catValue []string   // per categorical slot, the input's category
+	z        []float64  // robustly scaled multivariate features
+	w        []float64  // z with the skewed features symmetrised
+	dist     [2]float64 // squared Mahalanobis distances of z and w
 	white    []float64
 	fc, mc   []float64 // forest and Mahalanobis contributions
 	best     []float64 // k nearest squared distances
@@ -35,6 +37,7 @@ func (d *Detector) initPool() {
 			share:    make([]float64, len(d.cats)),
 			catValue: make([]string, len(d.cats)),
 			z:        make([]float64, dim),
+			w:        make([]float64, dim),
 			white:    make([]float64, dim),
 			fc:       make([]float64, dim),
 			mc:       make([]float64, dim),
@@ -67,14 +70,32 @@ func (s *scratch) clearInput() {
 	}
 }
 
+// distances fills s.z and the Mahalanobis distances from s.x.
+func (d *Detector) distances(s *scratch) {
+	for j, slot := range d.multi {
+		s.z[j] = d.numeric[slot].scaled(s.x[slot])
+	}
+	s.dist[0] = d.maha.distance2(s.z)
+	if d.skewed {
+		d.symmetrise(s.z, s.w)
+		s.dist[1] = d.sym.distance2(s.w)
+	}
+}
+
 // rawScores fills s.raw for the active detectors from s.x and s.share.
 func (d *Detector) rawScores(s *scratch) {
 	if len(d.multi) > 0 {
-		for j, slot := range d.multi {
-			s.z[j] = d.numeric[slot].scaled(s.x[slot])
-		}
+		d.distances(s)
 		s.raw[detIsolation] = d.forest.Score(s.z)
-		s.raw[detMahalanobis] = d.maha.distance2(s.z)
+		s.raw[detMahalanobis] = s.dist[0]
+		if d.skewed {
+			// A skewed feature's long tail, which the covariance of the
+			// central rows does not cover, makes the first distance of
+			// ordinary rows large and hides rows that only break the
+			// correlations; symmetrising it compresses the extreme values
+			// that are many outliers' only sign. Either may find the input.
+			s.raw[detMahalanobis] = max(d.spaces[0].surprise(s.dist[0]), d.spaces[1].surprise(s.dist[1]))
+		}
 		s.raw[detKNN] = d.knn.meanDistance(s.z, s.best, s.off)
 	}
 	if d.active[detRange] {
@@ -184,7 +205,7 @@ func (d *Detector) calibrate(t *dataset.Table, heldRows []int) error {
 	}
 	s := d.getScratch()
 	defer d.pool.Put(s)
-	for r, pos := range picked {
+	load := func(pos int) error {
 		s.clearInput()
 		if err := d.loadTableRow(b, heldRows[pos], s); err != nil {
 			return err
@@ -197,6 +218,26 @@ func (d *Detector) calibrate(t *dataset.Table, heldRows []int) error {
 			if math.IsInf(x, 0) {
 				s.x[slot] = math.NaN()
 			}
+		}
+		return nil
+	}
+	if d.skewed {
+		// The two Mahalanobis distances are calibrated first: the
+		// detector's raw score is made of their p-values.
+		var dists [2][]float64
+		for _, pos := range picked {
+			if err := load(pos); err != nil {
+				return err
+			}
+			d.distances(s)
+			dists[0] = append(dists[0], s.dist[0])
+			dists[1] = append(dists[1], s.dist[1])
+		}
+		d.spaces = [2]calibration{newCalibration(dists[0], 1), newCalibration(dists[1], 1)}
+	}
+	for r, pos := range picked {
+		if err := load(pos); err != nil {
+			return err
 		}
 		d.rawScores(s)
 		for j := range raws {
@@ -281,9 +322,10 @@ func (d *Detector) calibrateOn(raws [numDetectors][]float64, s *scratch) []float
 // Score scores one input given as features, the shape events carry. A
 // feature the reference lacks is ignored and listed in Verdict.Unknown; a
 // missing or null feature is scored with the reference median (numeric) or
-// as absent (categorical) and reported as a missing_feature reason; NaN and
-// ±Inf are treated as missing and as beyond the range. A value of the wrong
-// type, or a feature given twice, is an error.
+// as absent (categorical) and reported as a missing_feature reason. NaN is
+// treated as missing; ±Inf is beyond the range, and the multivariate
+// detectors see it clamped to ±1e6 robust scales from the median. A value of
+// the wrong type, or a feature given twice, is an error.
 func (d *Detector) Score(row []event.Feature) (Verdict, error) {
 	var v Verdict
 	err := d.ScoreInto(row, &v)
@@ -452,21 +494,26 @@ func (d *Detector) detectorReasons(s *scratch, v *Verdict) {
 			best = j
 		}
 		if s.pvals[j] < d.opts.FPR {
-			v.Reasons = append(v.Reasons, d.detectorReason(j, s.raw[j]))
+			v.Reasons = append(v.Reasons, d.detectorReason(s, j))
 		}
 	}
 	if len(v.Reasons) == before && before == 0 {
-		v.Reasons = append(v.Reasons, d.detectorReason(best, s.raw[best]))
+		v.Reasons = append(v.Reasons, d.detectorReason(s, best))
 	}
 }
 
-func (d *Detector) detectorReason(j int, raw float64) Reason {
+func (d *Detector) detectorReason(s *scratch, j int) Reason {
+	raw := s.raw[j]
 	r := Reason{Kind: detectorReasonKinds[j], Value: raw, Limit: d.limits[j]}
 	switch j {
 	case detIsolation:
 		r.Message = fmt.Sprintf("isolation score %.3f (limit %.3f at the false-positive rate)", raw, r.Limit)
 	case detMahalanobis:
 		r.Message = fmt.Sprintf("robust squared Mahalanobis distance %.4g (limit %.4g)", raw, r.Limit)
+		if d.skewed {
+			r.Message = fmt.Sprintf("robust squared Mahalanobis distance %.4g, %.4g with skewed features symmetrised (surprise -ln p %.3g, limit %.3g)",
+				s.dist[0], s.dist[1], raw, r.Limit)
+		}
 	case detKNN:
 		r.Message = fmt.Sprintf("mean distance to the %d nearest reference rows %.4g robust units (limit %.4g)", d.knn.k, raw, r.Limit)
 	}
@@ -481,7 +528,11 @@ func (d *Detector) top(s *scratch, v *Verdict) {
 		return
 	}
 	d.forest.Contributions(s.z, s.fc)
-	d.maha.contributions(s.z, s.white, s.mc)
+	if d.skewed && d.spaces[1].surprise(s.dist[1]) > d.spaces[0].surprise(s.dist[0]) {
+		d.sym.contributions(s.w, s.white, s.mc)
+	} else {
+		d.maha.contributions(s.z, s.white, s.mc)
+	}
 	normalise(s.fc)
 	normalise(s.mc)
 	for j := range dim {

@@ -50,9 +50,11 @@ type Reason struct {
 	Kind    string `json:"kind"`
 	// Value is the input's value (±math.MaxFloat64 for infinities; the
 	// imputed median for a missing feature; the reference share for a
-	// category; the raw score for a detector) and Limit the bound it
-	// crossed (the range bound, MinCategoryShare, or the detector's raw
-	// score at the false-positive rate).
+	// category; the raw score for a detector, which for the Mahalanobis
+	// detector with skewed features is the larger -ln p of its two
+	// distances) and Limit the bound it crossed (the range bound,
+	// MinCategoryShare, or the detector's raw score at the false-positive
+	// rate).
 	Value float64 `json:"value"`
 	Limit float64 `json:"limit"`
 	// Category is the input's category for category reasons.
