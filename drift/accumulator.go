@@ -183,7 +183,10 @@ func (a *Accumulator) Sent() []string {
 }
 
 // Profile summarises the accumulated rows for Compare.
-func (a *Accumulator) Profile() *Profile {
+func (a *Accumulator) Profile() *Profile { return a.profile(false) }
+
+// profile is Profile; sorted says the numeric values are sorted already.
+func (a *Accumulator) profile(sorted bool) *Profile {
 	p := &Profile{Rows: a.Rows, Columns: make([]*ColumnProfile, len(a.Columns))}
 	for i := range a.Columns {
 		c := &a.Columns[i]
@@ -203,7 +206,9 @@ func (a *Accumulator) Profile() *Profile {
 			sortCategories(cp.Categories)
 		} else {
 			cp.Values = slices.Clone(c.Values)
-			slices.Sort(cp.Values)
+			if !sorted {
+				slices.Sort(cp.Values)
+			}
 		}
 		p.Columns[i] = cp
 	}

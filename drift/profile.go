@@ -23,6 +23,7 @@ import (
 	"sync"
 
 	"github.com/warden-ml/warden/dataset"
+	"github.com/warden-ml/warden/stats"
 )
 
 // Profile file identification. Version changes whenever the encoding changes
@@ -66,6 +67,10 @@ type ColumnProfile struct {
 	// The reference side of every comparison is the same: summarise once.
 	summaryOnce sync.Once
 	cached      Summary
+
+	// Streams test many small windows against the same reference column.
+	ksOnce  sync.Once
+	ksIndex *stats.KSIndex
 }
 
 // summary is summarize(c), computed once; a profile is not changed after it
@@ -73,6 +78,13 @@ type ColumnProfile struct {
 func (c *ColumnProfile) summary() Summary {
 	c.summaryOnce.Do(func() { c.cached = summarize(c) })
 	return c.cached
+}
+
+// ks is the column's KS index, built once; nil when the column has no
+// finite values to index.
+func (c *ColumnProfile) ks() *stats.KSIndex {
+	c.ksOnce.Do(func() { c.ksIndex, _ = stats.NewKSIndex(c.Values) })
+	return c.ksIndex
 }
 
 // Category is one level of a categorical column and how often it occurs.

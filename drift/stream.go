@@ -3,7 +3,10 @@ package drift
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/warden-ml/warden/dataset"
 )
 
 // Pane is a closed stretch of a stream: the merged partial summaries of every
@@ -50,8 +53,10 @@ type Series struct {
 
 	ref   *Profile
 	opts  Options
-	panes []Pane // oldest first, at most PanesPerWindow
+	panes []Pane // oldest first, at most PanesPerWindow; numeric values sorted
 	merge *Accumulator
+	runs  []int     // run lengths while merging one column
+	tmp   []float64 // merge buffer
 }
 
 // NewSeries returns a series testing windows against ref with opts.
@@ -82,6 +87,9 @@ func (s *Series) Add(p Pane) (*WindowResult, error) {
 			keep = append(keep, q)
 		}
 	}
+	// Each pane is sorted once; a window then merges its panes' sorted
+	// runs instead of sorting every value again at each evaluation.
+	sortValues(p.Acc)
 	s.panes = append(keep, p)
 
 	if s.merge == nil {
@@ -111,6 +119,16 @@ func (s *Series) Add(p Pane) (*WindowResult, error) {
 	if w.Events < s.MinEvents {
 		return nil, nil
 	}
+	for i := range s.merge.Columns {
+		if s.merge.Columns[i].Type == dataset.Categorical {
+			continue
+		}
+		s.runs = s.runs[:0]
+		for _, q := range s.panes {
+			s.runs = append(s.runs, len(q.Acc.Columns[i].Values))
+		}
+		s.tmp = mergeRuns(s.merge.Columns[i].Values, s.runs, s.tmp)
+	}
 	opts := s.opts
 	if sent := s.merge.Sent(); len(sent) < len(s.merge.Columns) {
 		if len(sent) == 0 {
@@ -118,7 +136,7 @@ func (s *Series) Add(p Pane) (*WindowResult, error) {
 		}
 		opts.Columns = sent
 	}
-	rep, err := Compare(s.ref, s.merge.Profile(), opts)
+	rep, err := Compare(s.ref, s.merge.profile(true), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -132,4 +150,63 @@ func (s *Series) Panes() []Pane { return s.panes }
 // Restore replaces the held panes, as saved by Panes.
 func (s *Series) Restore(panes []Pane) {
 	s.panes = append(s.panes[:0], panes[max(0, len(panes)-s.PanesPerWindow):]...)
+	for _, p := range s.panes {
+		if p.Acc != nil {
+			sortValues(p.Acc)
+		}
+	}
+}
+
+// sortValues sorts the numeric and boolean values of each column.
+func sortValues(a *Accumulator) {
+	for i := range a.Columns {
+		if a.Columns[i].Type != dataset.Categorical {
+			slices.Sort(a.Columns[i].Values)
+		}
+	}
+}
+
+// mergeRuns sorts v, the concatenation of sorted runs of the given lengths,
+// by merging neighbouring runs until one is left (n log k for k runs, where
+// sorting would cost n log n). tmp is scratch space, returned for reuse.
+func mergeRuns(v []float64, runs []int, tmp []float64) []float64 {
+	if len(v) == 0 {
+		return tmp
+	}
+	if cap(tmp) < len(v) {
+		tmp = make([]float64, len(v))
+	}
+	tmp = tmp[:len(v)]
+	src, dst := v, tmp
+	for len(runs) > 1 {
+		at, next := 0, runs[:0]
+		for r := 0; r < len(runs); r += 2 {
+			if r+1 == len(runs) {
+				copy(dst[at:], src[at:at+runs[r]])
+				next = append(next, runs[r])
+				at += runs[r]
+				continue
+			}
+			a, b := src[at:at+runs[r]], src[at+runs[r]:at+runs[r]+runs[r+1]]
+			out := dst[at : at+len(a)+len(b)]
+			i, j := 0, 0
+			for k := range out {
+				if j == len(b) || (i < len(a) && a[i] <= b[j]) {
+					out[k] = a[i]
+					i++
+				} else {
+					out[k] = b[j]
+					j++
+				}
+			}
+			next = append(next, len(a)+len(b))
+			at += len(out)
+		}
+		runs = next
+		src, dst = dst, src
+	}
+	if &src[0] != &v[0] {
+		copy(v, src)
+	}
+	return tmp
 }
