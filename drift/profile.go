@@ -23,6 +23,7 @@ import (
 	"sync"
 
 	"github.com/warden-ml/warden/dataset"
+	"github.com/warden-ml/warden/internal/fsort"
 	"github.com/warden-ml/warden/stats"
 )
 
@@ -152,7 +153,7 @@ func newColumnProfile(c *dataset.Column, opts ProfileOptions) *ColumnProfile {
 				vals = append(vals, v)
 			}
 		}
-		slices.Sort(vals)
+		fsort.Sort(vals)
 		cp.Values = vals
 	case dataset.Categorical:
 		counts := make([]int, len(c.Levels))

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/warden-ml/warden/internal/fsort"
 )
 
 // ksMaxExactN is scipy's MAX_AUTO_N: method 'auto' tries the exact p-value only when both
@@ -38,8 +40,8 @@ func KSTwoSample(x, y []float64) (KSResult, error) {
 		return KSResult{}, err
 	}
 	xs, ys := slices.Clone(x), slices.Clone(y)
-	slices.Sort(xs)
-	slices.Sort(ys)
+	fsort.Sort(xs)
+	fsort.Sort(ys)
 	return ksTwoSample(xs, ys), nil
 }
 
