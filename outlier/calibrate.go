@@ -2,8 +2,9 @@ package outlier
 
 import (
 	"math"
-	"slices"
 	"sort"
+
+	"github.com/warden-ml/warden/internal/fsort"
 )
 
 // calibration turns a raw score into a p-value from held-out reference
@@ -34,7 +35,7 @@ const (
 // when the top held-out scores do not differ (rule-based scores that are 0
 // for almost every row).
 func newCalibration(scores []float64, unit float64) calibration {
-	slices.Sort(scores)
+	fsort.Sort(scores)
 	n := len(scores)
 	k := min(max(minTail, int(tailShare*float64(n))), n-1)
 	scale := 0.0

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/warden-ml/warden/internal/fsort"
 )
 
 // mahalanobis scores the distance of a robustly scaled row from the bulk of
@@ -97,7 +99,7 @@ func fitMahalanobis(z []float64, n, dim int, shrink float64) (mahalanobis, error
 // selectSmallest marks the h rows with the smallest d2.
 func selectSmallest(d2 []float64, h int, keep []bool) {
 	sorted := slices.Clone(d2)
-	slices.Sort(sorted)
+	fsort.Sort(sorted)
 	limit := sorted[h-1]
 	taken := 0
 	for i, v := range d2 {
@@ -181,7 +183,7 @@ func medianDistanceFactor(z []float64, n, dim int, center []float64, cov *mat.Sy
 		d2[i] = m.distance2(z[i*dim : (i+1)*dim])
 	}
 	sorted := slices.Clone(d2)
-	slices.Sort(sorted)
+	fsort.Sort(sorted)
 	med := quantileSorted(sorted, 0.5)
 	if !(med > 0) {
 		return 1

@@ -3,6 +3,8 @@ package outlier
 import (
 	"math"
 	"slices"
+
+	"github.com/warden-ml/warden/internal/fsort"
 )
 
 // quantileSorted is the type-7 (linear interpolation) quantile of sorted
@@ -53,7 +55,7 @@ type tail struct {
 const minTailFit = 5
 
 func newTail(excess []float64) tail {
-	slices.Sort(excess)
+	fsort.Sort(excess)
 	t := tail{excess: excess, scale: 1}
 	if len(excess) >= minTailFit {
 		var sum float64
@@ -85,7 +87,7 @@ func (t *tail) pvalue(e float64, count int) float64 {
 // fitMarginal learns a feature's median, robust scale and range bounds from
 // its finite values (sorted in place).
 func fitMarginal(values []float64, margin float64) marginal {
-	slices.Sort(values)
+	fsort.Sort(values)
 	q := func(p float64) float64 { return quantileSorted(values, p) }
 	m := marginal{median: q(0.5)}
 	iqr := q(0.75) - q(0.25)
