@@ -445,15 +445,36 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 // since the last checkpoint.
 const checkpointInterval = 30 * time.Second
 
+// A checkpoint waits until everything admitted is processed and holds up
+// ingest meanwhile: under full load that backlog is seconds of detector
+// work. So a due checkpoint waits for a moment with at most quietInFlight
+// events in flight, for up to maxCheckpointDelay.
+const (
+	quietInFlight      = 4096
+	maxCheckpointDelay = 5 * time.Minute
+	checkpointPoll     = time.Second
+)
+
+// checkpointDue says whether to checkpoint, since the last one and with
+// inFlight events admitted but not yet processed.
+func checkpointDue(since, every time.Duration, inFlight int64) bool {
+	return since >= every && (inFlight <= quietInFlight || since >= every+maxCheckpointDelay)
+}
+
 func (s *Server) checkpointEvery(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
+	t := time.NewTicker(min(every, checkpointPoll))
 	defer t.Stop()
+	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		if !checkpointDue(time.Since(last), every, s.pipe.InFlight()) {
+			continue
+		}
+		last = time.Now()
 		if err := s.Checkpoint(ctx); err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("checkpoint", "err", err)
