@@ -77,3 +77,22 @@ func ExampleBenjaminiHochberg() {
 	// [0.02 0.04 0.04 0.02]
 	// [0.04 0.16 0.12 0.02]
 }
+
+func ExampleKSIndex() {
+	// Index a large reference once; test each small window against it.
+	reference := make([]float64, 10000)
+	for i := range reference {
+		reference[i] = float64(i) / 100 // 0.00 .. 99.99
+	}
+	idx, err := stats.NewKSIndex(reference)
+	if err != nil {
+		panic(err)
+	}
+	window := []float64{50, 60, 70, 80, 90, 95, 99}
+	res, err := idx.Test(window, true)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("D=%.4f p=%.2g (%s)\n", res.Statistic, res.PValue, res.Method)
+	// Output: D=0.5000 p=0.038 (asymp)
+}
