@@ -160,6 +160,14 @@ func TestOutliersBurst(t *testing.T) {
 		}
 	}
 	start := simulate.DefaultStart().Add(attack.From)
+	others := 0
+	for _, f := range r.findings {
+		if f.Subject != attack.User {
+			others++
+		}
+	}
+	t.Logf("%d probes over 30 minutes in a day of %d transactions: first finding about the attacker %v after the first probe; %d findings about it, %d about other users",
+		attack.Count, n, first.Sub(start), len(r.findings)-others, others)
 	if first.Before(start) || first.After(start.Add(5*time.Minute)) {
 		t.Errorf("first finding about the attacker at %v, want within 5 minutes of %v", first, start)
 	}
