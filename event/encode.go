@@ -1,10 +1,10 @@
 package event
 
 import (
-	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/warden-ml/warden/internal/jsonw"
 )
 
 // AppendJSON appends e as one JSON object in the schema Decode reads, with
@@ -16,12 +16,12 @@ import (
 func AppendJSON(dst []byte, e *Event) []byte {
 	dst = append(dst, '{')
 	if e.ID != "" {
-		dst = appendString(append(dst, `"id":`...), e.ID)
+		dst = jsonw.AppendString(append(dst, `"id":`...), e.ID)
 		dst = append(dst, ',')
 	}
-	dst = appendString(append(dst, `"model":`...), e.Model)
+	dst = jsonw.AppendString(append(dst, `"model":`...), e.Model)
 	if e.User != "" {
-		dst = appendString(append(dst, `,"user":`...), e.User)
+		dst = jsonw.AppendString(append(dst, `,"user":`...), e.User)
 	}
 	if !e.Time.IsZero() {
 		dst = appendTime(append(dst, `,"time":`...), e.Time)
@@ -32,7 +32,7 @@ func AppendJSON(dst []byte, e *Event) []byte {
 			if k > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, f.Name)
+			dst = jsonw.AppendString(dst, f.Name)
 			dst = appendValue(append(dst, ':'), f.Value)
 		}
 		dst = append(dst, '}')
@@ -48,7 +48,7 @@ func AppendJSON(dst []byte, e *Event) []byte {
 			if comma {
 				dst = append(dst, ',')
 			}
-			dst = appendFloat(append(dst, `"score":`...), pr.Score)
+			dst = jsonw.AppendFloat(append(dst, `"score":`...), pr.Score)
 			comma = true
 		}
 		if len(pr.Probabilities) > 0 {
@@ -60,10 +60,10 @@ func AppendJSON(dst []byte, e *Event) []byte {
 		dst = append(dst, '}')
 	}
 	if e.Prompt != "" {
-		dst = appendString(append(dst, `,"prompt":`...), e.Prompt)
+		dst = jsonw.AppendString(append(dst, `,"prompt":`...), e.Prompt)
 	}
 	if e.Output != "" {
-		dst = appendString(append(dst, `,"output":`...), e.Output)
+		dst = jsonw.AppendString(append(dst, `,"output":`...), e.Output)
 	}
 	if e.Label.Kind != Null {
 		dst = appendValue(append(dst, `,"label":`...), e.Label)
@@ -88,7 +88,7 @@ func appendProbabilities(dst []byte, probs []ClassProb) []byte {
 			if k > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendFloat(dst, cp.P)
+			dst = jsonw.AppendFloat(dst, cp.P)
 		}
 		return append(dst, ']')
 	}
@@ -97,8 +97,8 @@ func appendProbabilities(dst []byte, probs []ClassProb) []byte {
 		if k > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, cp.Class)
-		dst = appendFloat(append(dst, ':'), cp.P)
+		dst = jsonw.AppendString(dst, cp.Class)
+		dst = jsonw.AppendFloat(append(dst, ':'), cp.P)
 	}
 	return append(dst, '}')
 }
@@ -106,9 +106,9 @@ func appendProbabilities(dst []byte, probs []ClassProb) []byte {
 func appendValue(dst []byte, v Value) []byte {
 	switch v.Kind {
 	case Number:
-		return appendFloat(dst, v.Num)
+		return jsonw.AppendFloat(dst, v.Num)
 	case String:
-		return appendString(dst, v.Str)
+		return jsonw.AppendString(dst, v.Str)
 	case Bool:
 		if v.Num != 0 {
 			return append(dst, "true"...)
@@ -116,28 +116,6 @@ func appendValue(dst []byte, v Value) []byte {
 		return append(dst, "false"...)
 	}
 	return append(dst, "null"...)
-}
-
-// appendFloat writes the shortest decimal that reads back as f, in plain
-// notation from 1e-6 to 1e21 and in exponent notation outside (the
-// ECMAScript Number-to-String rule, which encoding/json follows too).
-func appendFloat(dst []byte, f float64) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(dst, "null"...)
-	}
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	dst = strconv.AppendFloat(dst, f, format, -1, 64)
-	if format == 'e' {
-		// e-07 -> e-7
-		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
-			dst[n-2] = dst[n-1]
-			dst = dst[:n-1]
-		}
-	}
-	return dst
 }
 
 // appendTime writes t in UTC as RFC 3339 with at least milliseconds. Times
@@ -184,58 +162,4 @@ func appendFraction(dst []byte, v, width int) []byte {
 		v /= 10
 	}
 	return dst
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string. U+2028 and U+2029 are escaped
-// too, so the output can be embedded in JavaScript.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	run := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[run:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			run = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[run:i]...)
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, s[run:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		run = i
-	}
-	dst = append(dst, s[run:]...)
-	return append(dst, '"')
 }

@@ -2,13 +2,11 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,13 +14,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/internal/jsonw"
 	"github.com/warden-ml/warden/outlier"
 )
 
@@ -469,14 +467,14 @@ func appendVerdictJSON(b []byte, i int, v *outlier.Verdict) []byte {
 	b = append(b, `{"row":`...)
 	b = strconv.AppendInt(b, int64(i), 10)
 	b = append(b, `,"score":`...)
-	b = appendJSONFloat(b, v.Score)
+	b = jsonw.AppendFloat(b, v.Score)
 	b = append(b, `,"anomaly":`...)
 	b = strconv.AppendBool(b, v.Anomaly)
 	if v.Anomaly {
 		b = append(b, `,"severity":`...)
-		b = appendJSONString(b, v.Severity.String())
+		b = jsonw.AppendString(b, v.Severity.String())
 		b = append(b, `,"isolation":`...)
-		b = appendJSONFloat(b, v.Isolation)
+		b = jsonw.AppendFloat(b, v.Isolation)
 	}
 	b = append(b, `,"reasons":[`...)
 	for k := range v.Reasons {
@@ -487,21 +485,21 @@ func appendVerdictJSON(b []byte, i int, v *outlier.Verdict) []byte {
 		b = append(b, '{')
 		if r.Feature != "" {
 			b = append(b, `"feature":`...)
-			b = appendJSONString(b, r.Feature)
+			b = jsonw.AppendString(b, r.Feature)
 			b = append(b, ',')
 		}
 		b = append(b, `"kind":`...)
-		b = appendJSONString(b, r.Kind)
+		b = jsonw.AppendString(b, r.Kind)
 		b = append(b, `,"value":`...)
-		b = appendJSONFloat(b, r.Value)
+		b = jsonw.AppendFloat(b, r.Value)
 		b = append(b, `,"limit":`...)
-		b = appendJSONFloat(b, r.Limit)
+		b = jsonw.AppendFloat(b, r.Limit)
 		if r.Category != "" {
 			b = append(b, `,"category":`...)
-			b = appendJSONString(b, r.Category)
+			b = jsonw.AppendString(b, r.Category)
 		}
 		b = append(b, `,"message":`...)
-		b = appendJSONString(b, r.Message)
+		b = jsonw.AppendString(b, r.Message)
 		b = append(b, '}')
 	}
 	b = append(b, `],"scores":{`...)
@@ -515,9 +513,9 @@ func appendVerdictJSON(b []byte, i int, v *outlier.Verdict) []byte {
 			b = append(b, ',')
 		}
 		first = false
-		b = appendJSONString(b, name)
+		b = jsonw.AppendString(b, name)
 		b = append(b, ':')
-		b = appendJSONFloat(b, s)
+		b = jsonw.AppendFloat(b, s)
 	}
 	b = append(b, '}')
 	if v.Anomaly && len(v.Top) > 0 {
@@ -527,51 +525,14 @@ func appendVerdictJSON(b []byte, i int, v *outlier.Verdict) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, `{"feature":`...)
-			b = appendJSONString(b, c.Feature)
+			b = jsonw.AppendString(b, c.Feature)
 			b = append(b, `,"share":`...)
-			b = appendJSONFloat(b, c.Share)
+			b = jsonw.AppendFloat(b, c.Share)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
 	}
 	return append(b, '}')
-}
-
-// appendJSONFloat writes f as encoding/json does (shortest form that reads
-// back exactly, exponent only for very small or large magnitudes); JSON has
-// no NaN or infinity, so those become null.
-func appendJSONFloat(b []byte, f float64) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(b, "null"...)
-	}
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		// 1e-07 -> 1e-7
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
-}
-
-// appendJSONString writes s quoted; strings that need escaping, rare in
-// column names and messages, go through encoding/json.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // writeOutliersText lists the flagged rows, most severe first and then in row

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -501,23 +500,5 @@ func TestAppendVerdictJSON(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, wantJSON)
 			}
 		})
-	}
-}
-
-func TestAppendJSONFloat(t *testing.T) {
-	for _, f := range []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1e-6, 9.99e-7, 1e-7, -1e-7, 1.5e-300, 5e-324, 1e20, 1e21, 1.2345e21, -1e21,
-		math.MaxFloat64, -math.MaxFloat64, 0.9999999999999999, 123456.789, 1 - 1e-16, math.SmallestNonzeroFloat64} {
-		want, err := json.Marshal(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendJSONFloat(nil, f); !bytes.Equal(got, want) {
-			t.Errorf("%v: got %s, encoding/json %s", f, got, want)
-		}
-	}
-	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
-		if got := string(appendJSONFloat(nil, f)); got != "null" {
-			t.Errorf("%v: got %s, want null", f, got)
-		}
 	}
 }
