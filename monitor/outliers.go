@@ -3,8 +3,8 @@ package monitor
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/warden-ml/warden/alert"
@@ -33,9 +33,9 @@ type Outliers struct {
 	hour   int // panes in the burst window
 
 	// Merger state: the last hour of panes, per user and for everyone.
-	users map[string]*userPanes
-	all   []paneCount // oldest first
-	swept int64       // the pane at which idle users were last forgotten
+	users map[string][]paneCount // each user's panes of the hour, oldest first
+	all   []paneCount            // oldest first
+	swept int64                  // the pane at which idle users were last forgotten
 }
 
 // OutliersOptions configure the adapter.
@@ -99,11 +99,6 @@ type paneCount struct {
 	Flagged int   `json:"flagged"`
 }
 
-// userPanes is a user's last hour of panes, oldest first.
-type userPanes struct {
-	Panes []paneCount `json:"panes"`
-}
-
 var _ pipeline.Stateful = (*Outliers)(nil)
 var _ pipeline.Windowed = (*Outliers)(nil)
 
@@ -119,7 +114,7 @@ func NewOutliers(opts OutliersOptions) (*Outliers, error) {
 		opts.Shards = 1
 	}
 	o := &Outliers{
-		opts: opts, shards: make([]outlierShard, opts.Shards), users: map[string]*userPanes{},
+		opts: opts, shards: make([]outlierShard, opts.Shards), users: map[string][]paneCount{},
 		hour: max(1, int((time.Hour+opts.Settings.SummaryEvery-1)/opts.Settings.SummaryEvery)),
 	}
 	for i := range o.shards {
@@ -138,7 +133,7 @@ func (o *Outliers) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 	if idx := ev.Panes[o.opts.Spec]; idx >= 0 {
 		part = sh.open[idx]
 		if part == nil {
-			part = &outlierPart{Summary: newOutlierSummary(), Users: map[string]*userPane{}}
+			part = &outlierPart{Summary: &OutlierSummary{}, Users: map[string]*userPane{}}
 			sh.open[idx] = part
 		}
 		part.Summary.add(ev)
@@ -152,7 +147,7 @@ func (o *Outliers) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 	}
 	if part != nil {
 		// Late inputs (in no pane) are scored but not counted.
-		part.Summary.count(v)
+		part.Summary.Count(v)
 		u := part.Users[ev.User]
 		if u == nil {
 			u = &userPane{}
@@ -226,12 +221,6 @@ func (o *Outliers) finding(user string, in *flaggedInput, extra map[string]any) 
 	}
 }
 
-func newOutlierSummary() *OutlierSummary {
-	return &OutlierSummary{Summary: outlier.Summary{
-		BySeverity: map[string]int{}, ByReason: map[string]int{}, ByFeature: map[string]int{},
-	}}
-}
-
 // add widens the summary's bounds to the event.
 func (s *OutlierSummary) add(ev *pipeline.Sequenced) {
 	if s.Inputs+s.Unscored == 0 {
@@ -245,35 +234,6 @@ func (s *OutlierSummary) add(ev *pipeline.Sequenced) {
 		s.End = ev.Time
 	}
 	s.FirstSeq, s.LastSeq = min(s.FirstSeq, ev.Seq), max(s.LastSeq, ev.Seq)
-}
-
-// count adds a verdict as outlier.Summarize does.
-func (s *OutlierSummary) count(v *outlier.Verdict) {
-	s.Inputs++
-	if !v.Anomaly {
-		return
-	}
-	s.Anomalies++
-	s.BySeverity[v.Severity.String()]++
-	for i, r := range v.Reasons {
-		first := true
-		for _, q := range v.Reasons[:i] {
-			first = first && q.Kind != r.Kind
-		}
-		if first {
-			s.ByReason[r.Kind]++
-		}
-		if r.Feature == "" {
-			continue
-		}
-		first = true
-		for _, q := range v.Reasons[:i] {
-			first = first && q.Feature != r.Feature
-		}
-		if first {
-			s.ByFeature[r.Feature]++
-		}
-	}
 }
 
 // merge adds t's counts to s.
@@ -292,18 +252,8 @@ func (s *OutlierSummary) merge(t *OutlierSummary) {
 		}
 		s.FirstSeq, s.LastSeq = min(s.FirstSeq, t.FirstSeq), max(s.LastSeq, t.LastSeq)
 	}
-	s.Inputs += t.Inputs
-	s.Anomalies += t.Anomalies
+	s.Summary.Add(t.Summary)
 	s.Unscored += t.Unscored
-	for k, n := range t.BySeverity {
-		s.BySeverity[k] += n
-	}
-	for k, n := range t.ByReason {
-		s.ByReason[k] += n
-	}
-	for k, n := range t.ByFeature {
-		s.ByFeature[k] += n
-	}
 }
 
 // Cut hands over the shard's partial of the closing pane.
@@ -322,35 +272,33 @@ func (o *Outliers) Close(m *pipeline.Marker, parts []any) ([]alert.Finding, erro
 	if m.Spec != o.opts.Spec {
 		return nil, nil
 	}
-	merged := newOutlierSummary()
-	users := map[string]*userPane{}
+	merged := &outlierPart{Summary: &OutlierSummary{}, Users: map[string]*userPane{}}
 	for _, p := range parts {
-		part, _ := p.(*outlierPart)
-		if part == nil {
+		if part, _ := p.(*outlierPart); part != nil {
+			merged.merge(part)
+		}
+	}
+	if merged.Summary.Inputs+merged.Summary.Unscored > 0 && o.opts.OnSummary != nil {
+		o.opts.OnSummary(o.opts.Model, merged.Summary)
+	}
+	return o.bursts(m.Index, merged.Summary, merged.Users), nil
+}
+
+// merge adds q's counts to p, keeping each user's most isolated input.
+func (p *outlierPart) merge(q *outlierPart) {
+	p.Summary.merge(q.Summary)
+	for u, up := range q.Users {
+		have := p.Users[u]
+		if have == nil {
+			p.Users[u] = up
 			continue
 		}
-		merged.merge(part.Summary)
-		for u, up := range part.Users {
-			if have := users[u]; have != nil {
-				have.Inputs += up.Inputs
-				have.Flagged += up.Flagged
-				if up.Worst != nil && (have.Worst == nil || up.Worst.Isolation > have.Worst.Isolation) {
-					have.Worst = up.Worst
-				}
-			} else {
-				users[u] = up
-			}
+		have.Inputs += up.Inputs
+		have.Flagged += up.Flagged
+		if up.Worst != nil && (have.Worst == nil || up.Worst.Isolation > have.Worst.Isolation) {
+			have.Worst = up.Worst
 		}
 	}
-	if merged.Inputs > 0 {
-		merged.Rate = float64(merged.Anomalies) / float64(merged.Inputs)
-		if o.opts.OnSummary != nil {
-			o.opts.OnSummary(o.opts.Model, merged)
-		}
-	} else if merged.Unscored > 0 && o.opts.OnSummary != nil {
-		o.opts.OnSummary(o.opts.Model, merged)
-	}
-	return o.bursts(m.Index, merged, users), nil
 }
 
 // bursts adds the pane to the hour and tests each user flagged in it.
@@ -365,12 +313,7 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 	}
 	o.all = append(keep(o.all), paneCount{index, pane.Inputs, pane.Anomalies})
 	for name, up := range users {
-		u := o.users[name]
-		if u == nil {
-			u = &userPanes{}
-			o.users[name] = u
-		}
-		u.Panes = append(keep(u.Panes), paneCount{index, up.Inputs, up.Flagged})
+		o.users[name] = append(keep(o.users[name]), paneCount{index, up.Inputs, up.Flagged})
 	}
 	var allInputs, allFlagged int
 	for _, p := range o.all {
@@ -378,13 +321,13 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 		allFlagged += p.Flagged
 	}
 	var findings []alert.Finding
-	for _, name := range sortedUsers(users) {
+	for _, name := range slices.Sorted(maps.Keys(users)) {
 		up := users[name]
 		if up.Flagged == 0 {
 			continue
 		}
 		var inputs, flagged int
-		for _, p := range o.users[name].Panes {
+		for _, p := range o.users[name] {
 			inputs += p.Inputs
 			flagged += p.Flagged
 		}
@@ -406,8 +349,10 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 	// Once an hour of panes, users with nothing in the hour are forgotten.
 	if index-o.swept >= int64(o.hour) {
 		o.swept = index
-		for name, u := range o.users {
-			if u.Panes = keep(u.Panes); len(u.Panes) == 0 {
+		for name, ps := range o.users {
+			if ps = keep(ps); len(ps) > 0 {
+				o.users[name] = ps
+			} else {
 				delete(o.users, name)
 			}
 		}
@@ -415,20 +360,11 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 	return findings
 }
 
-func sortedUsers(users map[string]*userPane) []string {
-	names := make([]string, 0, len(users))
-	for u := range users {
-		names = append(names, u)
-	}
-	slices.SortFunc(names, strings.Compare)
-	return names
-}
-
 // outliersState is what a checkpoint keeps: the open panes' partials and
 // the merger's hour.
 type outliersState struct {
 	Open  []map[int64]*outlierPart `json:"open"`
-	Users map[string]*userPanes    `json:"users"`
+	Users map[string][]paneCount   `json:"users"`
 	All   []paneCount              `json:"all"`
 	Swept int64                    `json:"swept"`
 }
@@ -455,47 +391,18 @@ func (o *Outliers) Restore(b []byte) error {
 			if p == nil || p.Summary == nil {
 				return fmt.Errorf("checkpoint: outlier pane %d has no summary", idx)
 			}
-			fixSummaryMaps(p.Summary)
 			if p.Users == nil {
 				p.Users = map[string]*userPane{}
 			}
-			prev := target[idx]
-			if prev == nil {
+			if prev := target[idx]; prev != nil {
+				prev.merge(p)
+			} else {
 				target[idx] = p
-				continue
-			}
-			prev.Summary.merge(p.Summary)
-			for u, up := range p.Users {
-				if have := prev.Users[u]; have != nil {
-					have.Inputs += up.Inputs
-					have.Flagged += up.Flagged
-					if up.Worst != nil && (have.Worst == nil || up.Worst.Isolation > have.Worst.Isolation) {
-						have.Worst = up.Worst
-					}
-				} else {
-					prev.Users[u] = up
-				}
 			}
 		}
 	}
 	o.all, o.swept = st.All, st.Swept
-	o.users = map[string]*userPanes{}
-	for u, h := range st.Users {
-		if h != nil {
-			o.users[u] = h
-		}
-	}
+	o.users = map[string][]paneCount{}
+	maps.Copy(o.users, st.Users)
 	return nil
-}
-
-func fixSummaryMaps(s *OutlierSummary) {
-	if s.BySeverity == nil {
-		s.BySeverity = map[string]int{}
-	}
-	if s.ByReason == nil {
-		s.ByReason = map[string]int{}
-	}
-	if s.ByFeature == nil {
-		s.ByFeature = map[string]int{}
-	}
 }

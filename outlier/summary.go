@@ -24,31 +24,69 @@ type Summary struct {
 
 // Summarize counts verdicts.
 func Summarize(verdicts []Verdict) Summary {
-	s := Summary{Inputs: len(verdicts), BySeverity: map[string]int{}, ByReason: map[string]int{}, ByFeature: map[string]int{}}
-	var kinds, features []string
+	var s Summary
+	s.init()
 	for i := range verdicts {
-		v := &verdicts[i]
-		if !v.Anomaly {
-			continue
-		}
+		s.Count(&verdicts[i])
+	}
+	return s
+}
+
+// Count adds one verdict to the summary.
+func (s *Summary) Count(v *Verdict) {
+	s.init()
+	s.Inputs++
+	if v.Anomaly {
 		s.Anomalies++
 		s.BySeverity[v.Severity.String()]++
-		kinds, features = kinds[:0], features[:0]
-		for _, r := range v.Reasons {
-			if !slices.Contains(kinds, r.Kind) {
-				kinds = append(kinds, r.Kind)
+		// Each reason kind and feature once per input, without allocating:
+		// an input has few reasons.
+		for i, r := range v.Reasons {
+			kindFirst, featureFirst := true, r.Feature != ""
+			for _, q := range v.Reasons[:i] {
+				kindFirst = kindFirst && q.Kind != r.Kind
+				featureFirst = featureFirst && q.Feature != r.Feature
+			}
+			if kindFirst {
 				s.ByReason[r.Kind]++
 			}
-			if r.Feature != "" && !slices.Contains(features, r.Feature) {
-				features = append(features, r.Feature)
+			if featureFirst {
 				s.ByFeature[r.Feature]++
 			}
 		}
 	}
+	s.Rate = float64(s.Anomalies) / float64(s.Inputs)
+}
+
+// Add adds t's counts to s.
+func (s *Summary) Add(t Summary) {
+	s.init()
+	s.Inputs += t.Inputs
+	s.Anomalies += t.Anomalies
+	for k, n := range t.BySeverity {
+		s.BySeverity[k] += n
+	}
+	for k, n := range t.ByReason {
+		s.ByReason[k] += n
+	}
+	for k, n := range t.ByFeature {
+		s.ByFeature[k] += n
+	}
 	if s.Inputs > 0 {
 		s.Rate = float64(s.Anomalies) / float64(s.Inputs)
 	}
-	return s
+}
+
+func (s *Summary) init() {
+	if s.BySeverity == nil {
+		s.BySeverity = map[string]int{}
+	}
+	if s.ByReason == nil {
+		s.ByReason = map[string]int{}
+	}
+	if s.ByFeature == nil {
+		s.ByFeature = map[string]int{}
+	}
 }
 
 // severityLines are the lab's words for each severity, most severe first.
@@ -62,17 +100,32 @@ var severityLines = []struct {
 	{alert.Low, "slightly unusual inputs"},
 }
 
+// Headline is the lab's "Anomalies Detected: 47 of 10,234 inputs (0.46%)".
+func (s Summary) Headline() string {
+	return fmt.Sprintf("Anomalies Detected: %s of %s inputs (%.2f%%)", thousands(s.Anomalies), thousands(s.Inputs), 100*s.Rate)
+}
+
+// SeverityLines are the lab's lines per severity, most severe first:
+// "HIGH: 12 inputs with extreme values".
+func (s Summary) SeverityLines() []string {
+	var lines []string
+	for _, l := range severityLines {
+		if n := s.BySeverity[l.sev.String()]; n > 0 {
+			lines = append(lines, fmt.Sprintf("%s: %s %s", strings.ToUpper(l.sev.String()), thousands(n), l.text))
+		}
+	}
+	return lines
+}
+
 // Text renders the summary for people:
 //
 //	Anomalies Detected: 47 of 10,234 inputs (0.46%)
 //	HIGH: 12 inputs with extreme values
 func (s Summary) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Anomalies Detected: %s of %s inputs (%.2f%%)\n", thousands(s.Anomalies), thousands(s.Inputs), 100*s.Rate)
-	for _, l := range severityLines {
-		if n := s.BySeverity[l.sev.String()]; n > 0 {
-			fmt.Fprintf(&b, "%s: %s %s\n", strings.ToUpper(l.sev.String()), thousands(n), l.text)
-		}
+	b.WriteString(s.Headline() + "\n")
+	for _, l := range s.SeverityLines() {
+		b.WriteString(l + "\n")
 	}
 	writeCounts(&b, "By reason:", s.ByReason)
 	writeCounts(&b, "By feature:", s.ByFeature)

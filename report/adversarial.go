@@ -17,7 +17,7 @@ import (
 //	Anomalies Detected: 47 of 10,234 inputs (0.46%)
 //	HIGH: 12 inputs with extreme values
 func measureOutliers(ws []store.Window) (string, []string) {
-	total := outlier.Summary{BySeverity: map[string]int{}, ByReason: map[string]int{}, ByFeature: map[string]int{}}
+	var total outlier.Summary
 	var unscored int
 	for _, w := range ws {
 		var s struct {
@@ -27,38 +27,10 @@ func measureOutliers(ws []store.Window) (string, []string) {
 		if json.Unmarshal(w.Report, &s) != nil {
 			continue // a window the store could not give back whole is not counted
 		}
-		total.Inputs += s.Inputs
-		total.Anomalies += s.Anomalies
+		total.Add(s.Summary)
 		unscored += s.Unscored
-		for k, n := range s.BySeverity {
-			total.BySeverity[k] += n
-		}
-		for k, n := range s.ByReason {
-			total.ByReason[k] += n
-		}
-		for k, n := range s.ByFeature {
-			total.ByFeature[k] += n
-		}
 	}
-	rate := 0.0
-	if total.Inputs > 0 {
-		rate = 100 * float64(total.Anomalies) / float64(total.Inputs)
-	}
-	summary := fmt.Sprintf("Anomalies Detected: %s of %s inputs (%.2f%%)", drift.Thousands(total.Anomalies), drift.Thousands(total.Inputs), rate)
-	var lines []string
-	for _, l := range []struct {
-		sev  alert.Severity
-		text string
-	}{
-		{alert.Critical, "inputs with extreme values"},
-		{alert.High, "inputs with extreme values"},
-		{alert.Medium, "unusual inputs"},
-		{alert.Low, "slightly unusual inputs"},
-	} {
-		if n := total.BySeverity[l.sev.String()]; n > 0 {
-			lines = append(lines, fmt.Sprintf("%s: %s %s", strings.ToUpper(l.sev.String()), drift.Thousands(n), l.text))
-		}
-	}
+	lines := total.SeverityLines()
 	if c := topCounts(total.ByReason, 5); c != "" {
 		lines = append(lines, "By reason: "+c)
 	}
@@ -68,7 +40,7 @@ func measureOutliers(ws []store.Window) (string, []string) {
 	if unscored > 0 {
 		lines = append(lines, fmt.Sprintf("Not scored (wrong feature types): %s inputs", drift.Thousands(unscored)))
 	}
-	return summary, lines
+	return total.Headline(), lines
 }
 
 // topCounts lists the n largest counts, largest first, ties by name.
