@@ -455,23 +455,34 @@ type windowView struct {
 	Report   json.RawMessage `json:"report"`
 }
 
-func (s *Server) getDrift(w http.ResponseWriter, r *http.Request) {
+// modelWindows reads the newest windows of the kinds for the model the path
+// names, as many as the query's limit says; on failure it answers and
+// returns false.
+func (s *Server) modelWindows(w http.ResponseWriter, r *http.Request, kinds []string, defaultLimit, maxLimit int) (string, []store.Window, bool) {
 	name := r.PathValue("name")
 	s.mu.RLock()
 	known := s.models[name] != nil
 	s.mu.RUnlock()
 	if !known {
 		writeError(w, http.StatusNotFound, "no model %q", name)
-		return
+		return name, nil, false
 	}
-	limit, err := intParam(r, "limit", 10, 1, 1000)
+	limit, err := intParam(r, "limit", defaultLimit, 1, maxLimit)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "%v", err)
-		return
+		return name, nil, false
 	}
-	ws, err := s.db.Windows(r.Context(), store.WindowFilter{Model: name, Kinds: driftKinds, Limit: limit})
+	ws, err := s.db.Windows(r.Context(), store.WindowFilter{Model: name, Kinds: kinds, Limit: limit})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "%v", err)
+		return name, nil, false
+	}
+	return name, ws, true
+}
+
+func (s *Server) getDrift(w http.ResponseWriter, r *http.Request) {
+	name, ws, ok := s.modelWindows(w, r, driftKinds, 10, 1000)
+	if !ok {
 		return
 	}
 	out := struct {

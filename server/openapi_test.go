@@ -636,7 +636,8 @@ func TestOpenAPIDocument(t *testing.T) {
 // handles it.
 type muxRoute struct {
 	Pattern string
-	Handler ast.Node // the handler's body when this package defines it; nil otherwise
+	Handler ast.Node                  // the handler's body when this package defines it; nil otherwise
+	Methods map[string]*ast.BlockStmt // the package's methods by name, for the helpers a handler calls
 	Pos     token.Position
 }
 
@@ -704,7 +705,7 @@ func muxRoutes(t *testing.T) []muxRoute {
 					return true
 				}
 				pattern, _ := strconv.Unquote(lit.Value)
-				r := muxRoute{Pattern: pattern, Pos: pos}
+				r := muxRoute{Pattern: pattern, Pos: pos, Methods: methods}
 				switch h := call.Args[1].(type) {
 				case *ast.FuncLit:
 					r.Handler = h.Body
@@ -747,26 +748,40 @@ func statusConstants() map[string]int {
 	return out
 }
 
-// handlerStatuses lists the http.Status* constants a handler's body names.
-// Statuses written by helpers it calls are not seen here; the calls in
-// TestOpenAPIResponses check those against the document.
-func handlerStatuses(t *testing.T, body ast.Node, at token.Position) []string {
+// handlerStatuses lists the http.Status* constants a handler's body names,
+// and the bodies of the package's methods it calls (helpers that answer for
+// it), transitively. Statuses written by other helpers are not seen here;
+// the calls in TestOpenAPIResponses check those against the document.
+func handlerStatuses(t *testing.T, body ast.Node, methods map[string]*ast.BlockStmt, at token.Position) []string {
 	names := statusConstants()
 	set := map[string]bool{}
-	ast.Inspect(body, func(n ast.Node) bool {
-		sel, ok := n.(*ast.SelectorExpr)
-		if !ok {
-			return true
-		}
-		if id, ok := sel.X.(*ast.Ident); ok && id.Name == "http" && strings.HasPrefix(sel.Sel.Name, "Status") && sel.Sel.Name != "StatusText" {
-			code, known := names[sel.Sel.Name]
-			if !known {
-				t.Errorf("%s: http.%s: add its code to statusConstants", at, sel.Sel.Name)
+	seen := map[string]bool{}
+	var inspect func(ast.Node)
+	inspect = func(body ast.Node) {
+		ast.Inspect(body, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+					if m, ok := methods[sel.Sel.Name]; ok && !seen[sel.Sel.Name] {
+						seen[sel.Sel.Name] = true
+						inspect(m)
+					}
+				}
 			}
-			set[strconv.Itoa(code)] = true
-		}
-		return true
-	})
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "http" && strings.HasPrefix(sel.Sel.Name, "Status") && sel.Sel.Name != "StatusText" {
+				code, known := names[sel.Sel.Name]
+				if !known {
+					t.Errorf("%s: http.%s: add its code to statusConstants", at, sel.Sel.Name)
+				}
+				set[strconv.Itoa(code)] = true
+			}
+			return true
+		})
+	}
+	inspect(body)
 	return slices.Sorted(maps.Keys(set))
 }
 
@@ -819,7 +834,7 @@ func TestOpenAPIRoutesMatchMux(t *testing.T) {
 			t.Logf("%s: handler not defined in this package; its statuses are checked by calls only", r.Pattern)
 			continue
 		}
-		if got, want := handlerStatuses(t, r.Handler, r.Pos), documentedStatuses(op); !slices.Equal(got, want) {
+		if got, want := handlerStatuses(t, r.Handler, r.Methods, r.Pos), documentedStatuses(op); !slices.Equal(got, want) {
 			t.Errorf("%s: the handler answers %v, the document %v", r.Pattern, got, want)
 		}
 	}

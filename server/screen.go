@@ -101,22 +101,8 @@ type outlierSummaryView struct {
 
 // getOutliers lists a model's newest summaries of screened inputs.
 func (s *Server) getOutliers(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	s.mu.RLock()
-	known := s.models[name] != nil
-	s.mu.RUnlock()
-	if !known {
-		writeError(w, http.StatusNotFound, "no model %q", name)
-		return
-	}
-	limit, err := intParam(r, "limit", 60, 1, 10000)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
-		return
-	}
-	ws, err := s.db.Windows(r.Context(), store.WindowFilter{Model: name, Kinds: []string{store.WindowOutliers}, Limit: limit})
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "%v", err)
+	name, ws, ok := s.modelWindows(w, r, []string{store.WindowOutliers}, 60, 10000)
+	if !ok {
 		return
 	}
 	out := struct {
