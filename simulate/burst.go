@@ -89,17 +89,7 @@ func parseBurst(spec string) (Burst, error) {
 	}
 	b := Burst{User: strings.TrimSpace(user)}
 	until := time.Duration(-1)
-	seen := make(map[string]bool)
-	for i, setting := range strings.Split(settings, ",") {
-		key, value, ok := strings.Cut(setting, "=")
-		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
-		if !ok || key == "" || value == "" {
-			return Burst{}, fmt.Errorf("setting %d %q: want KEY=VALUE", i+1, setting)
-		}
-		if seen[key] {
-			return Burst{}, fmt.Errorf("%s given twice", key)
-		}
-		seen[key] = true
+	seen, err := parseSettings(settings, "count, from or until", func(key, value string) (bool, error) {
 		var err error
 		switch key {
 		case "count":
@@ -112,11 +102,12 @@ func parseBurst(spec string) (Burst, error) {
 		case "until":
 			until, err = parseOffset(value)
 		default:
-			return Burst{}, fmt.Errorf("unknown key %q (want count, from or until)", key)
+			return false, nil
 		}
-		if err != nil {
-			return Burst{}, fmt.Errorf("%s=%s: %w", key, value, err)
-		}
+		return true, err
+	})
+	if err != nil {
+		return Burst{}, err
 	}
 	if !seen["count"] {
 		return Burst{}, errors.New("count is required")

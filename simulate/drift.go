@@ -194,17 +194,7 @@ func parseDrift(spec string) (Drift, error) {
 	if _, err := kindOf(d.Feature); err != nil {
 		return Drift{}, err
 	}
-	seen := make(map[string]bool)
-	for i, setting := range strings.Split(settings, ",") {
-		key, value, ok := strings.Cut(setting, "=")
-		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
-		if !ok || key == "" || value == "" {
-			return Drift{}, fmt.Errorf("setting %d %q: want KEY=VALUE", i+1, setting)
-		}
-		if seen[key] {
-			return Drift{}, fmt.Errorf("%s given twice", key)
-		}
-		seen[key] = true
+	_, err := parseSettings(settings, "scale, shift, new, share, nulls, from, until or ramp", func(key, value string) (bool, error) {
 		var err error
 		switch key {
 		case "scale":
@@ -230,13 +220,42 @@ func parseDrift(spec string) (Drift, error) {
 		case "ramp":
 			d.Ramp, err = parseOffset(value)
 		default:
-			return Drift{}, fmt.Errorf("unknown key %q (want scale, shift, new, share, nulls, from, until or ramp)", key)
+			return false, nil
 		}
-		if err != nil {
-			return Drift{}, fmt.Errorf("%s=%s: %w", key, value, err)
-		}
+		return true, err
+	})
+	if err != nil {
+		return Drift{}, err
 	}
 	return d, d.validate()
+}
+
+// parseSettings reads KEY=VALUE[,KEY=VALUE...], spaces trimmed, handing
+// each setting to set, which says whether it knows the key. A setting
+// without both parts, a key given twice, an unknown key (want lists the
+// known ones) or a value set refuses is an error naming it. It returns the
+// keys given.
+func parseSettings(settings, want string, set func(key, value string) (known bool, err error)) (map[string]bool, error) {
+	seen := make(map[string]bool)
+	for i, setting := range strings.Split(settings, ",") {
+		key, value, ok := strings.Cut(setting, "=")
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		if !ok || key == "" || value == "" {
+			return nil, fmt.Errorf("setting %d %q: want KEY=VALUE", i+1, setting)
+		}
+		if seen[key] {
+			return nil, fmt.Errorf("%s given twice", key)
+		}
+		seen[key] = true
+		known, err := set(key, value)
+		if !known {
+			return nil, fmt.Errorf("unknown key %q (want %s)", key, want)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s=%s: %w", key, value, err)
+		}
+	}
+	return seen, nil
 }
 
 func parseNumber(s string) (float64, error) {
