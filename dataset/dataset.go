@@ -76,6 +76,7 @@ package dataset
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -167,6 +168,64 @@ func (t *Table) Column(name string) *Column {
 		}
 	}
 	return nil
+}
+
+// Select returns a table of the given rows of t, in that order (copies).
+func (t *Table) Select(rows []int) *Table {
+	out := &Table{Source: t.Source, Rows: len(rows), Columns: make([]*Column, len(t.Columns))}
+	for i, c := range t.Columns {
+		nc := &Column{Name: c.Name, Type: c.Type, Levels: c.Levels}
+		if c.Floats != nil {
+			nc.Floats = make([]float64, len(rows))
+			for j, r := range rows {
+				nc.Floats[j] = c.Floats[r]
+			}
+		}
+		if c.Codes != nil {
+			nc.Codes = make([]int32, len(rows))
+			for j, r := range rows {
+				nc.Codes[j] = c.Codes[r]
+			}
+		}
+		nc.count()
+		out.Columns[i] = nc
+	}
+	return out
+}
+
+// Slice returns rows [lo, hi) of t, sharing its memory.
+func (t *Table) Slice(lo, hi int) *Table {
+	out := &Table{Source: t.Source, Rows: hi - lo, Columns: make([]*Column, len(t.Columns))}
+	for i, c := range t.Columns {
+		nc := &Column{Name: c.Name, Type: c.Type, Levels: c.Levels}
+		if c.Floats != nil {
+			nc.Floats = c.Floats[lo:hi]
+		}
+		if c.Codes != nil {
+			nc.Codes = c.Codes[lo:hi]
+		}
+		nc.count()
+		out.Columns[i] = nc
+	}
+	return out
+}
+
+// count sets Missing and Inf from the values.
+func (c *Column) count() {
+	c.Missing, c.Inf = 0, 0
+	for _, v := range c.Floats {
+		switch {
+		case math.IsNaN(v):
+			c.Missing++
+		case math.IsInf(v, 0):
+			c.Inf++
+		}
+	}
+	for _, code := range c.Codes {
+		if code < 0 {
+			c.Missing++
+		}
+	}
 }
 
 // Error is a problem with the input, located as precisely as possible.

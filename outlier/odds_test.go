@@ -10,28 +10,6 @@ import (
 	"github.com/warden-ml/warden/outlier/metric"
 )
 
-// subsetTable returns the given rows of t.
-func subsetTable(t *dataset.Table, rows []int) *dataset.Table {
-	out := &dataset.Table{Source: t.Source, Rows: len(rows)}
-	for _, c := range t.Columns {
-		nc := &dataset.Column{Name: c.Name, Type: c.Type, Levels: c.Levels}
-		if c.Floats != nil {
-			nc.Floats = make([]float64, len(rows))
-			for i, r := range rows {
-				nc.Floats[i] = c.Floats[r]
-			}
-		}
-		if c.Codes != nil {
-			nc.Codes = make([]int32, len(rows))
-			for i, r := range rows {
-				nc.Codes[i] = c.Codes[r]
-			}
-		}
-		out.Columns = append(out.Columns, nc)
-	}
-	return out
-}
-
 type oddsResult struct {
 	auc, recall map[string]float64 // by detector name and "combined"
 	tpr, fpr    float64            // of the verdict's own flag
@@ -49,7 +27,7 @@ func evalODDS(tb testing.TB, t *dataset.Table, seed uint64, opts Options) oddsRe
 	rng := rand.New(rand.NewPCG(seed, 0x0dd5))
 	perm := rng.Perm(t.Rows)
 	cut := t.Rows * 6 / 10
-	train, test := subsetTable(t, perm[:cut]), subsetTable(t, perm[cut:])
+	train, test := t.Select(perm[:cut]), t.Select(perm[cut:])
 	opts.Exclude = []string{"label"}
 	opts.Seed = seed
 	d, err := Fit(train, opts)

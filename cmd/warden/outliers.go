@@ -377,7 +377,7 @@ func scoreRows(d *outlier.Detector, t *dataset.Table, jsonl io.Writer) ([]flagge
 				break
 			}
 			hi := min(lo+chunkRows, t.Rows)
-			wg.Go(func() { chunks[k].score(d, sliceRows(t, lo, hi), lo, w != nil) })
+			wg.Go(func() { chunks[k].score(d, t.Slice(lo, hi), lo, w != nil) })
 		}
 		wg.Wait()
 		for k := range chunks {
@@ -436,22 +436,6 @@ func summarize(flagged []flaggedRow, n int) outlier.Summary {
 	s.Inputs = n
 	if n > 0 {
 		s.Rate = float64(s.Anomalies) / float64(n)
-	}
-	return s
-}
-
-// sliceRows returns rows [lo, hi) of t, sharing its memory.
-func sliceRows(t *dataset.Table, lo, hi int) *dataset.Table {
-	s := &dataset.Table{Source: t.Source, Rows: hi - lo, Columns: make([]*dataset.Column, len(t.Columns))}
-	for i, c := range t.Columns {
-		sc := &dataset.Column{Name: c.Name, Type: c.Type, Levels: c.Levels}
-		if c.Floats != nil {
-			sc.Floats = c.Floats[lo:hi]
-		}
-		if c.Codes != nil {
-			sc.Codes = c.Codes[lo:hi]
-		}
-		s.Columns[i] = sc
 	}
 	return s
 }

@@ -178,7 +178,7 @@ func evaluate(t *dataset.Table, name string, seeds []uint64, baseline string) (*
 	k := float64(len(seeds))
 	for _, seed := range seeds {
 		trainRows, testRows := split(t, seed)
-		train, test := subset(t, trainRows), subset(t, testRows)
+		train, test := t.Select(trainRows), t.Select(testRows)
 		positive := labels(t, testRows)
 		opts := outlier.Options{Exclude: []string{labelColumn}, Seed: seed}
 		d, err := outlier.Fit(train, opts)
@@ -318,28 +318,6 @@ func allRows(n int) []int {
 		rows[i] = i
 	}
 	return rows
-}
-
-// subset returns the given rows of t.
-func subset(t *dataset.Table, rows []int) *dataset.Table {
-	out := &dataset.Table{Source: t.Source, Rows: len(rows)}
-	for _, c := range t.Columns {
-		nc := &dataset.Column{Name: c.Name, Type: c.Type, Levels: c.Levels}
-		if c.Floats != nil {
-			nc.Floats = make([]float64, len(rows))
-			for i, r := range rows {
-				nc.Floats[i] = c.Floats[r]
-			}
-		}
-		if c.Codes != nil {
-			nc.Codes = make([]int32, len(rows))
-			for i, r := range rows {
-				nc.Codes[i] = c.Codes[r]
-			}
-		}
-		out.Columns = append(out.Columns, nc)
-	}
-	return out
 }
 
 // writeSplit writes one split's training and scoring rows without the label.
