@@ -1,7 +1,6 @@
 package monitor_test
 
 import (
-	"bytes"
 	"fmt"
 	"reflect"
 	"testing"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
-	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/event"
 	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/pipeline"
@@ -19,40 +17,13 @@ import (
 // outlierReference fits the default model's reference from simulated rows.
 func outlierReference(t testing.TB, n int) *monitor.Reference {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := simulate.WriteCSV(&buf, simulate.Reference(1, n)); err != nil {
-		t.Fatal(err)
-	}
-	tab, err := dataset.Read(&buf, "reference.csv", dataset.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	m := config.DefaultModel()
 	m.Name = simulate.ModelName
-	ref, err := monitor.BuildReference(tab, &m)
+	ref, err := monitor.BuildReference(referenceTable(t, 1, n), &m)
 	if err != nil || ref.Outlier == nil {
 		t.Fatalf("reference: %v %v", err, ref)
 	}
 	return ref
-}
-
-// traffic simulates a day, decoded as the service would.
-func traffic(t testing.TB, opts simulate.Options, n int) []event.Event {
-	t.Helper()
-	opts.Rate = float64(n) / 86400
-	gen, err := simulate.NewGenerator(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := simulate.WriteEvents(&buf, gen.Take(n)); err != nil {
-		t.Fatal(err)
-	}
-	evs, rejected, err := event.NewDecoder(event.DefaultLimits()).Decode(&buf, nil)
-	if err != nil || len(rejected) > 0 {
-		t.Fatalf("decoding simulated events: %v %v", err, rejected)
-	}
-	return evs
 }
 
 // screen feeds events straight to an Outliers adapter on one shard, with a

@@ -19,8 +19,8 @@ import (
 	"github.com/warden-ml/warden/simulate"
 )
 
-// referenceProfile profiles the simulator's reference through the CSV path.
-func referenceProfile(t testing.TB, seed uint64, n int) *drift.Profile {
+// referenceTable reads the simulator's reference through the CSV path.
+func referenceTable(t testing.TB, seed uint64, n int) *dataset.Table {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := simulate.WriteCSV(&buf, simulate.Reference(seed, n)); err != nil {
@@ -30,7 +30,13 @@ func referenceProfile(t testing.TB, seed uint64, n int) *drift.Profile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := drift.NewProfile(tab, drift.ProfileOptions{})
+	return tab
+}
+
+// referenceProfile profiles the simulator's reference.
+func referenceProfile(t testing.TB, seed uint64, n int) *drift.Profile {
+	t.Helper()
+	p, err := drift.NewProfile(referenceTable(t, seed, n), drift.ProfileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +46,15 @@ func referenceProfile(t testing.TB, seed uint64, n int) *drift.Profile {
 // day simulates a day of production events, decoded as the service would.
 func day(t testing.TB, seed uint64, n int, drifts ...simulate.Drift) []event.Event {
 	t.Helper()
-	gen, err := simulate.NewGenerator(simulate.Options{Seed: seed, Drifts: drifts, Rate: float64(n) / 86400})
+	return traffic(t, simulate.Options{Seed: seed, Drifts: drifts}, n)
+}
+
+// traffic simulates a day of n events with opts, decoded as the service
+// would.
+func traffic(t testing.TB, opts simulate.Options, n int) []event.Event {
+	t.Helper()
+	opts.Rate = float64(n) / 86400
+	gen, err := simulate.NewGenerator(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
