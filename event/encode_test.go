@@ -1,25 +1,11 @@
 package event
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
-	"strings"
 	"testing"
 	"time"
 )
-
-// jsonEncoding is encoding/json's output for v, without HTML escaping.
-func jsonEncoding(t *testing.T, v any) string {
-	t.Helper()
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
 
 func TestAppendTime(t *testing.T) {
 	tests := []struct {

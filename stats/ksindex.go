@@ -60,9 +60,6 @@ func NewKSIndex(y []float64) (*KSIndex, error) {
 	return k, nil
 }
 
-// Len is the size of the indexed sample.
-func (k *KSIndex) Len() int { return len(k.y) }
-
 // ranks returns how many indexed values are below v and how many are at
 // most v.
 func (k *KSIndex) ranks(v float64) (lt, le int) {

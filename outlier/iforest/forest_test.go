@@ -31,15 +31,6 @@ func mustFit(t testing.TB, X Matrix, opts Options) *Forest {
 	return f
 }
 
-// treeNodes returns the node index range [lo, hi) of tree t.
-func (f *Forest) treeNodes(t int) (int, int) {
-	hi := len(f.nodes)
-	if t+1 < len(f.roots) {
-		hi = int(f.roots[t+1])
-	}
-	return int(f.roots[t]), hi
-}
-
 // walk calls visit for every node of every tree with its depth.
 func (f *Forest) walk(visit func(tree, i, depth int)) {
 	for t, root := range f.roots {
