@@ -45,6 +45,33 @@ func (k featureKind) String() string {
 	}
 }
 
+// kindOf is how a column of type t is checked; false for types that are not
+// checked (datetime, text).
+func kindOf(t dataset.Type) (featureKind, bool) {
+	switch t {
+	case dataset.Numeric:
+		return kindNumeric, true
+	case dataset.Boolean:
+		return kindBoolean, true
+	case dataset.Categorical:
+		return kindCategorical, true
+	}
+	return 0, false
+}
+
+// Candidates lists the columns of t that Fit may keep as features with
+// exclude: the numeric, boolean and categorical ones not excluded. Fit drops
+// those without a value among its fitting rows.
+func Candidates(t *dataset.Table, exclude []string) []FeatureInfo {
+	var out []FeatureInfo
+	for _, c := range t.Columns {
+		if kind, ok := kindOf(c.Type); ok && !slices.Contains(exclude, c.Name) {
+			out = append(out, FeatureInfo{Name: c.Name, Kind: kind.String()})
+		}
+	}
+	return out
+}
+
 type feature struct {
 	name string
 	kind featureKind
@@ -196,8 +223,13 @@ func (d *Detector) learn(reference *dataset.Table, fitRows []int) error {
 		if d.excluded[c.Name] {
 			continue
 		}
-		switch c.Type {
-		case dataset.Numeric, dataset.Boolean:
+		kind, ok := kindOf(c.Type)
+		if !ok {
+			d.excluded[c.Name] = true // date-times and free text are not checked
+			continue
+		}
+		switch kind {
+		case kindNumeric, kindBoolean:
 			values := make([]float64, 0, len(fitRows))
 			for _, i := range fitRows {
 				if v := c.Floats[i]; !math.IsNaN(v) && !math.IsInf(v, 0) {
@@ -208,10 +240,6 @@ func (d *Detector) learn(reference *dataset.Table, fitRows []int) error {
 				d.excluded[c.Name] = true // nothing to learn from
 				continue
 			}
-			kind := kindNumeric
-			if c.Type == dataset.Boolean {
-				kind = kindBoolean
-			}
 			d.addFeature(c.Name, kind, len(d.numeric))
 			m := fitMarginal(values, d.opts.RangeMargin) // sorts values
 			if kind == kindNumeric {
@@ -219,7 +247,7 @@ func (d *Detector) learn(reference *dataset.Table, fitRows []int) error {
 			}
 			d.numeric = append(d.numeric, m)
 			d.numName = append(d.numName, c.Name)
-		case dataset.Categorical:
+		case kindCategorical:
 			counts := make([]int, len(c.Levels))
 			total := 0
 			for _, i := range fitRows {
@@ -244,8 +272,6 @@ func (d *Detector) learn(reference *dataset.Table, fitRows []int) error {
 			d.addFeature(c.Name, kindCategorical, len(d.cats))
 			d.cats = append(d.cats, cat)
 			d.catName = append(d.catName, c.Name)
-		default:
-			d.excluded[c.Name] = true // date-times and free text are not checked
 		}
 	}
 	if len(d.features) == 0 {

@@ -210,7 +210,7 @@ func fitOutliers(f *outliersFlags, stderr io.Writer) (*outlier.Detector, *datase
 	if f.score != "" {
 		go func() {
 			defer close(done)
-			score, scoreErr = readScoreTable(f.score, candidateFeatures(t, f.exclude))
+			score, scoreErr = readScoreTable(f.score, outlier.Candidates(t, f.exclude))
 		}()
 	} else {
 		close(done)
@@ -249,28 +249,6 @@ func fitOutliers(f *outliersFlags, stderr io.Writer) (*outlier.Detector, *datase
 		fmt.Fprintf(stderr, "%s: not checked: %s\n", f.train, strings.Join(skipped, ", "))
 	}
 	return d, score, nil
-}
-
-// candidateFeatures lists the columns of train that Fit may keep as features:
-// the numeric, boolean and categorical ones not excluded. Fit drops those
-// without a value among its fitting rows, which a table holding them anyway
-// does not disturb.
-func candidateFeatures(train *dataset.Table, exclude []string) []outlier.FeatureInfo {
-	var feats []outlier.FeatureInfo
-	for _, c := range train.Columns {
-		if slices.Contains(exclude, c.Name) {
-			continue
-		}
-		switch c.Type {
-		case dataset.Numeric:
-			feats = append(feats, outlier.FeatureInfo{Name: c.Name, Kind: "numeric"})
-		case dataset.Boolean:
-			feats = append(feats, outlier.FeatureInfo{Name: c.Name, Kind: "boolean"})
-		case dataset.Categorical:
-			feats = append(feats, outlier.FeatureInfo{Name: c.Name, Kind: "categorical"})
-		}
-	}
-	return feats
 }
 
 // saveDetector writes the detector through a temporary file, so that a
