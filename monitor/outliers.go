@@ -222,18 +222,22 @@ func (o *Outliers) finding(user string, in *flaggedInput, extra map[string]any) 
 }
 
 // add widens the summary's bounds to the event.
-func (s *OutlierSummary) add(ev *pipeline.Sequenced) {
+func (s *OutlierSummary) add(ev *pipeline.Sequenced) { s.widen(ev.Time, ev.Time, ev.Seq, ev.Seq) }
+
+// widen makes the bounds cover [start, end] and sequence numbers [first,
+// last]; an empty summary takes them as they are.
+func (s *OutlierSummary) widen(start, end time.Time, first, last int64) {
 	if s.Inputs+s.Unscored == 0 {
-		s.Start, s.End, s.FirstSeq, s.LastSeq = ev.Time, ev.Time, ev.Seq, ev.Seq
+		s.Start, s.End, s.FirstSeq, s.LastSeq = start, end, first, last
 		return
 	}
-	if ev.Time.Before(s.Start) {
-		s.Start = ev.Time
+	if start.Before(s.Start) {
+		s.Start = start
 	}
-	if ev.Time.After(s.End) {
-		s.End = ev.Time
+	if end.After(s.End) {
+		s.End = end
 	}
-	s.FirstSeq, s.LastSeq = min(s.FirstSeq, ev.Seq), max(s.LastSeq, ev.Seq)
+	s.FirstSeq, s.LastSeq = min(s.FirstSeq, first), max(s.LastSeq, last)
 }
 
 // merge adds t's counts to s.
@@ -241,17 +245,7 @@ func (s *OutlierSummary) merge(t *OutlierSummary) {
 	if t.Inputs+t.Unscored == 0 {
 		return
 	}
-	if s.Inputs+s.Unscored == 0 {
-		s.Start, s.End, s.FirstSeq, s.LastSeq = t.Start, t.End, t.FirstSeq, t.LastSeq
-	} else {
-		if t.Start.Before(s.Start) {
-			s.Start = t.Start
-		}
-		if t.End.After(s.End) {
-			s.End = t.End
-		}
-		s.FirstSeq, s.LastSeq = min(s.FirstSeq, t.FirstSeq), max(s.LastSeq, t.LastSeq)
-	}
+	s.widen(t.Start, t.End, t.FirstSeq, t.LastSeq)
 	s.Summary.Add(t.Summary)
 	s.Unscored += t.Unscored
 }
