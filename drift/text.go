@@ -95,8 +95,32 @@ func correctionName(c Correction) string {
 	return "no correction"
 }
 
+// Plural writes n with the singular or plural noun ("1 value", "2
+// values"), n with thousands separators.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Thousands(n) + " " + many
+}
+
+// ColumnNoun says what a column is to the model: the columns a stream
+// matches to the event's prediction and true label are its outputs, not
+// features.
+func ColumnNoun(column string) string {
+	switch column {
+	case "score", "prediction.score":
+		return "Model score"
+	case "prediction", "prediction.label":
+		return "Prediction"
+	case "label":
+		return "Label"
+	}
+	return "Feature"
+}
+
 func writeDrifted(w io.Writer, c *ColumnResult, opts TextOptions) {
-	fmt.Fprintf(w, "%s: Feature '%s' drift detected\n", SeverityLabel(c.Severity, opts.Terminal), c.Column)
+	fmt.Fprintf(w, "%s: %s '%s' drift detected\n", SeverityLabel(c.Severity, opts.Terminal), ColumnNoun(c.Column), c.Column)
 	threshold := strconv.FormatFloat(c.Threshold, 'g', -1, 64)
 	switch c.Method {
 	case MethodKS:

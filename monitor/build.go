@@ -23,13 +23,19 @@ func StreamCompareOptions(m *config.Model, thresholds alert.Thresholds) drift.Op
 type Hooks struct {
 	OnWindow  func(model string, w *drift.WindowResult)
 	OnOutlier func(model string, s *OutlierSummary)
+	OnTraffic func(model string, c TrafficCount)
 }
 
 // NewModel assembles the pipeline model for a configured model: its pane
 // specs (count panes of drift.every events; time panes of each time
-// window's step and of the outlier summaries) and its detectors.
+// window's step, of the outlier summaries and of the traffic counts) and
+// its detectors. A model without a reference (nil ref) is only counted.
 func NewModel(m *config.Model, ref *Reference, shards int, thresholds alert.Thresholds, hooks Hooks) (pipeline.Model, error) {
 	pm := pipeline.Model{Name: m.Name, Lateness: m.Drift.Lateness}
+	pm.Detectors = append(pm.Detectors, &Traffic{model: m.Name, spec: paneSpec(&pm, pipeline.PaneSpec{Step: TrafficEvery}), onCount: hooks.OnTraffic})
+	if ref == nil {
+		return pm, nil
+	}
 	if m.Drift.Enabled {
 		if err := addDrift(&pm, m, ref, shards, thresholds, hooks.OnWindow); err != nil {
 			return pm, err

@@ -3,58 +3,41 @@ package report_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/store"
+	"github.com/warden-ml/warden/store/sqlite"
 )
 
-// memory is a Source with one model, its windows and alerts.
-type memory struct {
-	windows []store.Window
-	alerts  []store.AlertRecord
-}
-
-func (m memory) Models(context.Context) ([]store.Model, error) {
-	return []store.Model{{Name: "fraud_detection_v2"}}, nil
-}
-
-func (m memory) Windows(_ context.Context, f store.WindowFilter) ([]store.Window, error) {
-	var out []store.Window
-	for _, w := range m.windows {
-		for _, k := range f.Kinds {
-			if w.Kind == k {
-				out = append(out, w)
-			}
-		}
-		if len(f.Kinds) == 0 {
-			out = append(out, w)
-		}
-	}
-	return out, nil
-}
-
-func (m memory) Alerts(context.Context, store.AlertFilter) ([]store.AlertRecord, error) {
-	return m.alerts, nil
-}
-
 func ExampleBuild() {
-	end := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
-	src := memory{
-		windows: []store.Window{
-			{Model: "fraud_detection_v2", Kind: store.WindowCount, End: end, FirstSeq: 0, LastSeq: 10233},
-			{Model: "fraud_detection_v2", Kind: store.WindowOutliers, End: end,
-				Report: []byte(`{"inputs":10234,"anomalies":47,"by_severity":{"high":12,"low":35},"by_reason":{"isolation":47}}`)},
-		},
-		alerts: []store.AlertRecord{{Alert: alert.Alert{
-			ID: "a1", Type: alert.KindAdversarial, Severity: alert.Critical, Model: "fraud_detection_v2",
-			Subject: "api_user_847", Time: end.Add(-time.Hour),
-			Details: map[string]any{"flagged_in_hour": 12.0, "inputs_in_hour": 15.0, "burst": true, "isolation": 0.83,
-				"burst_p": 1e-20, "base_rate": 0.005},
-		}}},
+	// The report reads a store as warden serve fills it.
+	dir, err := os.MkdirTemp("", "report-example")
+	if err != nil {
+		panic(err)
 	}
-	rep, err := report.Build(context.Background(), src, report.Options{})
+	defer os.RemoveAll(dir)
+	db, err := sqlite.Open(filepath.Join(dir, "warden.db"))
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	end := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	const model = "fraud_detection_v2"
+	db.PutModel(ctx, store.Model{Name: model})
+	db.AddWindow(ctx, store.Window{Model: model, Kind: store.WindowTraffic, Start: end.Add(-time.Minute), End: end, Events: 10234})
+	db.AddWindow(ctx, store.Window{Model: model, Kind: store.WindowOutliers, Start: end.Add(-time.Minute), End: end,
+		Report: []byte(`{"inputs":10234,"anomalies":47,"by_severity":{"high":12,"low":35},"by_reason":{"isolation":47}}`)})
+	db.UpsertAlert(ctx, alert.Alert{
+		ID: "a1", Fingerprint: "f1", Type: alert.KindAdversarial, Severity: alert.Critical, Model: model,
+		Subject: "api_user_847", Time: end.Add(-time.Hour),
+		Details: map[string]any{"flagged_in_hour": 12, "inputs_in_hour": 15, "burst": true, "isolation": 0.83,
+			"burst_p": 1e-20, "base_rate": 0.005},
+	})
+	rep, err := report.Build(ctx, db, report.Options{})
 	if err != nil {
 		panic(err)
 	}

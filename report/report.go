@@ -22,6 +22,7 @@ type Source interface {
 	Models(ctx context.Context) ([]store.Model, error)
 	Windows(ctx context.Context, f store.WindowFilter) ([]store.Window, error)
 	Alerts(ctx context.Context, f store.AlertFilter) ([]store.AlertRecord, error)
+	Findings(ctx context.Context, model string, since time.Time, limit int) ([]alert.Finding, error)
 }
 
 // Options select what a report covers.
@@ -38,7 +39,7 @@ type Report struct {
 	To              time.Time        `json:"to"`
 	Period          string           `json:"period"`
 	Models          []string         `json:"models"`
-	Events          int              `json:"events"` // events in the evaluated windows of the period
+	Events          int              `json:"events"` // events in the period, counted per minute of event time once the minute has closed
 	Sections        []*SectionResult `json:"sections"`
 	Recommendations []Recommendation `json:"recommendations"`
 }
@@ -49,6 +50,7 @@ type SectionResult struct {
 	Status  string       `json:"status"` // "findings", "no findings" or "not monitored"
 	Summary string       `json:"summary,omitempty"`
 	Lines   []string     `json:"lines,omitempty"` // details of the summary
+	Clean   string       `json:"clean,omitempty"` // what a section with no findings says instead of "No findings"
 	Items   []Item       `json:"items"`
 	Kinds   []alert.Kind `json:"kinds"`
 }
@@ -72,10 +74,11 @@ const (
 	StatusNotMonitored = "not monitored"
 )
 
-// maxAlerts and maxWindows bound what one report reads.
+// maxAlerts, maxWindows and maxFindings bound what one report reads.
 const (
-	maxAlerts  = 100000
-	maxWindows = 100000
+	maxAlerts   = 100000
+	maxWindows  = 100000
+	maxFindings = 10000
 )
 
 // Build reads the source and assembles the report.
@@ -121,12 +124,12 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 		return r, nil
 	}
 	r.To, r.From = to, to.Add(-opts.Period)
-	for _, n := range names {
-		events, err := eventsIn(ctx, src, n, r.From, r.To)
-		if err != nil {
-			return nil, err
-		}
-		r.Events += events
+	traffic, err := windowsIn(ctx, src, names, []string{store.WindowTraffic}, r.From, r.To)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range traffic {
+		r.Events += w.Events
 	}
 	recs, err := src.Alerts(ctx, store.AlertFilter{Model: opts.Model, Since: r.From, Limit: maxAlerts})
 	if err != nil {
@@ -140,16 +143,21 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 	}
 	var items []Item
 	for _, s := range sections {
-		res := s.build(alerts, len(names) > 0)
-		if s.Measure != nil && res.Status != StatusNotMonitored {
-			ws, err := windowsIn(ctx, src, names, s.WindowKind, r.From, r.To)
-			if err != nil {
+		in := periodData{alerts: alerts, traffic: len(traffic) > 0}
+		if s.Monitored && s.WindowKind != "" {
+			if in.windows, err = windowsIn(ctx, src, names, []string{s.WindowKind}, r.From, r.To); err != nil {
 				return nil, err
 			}
-			if len(ws) > 0 {
-				res.Summary, res.Lines = s.Measure(ws)
+			if in.everMonitored, err = anyWindow(ctx, src, names, s.WindowKind); err != nil {
+				return nil, err
 			}
 		}
+		if s.Monitored && len(s.StateWindows) > 0 {
+			if in.current, err = latestFindings(ctx, src, names, s.StateWindows, r.To); err != nil {
+				return nil, err
+			}
+		}
+		res := s.build(in, len(names) > 0)
 		r.Sections = append(r.Sections, res)
 		items = append(items, res.Items...)
 	}
@@ -157,47 +165,54 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 	return r, nil
 }
 
-// windowsIn lists the models' windows of a kind that end in the period.
-func windowsIn(ctx context.Context, src Source, models []string, kind string, from, to time.Time) ([]store.Window, error) {
+// windowsIn lists the models' windows of some kinds that end in the period.
+func windowsIn(ctx context.Context, src Source, models []string, kinds []string, from, to time.Time) ([]store.Window, error) {
 	var out []store.Window
 	for _, m := range models {
-		ws, err := src.Windows(ctx, store.WindowFilter{Model: m, Kinds: []string{kind}, Limit: maxWindows})
+		ws, err := src.Windows(ctx, store.WindowFilter{Model: m, Kinds: kinds, EndAfter: from, EndUntil: to, Limit: maxWindows})
 		if err != nil {
 			return nil, err
 		}
-		for _, w := range ws {
-			if w.End.After(from) && !w.End.After(to) {
-				out = append(out, w)
-			}
-		}
+		out = append(out, ws...)
 	}
 	return out, nil
 }
 
-// eventsIn counts the events of the model's count windows that end in the
-// period: count windows tile the stream, so each event is counted once per
-// pane; the newest window holds the most recent panes.
-func eventsIn(ctx context.Context, src Source, model string, from, to time.Time) (int, error) {
-	ws, err := src.Windows(ctx, store.WindowFilter{Model: model, Kinds: []string{store.WindowCount}, Limit: maxWindows})
-	if err != nil {
-		return 0, err
+// anyWindow reports whether any of the models has a window of the kind.
+func anyWindow(ctx context.Context, src Source, models []string, kind string) (bool, error) {
+	for _, m := range models {
+		ws, err := src.Windows(ctx, store.WindowFilter{Model: m, Kinds: []string{kind}, Limit: 1})
+		if err != nil || len(ws) > 0 {
+			return len(ws) > 0, err
+		}
 	}
-	var first, last int64 = -1, -1
-	for _, w := range ws {
-		if w.End.Before(from) || w.End.After(to) {
+	return false, nil
+}
+
+// latestFindings gives, per model, the findings of its newest evaluation
+// (the newest window of the kinds ending by to): the state the model is in
+// at the end of the period, however long ago it was last alerted.
+func latestFindings(ctx context.Context, src Source, models []string, kinds []string, to time.Time) ([]alert.Finding, error) {
+	var out []alert.Finding
+	for _, m := range models {
+		ws, err := src.Windows(ctx, store.WindowFilter{Model: m, Kinds: kinds, EndUntil: to, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(ws) == 0 {
 			continue
 		}
-		if last < 0 || w.LastSeq > last {
-			last = w.LastSeq
+		fs, err := src.Findings(ctx, m, ws[0].End, maxFindings)
+		if err != nil {
+			return nil, err
 		}
-		if first < 0 || w.FirstSeq < first {
-			first = w.FirstSeq
+		for _, f := range fs {
+			if f.Time.Equal(ws[0].End) {
+				out = append(out, f)
+			}
 		}
 	}
-	if last < 0 {
-		return 0, nil
-	}
-	return int(last - first + 1), nil
+	return out, nil
 }
 
 func describe(d time.Duration) string {

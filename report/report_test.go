@@ -5,48 +5,51 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/store"
+	"github.com/warden-ml/warden/store/sqlite"
 )
 
-// fakeSource is an in-memory Source.
-type fakeSource struct {
-	models  []string
-	windows map[string][]store.Window
-	alerts  []store.AlertRecord
-}
-
-func (f *fakeSource) Models(context.Context) ([]store.Model, error) {
-	var out []store.Model
-	for _, m := range f.models {
-		out = append(out, store.Model{Name: m})
+// testStore is a real store holding the models, windows (Model set by the
+// map key), alerts and findings.
+func testStore(t *testing.T, models []string, windows map[string][]store.Window, alerts []store.AlertRecord, findings ...alert.Finding) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "warden.db"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out, nil
-}
-
-func (f *fakeSource) Windows(_ context.Context, flt store.WindowFilter) ([]store.Window, error) {
-	var ws []store.Window
-	for _, w := range f.windows[flt.Model] {
-		if len(flt.Kinds) == 0 || slices.Contains(flt.Kinds, w.Kind) {
-			ws = append(ws, w)
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	for _, m := range models {
+		must(t, db.PutModel(ctx, store.Model{Name: m}))
+	}
+	for m, ws := range windows {
+		for _, w := range ws {
+			w.Model = m
+			must(t, db.AddWindow(ctx, w))
 		}
 	}
-	return ws[:min(flt.Limit, len(ws))], nil
+	for _, a := range alerts {
+		a.Fingerprint = alert.Fingerprint(a.Model, a.Type, a.Subject)
+		_, _, err := db.UpsertAlert(ctx, a.Alert)
+		must(t, err)
+	}
+	for _, f := range findings {
+		must(t, db.RecordFinding(ctx, f))
+	}
+	return db
 }
 
-func (f *fakeSource) Alerts(_ context.Context, flt store.AlertFilter) ([]store.AlertRecord, error) {
-	var out []store.AlertRecord
-	for _, a := range f.alerts {
-		if (flt.Model == "" || a.Model == flt.Model) && !a.Time.Before(flt.Since) {
-			out = append(out, a)
-		}
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out, nil
 }
 
 var t0 = time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
@@ -81,16 +84,18 @@ func adversarialAlert(model, user string, sev alert.Severity, at time.Duration) 
 }
 
 func TestBuildAndText(t *testing.T) {
-	src := &fakeSource{
-		models: []string{"fraud_detection_v2"},
-		windows: map[string][]store.Window{"fraud_detection_v2": {
+	src := testStore(t, []string{"fraud_detection_v2"},
+		map[string][]store.Window{"fraud_detection_v2": {
 			{Kind: "count", End: t0, FirstSeq: 9000, LastSeq: 9999},
+			{Kind: "traffic", End: t0, Events: 5000},
+			{Kind: "traffic", End: t0.Add(-23 * time.Hour), Events: 5234},
+			{Kind: "traffic", End: t0.Add(-25 * time.Hour), Events: 999}, // before the period
 			{Kind: "outliers", End: t0.Add(-time.Minute), Report: []byte(`{"inputs":6000,"anomalies":30,"by_severity":{"high":10,"low":20},"by_reason":{"above_range":12,"isolation":30},"by_feature":{"transaction_amount":12}}`)},
 			{Kind: "count", End: t0.Add(-time.Hour), FirstSeq: 0, LastSeq: 8999},
 			{Kind: "outliers", End: t0.Add(-2 * time.Hour), Report: []byte(`{"inputs":4234,"anomalies":17,"by_severity":{"high":2,"medium":15},"by_reason":{"isolation":17},"unscored":3}`)},
 			{Kind: "outliers", End: t0.Add(-30 * time.Hour), Report: []byte(`{"inputs":999,"anomalies":999,"by_severity":{"critical":999}}`)}, // before the period
 		}},
-		alerts: []store.AlertRecord{
+		[]store.AlertRecord{
 			driftAlert("fraud_detection_v2", "transaction_amount", alert.High, -3*time.Hour, 0.2),
 			driftAlert("fraud_detection_v2", "transaction_amount", alert.Critical, -2*time.Hour, 0.45),
 			driftAlert("fraud_detection_v2", "hour", alert.Medium, -time.Hour, 0.06),
@@ -98,8 +103,7 @@ func TestBuildAndText(t *testing.T) {
 			adversarialAlert("fraud_detection_v2", "api_user_312", alert.High, -90*time.Minute),
 			{Alert: alert.Alert{ID: "dq", Type: alert.KindDataQuality, Severity: alert.Medium, Model: "fraud_detection_v2", Subject: "merchant_category",
 				Time: t0.Add(-time.Hour), Details: map[string]any{"detail": `unseen categories "crypto": 200 rows (20.0%)`}}},
-		},
-	}
+		})
 	rep, err := Build(context.Background(), src, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -110,11 +114,11 @@ func TestBuildAndText(t *testing.T) {
 	}
 	want := `ML SECURITY MONITORING REPORT
 Period: Last 24 hours (2026-01-01 00:00 to 2026-01-02 00:00 UTC)   Model: fraud_detection_v2
-Events monitored: 10,000
+Events monitored: 10,234
 
 DRIFT DETECTION
 ---------------
-2 drifting features, 1 data-quality issues
+2 drifting columns, 1 data-quality issue
 CRITICAL: Feature 'transaction_amount' drift detected
    KS statistic 0.45, p < 1e-10 (threshold p < 0.0001)
    Production mean: $523.45 vs Reference: $245.12
@@ -162,7 +166,7 @@ RECOMMENDATIONS
 	if _, err := Build(context.Background(), src, Options{Model: "nope"}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown model: %v", err)
 	}
-	empty, err := Build(context.Background(), &fakeSource{}, Options{})
+	empty, err := Build(context.Background(), testStore(t, nil, nil, nil), Options{})
 	if err != nil || empty.Recommendations[0].Action != NoAction || empty.Sections[0].Status != StatusNotMonitored {
 		t.Errorf("empty store: %+v, %v", empty, err)
 	}
@@ -213,8 +217,8 @@ func TestRegisterReplacesPlaceholder(t *testing.T) {
 	if sections[2].Title != "EXTRACTION ATTEMPTS" || !sections[2].Monitored || len(sections) != len(saved) {
 		t.Fatalf("sections after Register: %+v", sections)
 	}
-	src := &fakeSource{models: []string{"m"}, windows: map[string][]store.Window{"m": {{Kind: "count", End: t0}}},
-		alerts: []store.AlertRecord{{Alert: alert.Alert{ID: "x", Type: alert.KindExtraction, Severity: alert.Critical, Model: "m", Subject: "api_user_847", Time: t0, Summary: "15,234 queries in 2 hours"}}}}
+	src := testStore(t, []string{"m"}, map[string][]store.Window{"m": {{Kind: "count", End: t0}}},
+		[]store.AlertRecord{{Alert: alert.Alert{ID: "x", Type: alert.KindExtraction, Severity: alert.Critical, Model: "m", Subject: "api_user_847", Time: t0, Summary: "15,234 queries in 2 hours"}}})
 	rep, err := Build(context.Background(), src, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -26,8 +26,28 @@ type Section struct {
 	// Measure, when set, summarises the period's windows of WindowKind
 	// (counts of what the detector saw, alerted or not) into the
 	// section's summary and detail lines; it replaces Summarize's line.
+	// The detector is taken to be off for the period's models when they
+	// had traffic in it but no window of WindowKind.
 	WindowKind string
 	Measure    func(ws []store.Window) (summary string, lines []string)
+	// StateWindows, when set, are the window kinds whose newest
+	// evaluation is the models' current state: its findings of the
+	// section's kinds are reported even when they were last alerted
+	// before the period (an alert is not repeated while its problem
+	// lasts).
+	StateWindows []string
+	// Clean is what the section says when nothing was found; "" means
+	// StatusClean's "No findings".
+	Clean string
+}
+
+// periodData is what a section is built from.
+type periodData struct {
+	alerts        []alert.Alert   // raised in the period
+	current       []alert.Finding // of the models' newest evaluations (StateWindows)
+	windows       []store.Window  // of WindowKind, ending in the period
+	traffic       bool            // the models had events in the period
+	everMonitored bool            // some model has a window of WindowKind
 }
 
 var sections []Section
@@ -48,7 +68,8 @@ func Register(s Section) {
 func init() {
 	Register(Section{
 		Title: "DRIFT DETECTION", Kinds: []alert.Kind{alert.KindDrift, alert.KindDataQuality}, Monitored: true,
-		Describe: describeDrift,
+		Describe:     describeDrift,
+		StateWindows: []string{store.WindowCount, store.WindowTumbling, store.WindowSliding},
 		Summarize: func(items []Item) string {
 			n := 0
 			for _, it := range items {
@@ -56,7 +77,8 @@ func init() {
 					n++
 				}
 			}
-			return fmt.Sprintf("%d drifting features, %d data-quality issues", n, len(items)-n)
+			return fmt.Sprintf("%s, %s", drift.Plural(n, "drifting column", "drifting columns"),
+				drift.Plural(len(items)-n, "data-quality issue", "data-quality issues"))
 		},
 	})
 	// The threats whose detectors come next: their sections are here from
@@ -64,6 +86,7 @@ func init() {
 	Register(Section{
 		Title: "ADVERSARIAL INPUTS", Kinds: []alert.Kind{alert.KindAdversarial}, Monitored: true,
 		Describe: describeAdversarial, WindowKind: store.WindowOutliers, Measure: measureOutliers,
+		Clean: "No user stands out from the rest of the traffic",
 	})
 	Register(Section{Title: "EXTRACTION ATTEMPTS", Kinds: []alert.Kind{alert.KindExtraction, alert.KindUsage}})
 	Register(Section{Title: "PROMPT INJECTION", Kinds: []alert.Kind{alert.KindPromptInjection, alert.KindPromptLeak}})
@@ -78,10 +101,15 @@ func (s Section) empty(haveModels bool) *SectionResult {
 }
 
 // build keeps, per (model, kind, subject), the worst alert of the period,
-// most severe first.
-func (s Section) build(alerts []alert.Alert, haveModels bool) *SectionResult {
+// most severe first, and adds the current findings no alert of the period
+// covers.
+func (s Section) build(in periodData, haveModels bool) *SectionResult {
 	res := s.empty(haveModels)
 	if res.Status == StatusNotMonitored {
+		return res
+	}
+	if s.WindowKind != "" && len(in.windows) == 0 && (in.traffic || !in.everMonitored) {
+		res.Status = StatusNotMonitored
 		return res
 	}
 	type key struct {
@@ -90,7 +118,7 @@ func (s Section) build(alerts []alert.Alert, haveModels bool) *SectionResult {
 	}
 	worst := map[key]alert.Alert{}
 	counts := map[key]int{}
-	for _, a := range alerts {
+	for _, a := range in.alerts {
 		if !slices.Contains(s.Kinds, a.Type) {
 			continue
 		}
@@ -100,10 +128,21 @@ func (s Section) build(alerts []alert.Alert, haveModels bool) *SectionResult {
 			worst[k] = a
 		}
 	}
+	for _, f := range in.current {
+		k := key{f.Model, f.Subject, f.Kind}
+		if _, alerted := worst[k]; alerted || !slices.Contains(s.Kinds, f.Kind) {
+			continue
+		}
+		worst[k] = alert.Alert{Time: f.Time, Type: f.Kind, Severity: f.Severity, Model: f.Model, Subject: f.Subject,
+			Summary: fmt.Sprintf("%s finding on %s", f.Kind, f.Subject), Details: f.Evidence}
+	}
 	for k, a := range worst {
 		headline, lines := a.Summary, []string(nil)
 		if s.Describe != nil {
 			headline, lines = s.Describe(a)
+		}
+		if counts[k] == 0 {
+			lines = append(lines, "Still found at the latest evaluation; last alerted before this period")
 		}
 		res.Items = append(res.Items, Item{Severity: a.Severity, Model: a.Model, Kind: a.Type, Subject: a.Subject,
 			Headline: headline, Lines: lines, Alerts: counts[k], Time: a.Time})
@@ -126,6 +165,12 @@ func (s Section) build(alerts []alert.Alert, haveModels bool) *SectionResult {
 			res.Summary = s.Summarize(res.Items)
 		}
 	}
+	if s.Measure != nil && len(in.windows) > 0 {
+		res.Summary, res.Lines = s.Measure(in.windows)
+	}
+	if res.Status == StatusClean {
+		res.Clean = s.Clean
+	}
 	return res
 }
 
@@ -137,7 +182,7 @@ func describeDrift(a alert.Alert) (string, []string) {
 		detail, _ := d["detail"].(string)
 		return fmt.Sprintf("Data quality of '%s'", a.Subject), []string{detail}
 	}
-	headline := fmt.Sprintf("Feature '%s' drift detected", a.Subject)
+	headline := fmt.Sprintf("%s '%s' drift detected", drift.ColumnNoun(a.Subject), a.Subject)
 	var lines []string
 	method, _ := d["method"].(string)
 	stat, _ := d["statistic"].(float64)

@@ -44,7 +44,11 @@ func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 			fmt.Fprintf(w, "   %s\n", l)
 		}
 		if s.Status == StatusClean {
-			fmt.Fprintln(w, "No findings")
+			if s.Clean != "" {
+				fmt.Fprintln(w, s.Clean)
+			} else {
+				fmt.Fprintln(w, "No findings")
+			}
 			continue
 		}
 		for _, it := range s.Items {

@@ -309,13 +309,11 @@ func (s *Server) replayLog(ctx context.Context, from eventlog.Position) (int, er
 	}
 }
 
+// pipelineModel is a registered model's pipeline model; one without a
+// reference is known, logged and counted, with nothing to compare with yet.
 func (s *Server) pipelineModel(name string, r *registered) (pipeline.Model, error) {
-	if r.Ref == nil {
-		// Known, logged and counted, but nothing to compare with yet.
-		return pipeline.Model{Name: name}, nil
-	}
 	return monitor.NewModel(&r.Config, r.Ref, s.shards, monitor.ModelThresholds(s.cfg, &r.Config),
-		monitor.Hooks{OnWindow: s.onWindow, OnOutlier: s.onOutlier})
+		monitor.Hooks{OnWindow: s.onWindow, OnOutlier: s.onOutlier, OnTraffic: s.onTraffic})
 }
 
 func (s *Server) persist(ctx context.Context, name string, r *registered) error {
@@ -368,6 +366,17 @@ func (s *Server) onOutlier(model string, sum *monitor.OutlierSummary) {
 	}
 	s.metrics.screened.WithLabelValues(model).Add(float64(sum.Inputs))
 	s.metrics.anomalies.WithLabelValues(model).Add(float64(sum.Anomalies))
+}
+
+// onTraffic stores a pane's event count.
+func (s *Server) onTraffic(model string, c monitor.TrafficCount) {
+	err := s.db.AddWindow(context.Background(), store.Window{
+		Model: model, Kind: store.WindowTraffic, Start: c.Start, End: c.End, FirstSeq: c.FirstSeq,
+		LastSeq: c.LastSeq, Events: c.Events, Late: c.Late,
+	})
+	if err != nil {
+		s.log.Error("storing a traffic count", "model", model, "err", err)
+	}
 }
 
 // sink stores findings and the alerts they raise.

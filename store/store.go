@@ -16,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/warden-ml/warden/alert"
@@ -46,6 +48,9 @@ const (
 	// WindowOutliers is a pane's summary of screened inputs; its Report is
 	// the outlier summary and Drift is false.
 	WindowOutliers = "outliers"
+	// WindowTraffic counts a pane's events, whatever the detectors do
+	// with them, so that reports can say how many events a period held.
+	WindowTraffic = "traffic"
 )
 
 // Window is one evaluated drift window. Its identity is (Model, Kind, End,
@@ -53,7 +58,7 @@ const (
 // changes nothing.
 type Window struct {
 	Model    string
-	Kind     string    // WindowCount, WindowTumbling, WindowSliding or WindowOutliers
+	Kind     string    // WindowCount, WindowTumbling, WindowSliding, WindowOutliers or WindowTraffic
 	Start    time.Time // event times
 	End      time.Time
 	FirstSeq int64
@@ -103,7 +108,10 @@ type AlertFilter struct {
 type WindowFilter struct {
 	Model string   // "" for all models
 	Kinds []string // none for every kind
-	Limit int      // 0 means DefaultLimit
+	// EndAfter and EndUntil bound the window's End: After < End <= Until;
+	// a zero time leaves that side open.
+	EndAfter, EndUntil time.Time
+	Limit              int // 0 means DefaultLimit
 }
 
 // DefaultLimit is the number of rows a listing returns when its limit is 0.
@@ -263,13 +271,15 @@ func (m Model) Validate() error {
 	return CheckTime("model "+m.Name+": updated_at", m.UpdatedAt)
 }
 
+var windowKinds = []string{WindowCount, WindowTumbling, WindowSliding, WindowOutliers, WindowTraffic}
+
 // Validate checks that w can be stored.
 func (w Window) Validate() error {
 	switch {
 	case w.Model == "":
 		return invalid("window: model is empty")
-	case w.Kind != WindowCount && w.Kind != WindowTumbling && w.Kind != WindowSliding && w.Kind != WindowOutliers:
-		return invalid("window of model %s: kind %q is not count, tumbling, sliding or outliers", w.Model, w.Kind)
+	case !slices.Contains(windowKinds, w.Kind):
+		return invalid("window of model %s: kind %q is not %s", w.Model, w.Kind, strings.Join(windowKinds, ", "))
 	case w.End.Before(w.Start):
 		return invalid("window of model %s: end %s is before start %s", w.Model, w.End.Format(time.RFC3339Nano), w.Start.Format(time.RFC3339Nano))
 	case w.LastSeq < w.FirstSeq:

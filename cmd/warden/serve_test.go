@@ -28,9 +28,11 @@ type service struct {
 
 var listening = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
 
-func startService(t *testing.T, dataDir string) *service {
+// startService starts `warden serve` on a free port with its store in
+// dataDir and any further arguments (--config FILE).
+func startService(t *testing.T, dataDir string, args ...string) *service {
 	t.Helper()
-	cmd := exec.Command(wardenBin, "serve", "--addr", "127.0.0.1:0", "--data", dataDir)
+	cmd := exec.Command(wardenBin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -133,6 +133,14 @@ func (d *DB) Windows(ctx context.Context, f store.WindowFilter) ([]store.Window,
 			args = append(args, k)
 		}
 	}
+	if !f.EndAfter.IsZero() {
+		q += ` AND end_ns > ?`
+		args = append(args, toNanos(f.EndAfter))
+	}
+	if !f.EndUntil.IsZero() {
+		q += ` AND end_ns <= ?`
+		args = append(args, toNanos(f.EndUntil))
+	}
 	q += ` ORDER BY end_ns DESC, last_seq DESC, model, kind LIMIT ?`
 	ws, err := query(ctx, d.read, scanWindow, q, append(args, n)...)
 	if err != nil {

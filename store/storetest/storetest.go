@@ -185,6 +185,7 @@ func testWindows(t *testing.T, s store.Store) {
 		w("fraud", store.WindowSliding, 2*time.Minute, 200),
 		w("churn", store.WindowCount, 10*time.Minute, 1000),
 		w("churn", store.WindowOutliers, 30*time.Second, 120),
+		w("churn", store.WindowTraffic, 0, 99),
 	}
 	for _, win := range windows {
 		must(t, s.AddWindow(ctx, win))
@@ -202,14 +203,18 @@ func testWindows(t *testing.T, s store.Store) {
 	}{
 		{store.WindowFilter{Model: "fraud"}, []int{2, 1, 3, 0}},
 		{store.WindowFilter{Model: "fraud", Limit: 2}, []int{2, 1}},
-		{store.WindowFilter{Model: "churn"}, []int{4, 5}},
-		{store.WindowFilter{}, []int{4, 2, 1, 3, 0, 5}},
+		{store.WindowFilter{Model: "churn"}, []int{4, 5, 6}},
+		{store.WindowFilter{}, []int{4, 2, 1, 3, 0, 5, 6}},
 		{store.WindowFilter{Limit: 1}, []int{4}},
 		{store.WindowFilter{Model: "nobody"}, nil},
 		{store.WindowFilter{Model: "fraud", Kinds: []string{store.WindowTumbling}}, []int{1, 0}},
 		{store.WindowFilter{Kinds: []string{store.WindowCount, store.WindowSliding}}, []int{4, 2, 3}},
 		{store.WindowFilter{Kinds: []string{store.WindowOutliers}}, []int{5}},
 		{store.WindowFilter{Model: "fraud", Kinds: []string{"none"}}, nil},
+		{store.WindowFilter{EndAfter: at(time.Minute)}, []int{4, 2, 1, 3}},
+		{store.WindowFilter{EndUntil: at(2 * time.Minute)}, []int{3, 0, 5, 6}},
+		{store.WindowFilter{Model: "fraud", EndAfter: at(time.Minute), EndUntil: at(2 * time.Minute)}, []int{3}},
+		{store.WindowFilter{Kinds: []string{store.WindowTraffic}}, []int{6}},
 	}
 	for _, tc := range tests {
 		got, err := s.Windows(ctx, tc.filter)
