@@ -48,7 +48,7 @@ func LoadWith(path string, o Overrides) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parse(data, path, dir, o, referenceProblems)
+	return parse(data, path, dir, o, environmentProblems)
 }
 
 // Parse is Load from memory: name labels errors and dir is the directory
@@ -185,9 +185,17 @@ func resolvePath(base, p string) string {
 	return filepath.Join(base, p)
 }
 
-// referenceProblems checks that each model's reference is a readable file.
-func referenceProblems(c *Config) problems {
+// environmentProblems checks what a loaded file depends on outside itself:
+// that each model's reference is a file and that each secret_env names a
+// variable that is set, so that 'config check' finds what would stop
+// 'serve'.
+func environmentProblems(c *Config) problems {
 	var ps problems
+	for i, r := range c.Alerting.Receivers {
+		if r.SecretEnv != "" && os.Getenv(r.SecretEnv) == "" {
+			ps.add(indexPath("alerting.receivers", i)+".secret_env", "environment variable %s is not set or empty", r.SecretEnv)
+		}
+	}
 	for i, m := range c.Models {
 		if m.Reference == "" {
 			continue

@@ -71,6 +71,14 @@ type registered struct {
 	Ref    *monitor.Reference // nil until a reference is given
 }
 
+// ConfigError is a failure of New that the configuration can fix: a
+// storage directory that cannot be made, a receiver that cannot be built,
+// a model reference that does not load.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
 // New opens the store and the event log under cfg.Storage.Dir, registers
 // the configured and stored models and replays the event log.
 func New(cfg *config.Config, opts Options) (*Server, error) {
@@ -81,7 +89,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	if err := os.MkdirAll(cfg.Storage.Dir, 0o700); err != nil {
-		return nil, err
+		return nil, &ConfigError{fmt.Errorf("storage.dir: %w", err)}
 	}
 	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, models: map[string]*registered{}, metrics: newMetrics()}
 	s.decoders.New = func() any { return event.NewDecoder(event.DefaultLimits()) }
@@ -103,7 +111,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	recv, err := receivers(cfg.Alerting.Receivers)
 	if err != nil {
 		s.Close()
-		return nil, err
+		return nil, &ConfigError{err}
 	}
 	s.notify = notify.NewDispatcher(s.db, recv, notify.DispatcherOptions{Logger: opts.Logger})
 	s.policy = monitor.Policy(cfg)
@@ -148,7 +156,7 @@ func (s *Server) start(ctx context.Context) error {
 		}
 		if m.Reference != "" {
 			if r.Ref, err = monitor.LoadReference(m.Reference, &m); err != nil {
-				return fmt.Errorf("models[%d] (%s): %w", i, m.Name, err)
+				return &ConfigError{fmt.Errorf("models[%d] (%s): reference: %w", i, m.Name, err)}
 			}
 			for _, w := range r.Ref.Warnings {
 				s.log.Warn(w)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,31 +10,11 @@ import (
 	"github.com/warden-ml/warden/config"
 )
 
-// runConfig runs `warden config ARGS...` in process and returns the exit
-// code the command asks for, as run would.
+// runConfig runs `warden config ARGS...` in process, as main would.
 func runConfig(t *testing.T, args ...string) result {
 	t.Helper()
-	cmd := newConfigCmd()
 	var out, errb bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&errb)
-	cmd.SetArgs(args)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.Execute()
-	code := exitClean
-	var ee *exitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		code = ee.code
-		if ee.err != nil {
-			errb.WriteString("warden: " + ee.err.Error() + "\n")
-		}
-	case isCobraUsageError(err):
-		code = exitUsage
-	default:
-		code = exitInternal
-	}
+	code := run(append([]string{"config"}, args...), &out, &errb)
 	return result{code, out.String(), errb.String()}
 }
 

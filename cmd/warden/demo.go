@@ -25,18 +25,19 @@ import (
 
 func newDemoCmd() *cobra.Command {
 	var (
-		exit         bool
+		serve, exit  bool
 		addr, format string
 		seed         uint64
 		events       int
 	)
 	cmd := &cobra.Command{
-		Use:   "demo [--exit]",
+		Use:   "demo [--serve]",
 		Short: "Run the whole story: a service, a day of simulated traffic with threats, the report",
 		Long: `Start the full service in-process on a store in a temporary directory, register
 the simulator's fraud_detection_v2 model, send it 24 hours of simulated traffic
-with the registered threats staged in it, print the security report, then keep
-serving the API until Ctrl-C (--exit stops after the report).`,
+with the registered threats staged in it, and print the security report. With
+--serve the service then stays up, with its dashboard and API, until Ctrl-C;
+without it the demo stops after the report and removes its store.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "text" && format != "json" {
@@ -45,12 +46,18 @@ serving the API until Ctrl-C (--exit stops after the report).`,
 			if events < 1000 {
 				return usageErrf("--events %d: want at least 1000", events)
 			}
-			return runDemo(cmd, demoOptions{exit: exit, addr: addr, format: format, seed: seed, events: events})
+			if serve && exit {
+				return usageErrf("--serve and --exit contradict each other")
+			}
+			return runDemo(cmd, demoOptions{serve: serve, addr: addr, format: format, seed: seed, events: events})
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&exit, "exit", false, "stop after printing the report")
-	f.StringVar(&addr, "addr", "127.0.0.1:8080", "listen address (a free port is taken if this one is busy)")
+	f.BoolVar(&serve, "serve", false, "keep the service, dashboard and API up after the report, until Ctrl-C")
+	// Stopping after the report used to need --exit; it is the default now.
+	f.BoolVar(&exit, "exit", false, "stop after the report (the default)")
+	f.MarkHidden("exit")
+	f.StringVar(&addr, "addr", "127.0.0.1:8080", "listen address with --serve (a free port is taken if this one is busy)")
 	f.StringVar(&format, "format", "text", "report format: text or json")
 	f.Uint64Var(&seed, "seed", 1, "simulation seed")
 	f.IntVar(&events, "events", 100000, "events in the simulated day")
@@ -58,7 +65,7 @@ serving the API until Ctrl-C (--exit stops after the report).`,
 }
 
 type demoOptions struct {
-	exit         bool
+	serve        bool
 	addr, format string
 	seed         uint64
 	events       int
@@ -73,7 +80,12 @@ func runDemo(cmd *cobra.Command, o demoOptions) error {
 	defer os.RemoveAll(dir)
 	cfg := config.Default()
 	cfg.Storage.Dir = dir
-	l, err := net.Listen("tcp", o.addr)
+	// Without --serve nobody else will use the API: any free port will do.
+	addr := o.addr
+	if !o.serve {
+		addr = "127.0.0.1:0"
+	}
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 			return err
@@ -92,7 +104,7 @@ func runDemo(cmd *cobra.Command, o demoOptions) error {
 	go func() { done <- srv.Serve(serving, l) }()
 	base := "http://" + l.Addr().String()
 
-	fmt.Fprintf(stderr, "Warden demo: service on %s, store in %s\n", base, dir)
+	fmt.Fprintf(stderr, "Warden demo: service on %s, store in %s (removed when the demo ends)\n", base, dir)
 	fmt.Fprintf(stderr, "Model %s, reference of 10,000 transactions; staged threats:\n", simulate.ModelName)
 	opts := simulate.Options{Seed: o.seed, Rate: float64(o.events) / 86400}
 	for _, t := range simulate.Threats() {
@@ -121,10 +133,12 @@ func runDemo(cmd *cobra.Command, o demoOptions) error {
 		<-done
 		return err
 	}
-	fmt.Fprintf(stderr, "\nDashboard: %s/\nAPI: %s/v1/alerts  %s/v1/report?format=text  %s/v1/models/%s/drift  %s/metrics\n", base, base, base, base, simulate.ModelName, base)
-	if !o.exit {
+	if o.serve {
+		fmt.Fprintf(stderr, "\nDashboard: %s/\nAPI: %s/v1/alerts  %s/v1/report?format=text  %s/v1/models/%s/drift  %s/metrics\n", base, base, base, base, simulate.ModelName, base)
 		fmt.Fprintln(stderr, "Serving until Ctrl-C.")
 		<-ctx.Done()
+	} else {
+		fmt.Fprintln(stderr, "\nDemo done. 'warden demo --serve' keeps the dashboard and API up after the report.")
 	}
 	cancel()
 	return <-done

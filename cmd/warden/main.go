@@ -25,6 +25,9 @@ const (
 type exitError struct {
 	code int
 	err  error // nil: exit with code silently
+	// placed: the message already names the command it is about, so it
+	// is printed without the "warden: " prefix.
+	placed bool
 }
 
 func (e *exitError) Error() string {
@@ -47,14 +50,19 @@ var errFound = &exitError{code: exitFound}
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "warden",
-		Short:         "Watch machine-learning models in production for security problems",
+		Use:   "warden",
+		Short: "Watch machine-learning models in production for security problems",
+		Long: `Warden watches machine-learning models in production for security problems:
+data drift, adversarial and out-of-distribution inputs, with alerts and the ML
+security monitoring report. 'warden demo' tells the whole story in one command.
+
+Every command exits 0 when it ran and found nothing, 1 when it found something,
+2 on a usage or input error and 3 on an internal error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(
 		newSimulateCmd(),
 		newProfileCmd(),
@@ -66,6 +74,9 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newReportCmd(),
 		newDemoCmd(),
 	)
+	root.Version = versionString()
+	root.SetVersionTemplate("warden {{.Version}}\n")
+	checkUsage(root)
 	return root
 }
 
@@ -78,15 +89,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
+		switch {
+		case ee.err != nil && ee.placed:
+			fmt.Fprintln(stderr, ee.err)
+		case ee.err != nil:
 			fmt.Fprintln(stderr, "warden:", ee.err)
 		}
 		return ee.code
-	}
-	// cobra reports unknown commands and bad arguments as plain errors.
-	if isCobraUsageError(err) {
-		fmt.Fprintln(stderr, "warden:", err)
-		return exitUsage
 	}
 	fmt.Fprintln(stderr, "warden: internal error:", err)
 	return exitInternal

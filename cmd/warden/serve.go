@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -28,7 +29,7 @@ loses nothing that was acknowledged. SIGINT or SIGTERM shut it down gracefully.`
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := config.LoadWith(configPath, config.Overrides{Addr: addr, DataDir: dataDir})
 			if err != nil {
-				return usageErr(err)
+				return configErr(cmd.ErrOrStderr(), err)
 			}
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			l, err := net.Listen("tcp", cfg.Server.Addr)
@@ -36,6 +37,10 @@ loses nothing that was acknowledged. SIGINT or SIGTERM shut it down gracefully.`
 				return usageErr(err)
 			}
 			srv, err := server.New(cfg, server.Options{Logger: logger})
+			if ce := (*server.ConfigError)(nil); errors.As(err, &ce) {
+				l.Close()
+				return usageErr(err)
+			}
 			if err != nil {
 				l.Close()
 				return err

@@ -246,3 +246,35 @@ func TestServeSurvivesKill(t *testing.T) {
 		t.Errorf("second restart: %d alerts, want %d", len(again), len(got))
 	}
 }
+
+// What stops serve from starting is the configuration's to fix: exit 2 with
+// the place, and 'config check' finds the same thing first.
+func TestServeConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "ref.csv", "a,b\n1,2\n3,4\n")
+	writeFile(t, dir, "broken.csv", "a,b\n1,2\n\"oops\n")
+	unset := "WARDEN_TEST_SECRET_UNSET"
+	os.Unsetenv(unset)
+	tests := []struct {
+		name, config, want string
+		checkFinds         bool
+	}{
+		{"secret_env unset", "alerting:\n  receivers:\n    - {name: soc, type: webhook, url: 'https://siem.example.com/hook', secret_env: " + unset + "}\nmodels: [{name: m, reference: ref.csv}]\n",
+			"alerting.receivers[0].secret_env: environment variable " + unset + " is not set or empty (line 3)", true},
+		{"reference missing", "models: [{name: m, reference: nowhere.csv}]\n", "models[0].reference: file not found", true},
+		{"reference unreadable as data", "models: [{name: m, reference: broken.csv}]\n", "models[0] (m): reference: " + filepath.Join(dir, "broken.csv") + " line 3", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := writeFile(t, dir, "warden.yaml", tc.config)
+			check := warden(t, "config", "check", cfg)
+			if tc.checkFinds && (check.code != exitUsage || !strings.Contains(check.stderr, tc.want)) {
+				t.Errorf("config check: exit %d, %q; want 2 and %q", check.code, check.stderr, tc.want)
+			}
+			serve := warden(t, "serve", "--config", cfg, "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
+			if serve.code != exitUsage || !strings.Contains(serve.stderr, tc.want) || strings.Contains(serve.stderr, "internal error") {
+				t.Errorf("serve: exit %d, %q; want 2 and %q", serve.code, serve.stderr, tc.want)
+			}
+		})
+	}
+}

@@ -197,9 +197,9 @@ func TestSimulateUsageErrors(t *testing.T) {
 		{[]string{"--dir", out, "--rows", "-1"}, "--rows -1: want 0 or more"},
 		{[]string{"--dir", out, "--reference-rows", "-5"}, "--reference-rows -5"},
 		{[]string{"--dir", out, "--duration", "0s"}, "--duration 0s: want a positive duration"},
-		{[]string{"--dir", out, "--duration", "soon"}, `invalid argument "soon" for "--duration"`},
+		{[]string{"--dir", out, "--duration", "soon"}, `--duration "soon": want a duration such as 30s, 5m or 24h`},
 		{[]string{"--dir", out, "--users", "0"}, "--users 0: want 1 to"},
-		{[]string{"--dir", out, "--seed", "-1"}, `invalid argument "-1" for "--seed"`},
+		{[]string{"--dir", out, "--seed", "-1"}, `--seed "-1": want a whole number of at least 0`},
 		{[]string{"--dir", out, "--start", "yesterday"}, `--start "yesterday": want an RFC 3339 time`},
 		{[]string{"--dir", out, "--drift", "amount:scale=2"}, `--drift: drift "amount:scale=2": unknown feature "amount"`},
 		{[]string{"--dir", out, "--drift", "hour:shift=1", "--drift", "hour:scale=2"}, `--drift: drift "hour:scale=2": the hour is cyclic`},
@@ -210,8 +210,8 @@ func TestSimulateUsageErrors(t *testing.T) {
 		{[]string{"--reference", "a.csv", "--current", "a.csv"}, `same file "a.csv"`},
 		{[]string{"--dir", filepath.Join(notADir, "sub")}, "--dir: mkdir " + notADir},
 		{[]string{"--current", filepath.Join(dir, "missing", "p.csv")}, "no such file or directory"},
-		{[]string{"--dir", out, "--bogus"}, "unknown flag: --bogus"},
-		{[]string{"--dir", out, "extra"}, `unknown command "extra"`},
+		{[]string{"--dir", out, "--bogus"}, "warden simulate: unknown flag --bogus"},
+		{[]string{"--dir", out, "extra"}, `warden simulate: takes no arguments, got "extra"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
