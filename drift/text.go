@@ -78,10 +78,10 @@ func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 	if r.DatasetDrift {
 		verdict = "DATASET DRIFT"
 	}
-	fmt.Fprintf(w, "Summary: %s: %d of %d columns drifted (%s), %s at p < %s, minimum effect size %s\n",
-		verdict, drifted, len(r.Columns), percent(r.DriftShare), correctionName(r.Correction),
+	fmt.Fprintf(w, "Summary: %s: %d of %s drifted (%s), %s at p < %s, minimum effect size %s\n",
+		verdict, drifted, Plural(len(r.Columns), "column", "columns"), percent(r.DriftShare), correctionName(r.Correction),
 		strconv.FormatFloat(r.Threshold, 'g', -1, 64), strconv.FormatFloat(r.MinEffect, 'g', -1, 64))
-	fmt.Fprintf(w, "Reference: %s rows   Production: %s rows\n", Thousands(r.NReference), Thousands(r.NCurrent))
+	fmt.Fprintf(w, "Reference: %s   Production: %s\n", Plural(r.NReference, "row", "rows"), Plural(r.NCurrent, "row", "rows"))
 	return w.Flush()
 }
 

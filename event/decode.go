@@ -96,7 +96,7 @@ type BodyError struct {
 }
 
 func (e *BodyError) Error() string {
-	return fmt.Sprintf("event: body unusable at line %d (byte %d): %s", e.Line, e.Offset, e.Reason)
+	return fmt.Sprintf("body unusable at line %d (byte %d): %s", e.Line, e.Offset, e.Reason)
 }
 
 func (e *BodyError) Unwrap() error { return e.Err }
@@ -130,6 +130,10 @@ type Decoder struct {
 	lineIdx  int   // the newlines in buf[:lineIdx] are counted in lines
 	lines    int
 	rejected []ItemError
+
+	// Check, when set, sees every well-formed event; a reason it gives
+	// rejects the item like a malformed one, numbered the same way.
+	Check func(ev *Event) (reason string)
 
 	parser
 }
@@ -405,7 +409,17 @@ func (d *Decoder) parseLine(line []byte, start int, events []Event) ([]Event, st
 		return events[:len(events)-1], d.problem
 	}
 	d.keep(ev)
+	if reason := d.check(ev); reason != "" {
+		return events[:len(events)-1], reason
+	}
 	return events, ""
+}
+
+func (d *Decoder) check(ev *Event) string {
+	if d.Check == nil {
+		return ""
+	}
+	return d.Check(ev)
 }
 
 // decodeArray decodes the elements of a JSON array from buf[pos], just after
@@ -465,6 +479,10 @@ func (d *Decoder) parseElement(pos, index int, events []Event) ([]Event, int, er
 				return events[:len(events)-1], end, nil
 			}
 			d.keep(ev)
+			if reason := d.check(ev); reason != "" {
+				d.reject(index, pos, reason)
+				return events[:len(events)-1], end, nil
+			}
 			return events, end, nil
 		case malformed:
 			return events[:len(events)-1], 0, d.bodyError(se.idx, fmt.Sprintf("item %d is not valid JSON: %s", index, se.msg), nil)

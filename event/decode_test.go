@@ -282,7 +282,7 @@ func TestDecodeArray(t *testing.T) {
 			name:   "malformed element ends the batch",
 			in:     "[{\"model\":\"a\"},\n{\"model\":\"b\",\"id\":tru},{\"model\":\"c\"}]",
 			models: []string{"a"},
-			err:    `event: body unusable at line 2 (byte 34): item 1 is not valid JSON: want a value, got "tru"`,
+			err:    `body unusable at line 2 (byte 34): item 1 is not valid JSON: want a value, got "tru"`,
 		},
 		{name: "never closes", in: `[{"model":"a"},{"model":"b"}`, models: []string{"a", "b"}, err: "line 1 (byte 28): unexpected end of input: the array never closes"},
 		{name: "never closes inside an item", in: `[{"model":"a"},{"model":"b`, models: []string{"a"}, err: "unexpected end of input: the array never closes"},
@@ -720,5 +720,32 @@ func TestKeyScopesWrapAround(t *testing.T) {
 	}
 	if d.scopeGen > 100 {
 		t.Errorf("scope counter at %d: did not wrap", d.scopeGen)
+	}
+}
+
+// Decoder.Check rejects well-formed events like malformed ones, with the
+// same item numbering, in NDJSON and arrays alike.
+func TestDecodeCheck(t *testing.T) {
+	check := func(ev *Event) string {
+		if ev.Time.IsZero() {
+			return "no time"
+		}
+		return ""
+	}
+	for _, tc := range []struct{ name, body string }{
+		{"ndjson", "{\"model\":\"m\",\"time\":1}\n{\"model\":\"m\"}\n{\"model\":7}\n{\"model\":\"m\",\"time\":2}\n"},
+		{"array", "[{\"model\":\"m\",\"time\":1},\n{\"model\":\"m\"},\n{\"model\":7},\n{\"model\":\"m\",\"time\":2}]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewDecoder(DefaultLimits())
+			d.Check = check
+			events, rejected, err := d.Decode(strings.NewReader(tc.body), nil)
+			if err != nil || len(events) != 2 || events[1].Time.Unix() != 2 {
+				t.Fatalf("events %+v, err %v", events, err)
+			}
+			if len(rejected) != 2 || rejected[0].Index != 1 || rejected[0].Line != 2 || rejected[0].Reason != "no time" || rejected[1].Index != 2 {
+				t.Errorf("rejected %+v", rejected)
+			}
+		})
 	}
 }

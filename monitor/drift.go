@@ -226,8 +226,8 @@ func (d *Drift) findings(w *drift.WindowResult) []alert.Finding {
 			"method": string(c.Method), "statistic": c.Statistic, "p_value": c.PValue, "p_adjusted": c.PAdjusted,
 			"effect_size": c.EffectSize, "threshold": c.Threshold, "window": window,
 			"reference": c.Reference, "current": c.Current,
-			"summary": fmt.Sprintf("%s '%s' drift detected: %s statistic %.2f, effect size %.2f over %d events",
-				drift.ColumnNoun(c.Column), c.Column, c.Method, c.Statistic, c.EffectSize, w.Events),
+			"summary": fmt.Sprintf("%s '%s' drift detected: %s statistic %.2f, effect size %.2f over %s",
+				drift.ColumnNoun(c.Column), c.Column, c.Method, c.Statistic, c.EffectSize, drift.Plural(w.Events, "event", "events")),
 		}
 		if c.Unit != "" {
 			ev["unit"] = c.Unit

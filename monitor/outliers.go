@@ -9,6 +9,7 @@ import (
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/outlier"
 	"github.com/warden-ml/warden/pipeline"
 	"github.com/warden-ml/warden/stats"
@@ -210,8 +211,9 @@ func (o *Outliers) finding(user string, in *flaggedInput, extra map[string]any) 
 		evidence[k] = v
 	}
 	if flagged, ok := extra["flagged_in_hour"].(int); ok {
-		evidence["summary"] = fmt.Sprintf("%d of %d inputs from %s in the hour flagged as anomalous; isolation score %.2f",
-			flagged, extra["inputs_in_hour"], name, in.Isolation)
+		inputs, _ := extra["inputs_in_hour"].(int)
+		evidence["summary"] = fmt.Sprintf("%d of %s from %s in the hour flagged as anomalous; isolation score %.2f",
+			flagged, drift.Plural(inputs, "input", "inputs"), name, in.Isolation)
 	} else {
 		evidence["summary"] = fmt.Sprintf("a late input from %s far outside the reference; isolation score %.2f", name, in.Isolation)
 	}

@@ -38,7 +38,7 @@ func measureOutliers(ws []store.Window) (string, []string) {
 		lines = append(lines, "By feature: "+c)
 	}
 	if unscored > 0 {
-		lines = append(lines, fmt.Sprintf("Not scored (wrong feature types): %s inputs", drift.Thousands(unscored)))
+		lines = append(lines, "Not scored (wrong feature types): "+drift.Plural(unscored, "input", "inputs"))
 	}
 	return total.Headline(), lines
 }
@@ -74,10 +74,10 @@ func describeAdversarial(a alert.Alert) (string, []string) {
 	headline := fmt.Sprintf("User %s: an input far outside the reference", a.Subject)
 	switch {
 	case burst:
-		headline = fmt.Sprintf("User %s: %s anomalous inputs of %s in the hour", a.Subject,
-			drift.Thousands(int(flagged)), drift.Thousands(int(inputs)))
+		headline = fmt.Sprintf("User %s: %s of %s in the hour", a.Subject,
+			drift.Plural(int(flagged), "anomalous input", "anomalous inputs"), drift.Thousands(int(inputs)))
 	case counted:
-		headline += fmt.Sprintf(" (%s flagged of %s in the hour)", drift.Thousands(int(flagged)), drift.Thousands(int(inputs)))
+		headline += fmt.Sprintf(" (%s flagged of %s in the hour)", drift.Thousands(int(flagged)), drift.Plural(int(inputs), "input", "inputs"))
 	}
 	var lines []string
 	if iso, ok := d["isolation"].(float64); ok {

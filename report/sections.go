@@ -213,7 +213,7 @@ func describeDrift(a alert.Alert) (string, []string) {
 	}
 	if w, ok := d["window"].(map[string]any); ok {
 		if n, ok := w["events"].(float64); ok {
-			lines = append(lines, fmt.Sprintf("Window: last %s events to %v", drift.Thousands(int(n)), w["end"]))
+			lines = append(lines, fmt.Sprintf("Window: last %s to %v", drift.Plural(int(n), "event", "events"), w["end"]))
 		}
 	}
 	return headline, lines

@@ -93,8 +93,9 @@ summary goes to stderr. Identical input gives identical output. Exit status:
 			for _, a := range alerts {
 				counts[a.Severity]++
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "replay: %d events, %d windows evaluated, %d alerts (critical %d, high %d, medium %d, low %d)\n",
-				len(events), windows, len(alerts), counts[alert.Critical], counts[alert.High], counts[alert.Medium], counts[alert.Low])
+			fmt.Fprintf(cmd.ErrOrStderr(), "replay: %s, %s evaluated, %s (critical %d, high %d, medium %d, low %d)\n",
+				drift.Plural(len(events), "event", "events"), drift.Plural(windows, "window", "windows"), drift.Plural(len(alerts), "alert", "alerts"),
+				counts[alert.Critical], counts[alert.High], counts[alert.Medium], counts[alert.Low])
 			if len(alerts) > 0 {
 				return errFound
 			}
@@ -136,7 +137,8 @@ func buildPipeline(cfg *config.Config, sink pipeline.Sink, onWindow func(string,
 }
 
 // readReplayEvents decodes the whole file; any bad item is an input error,
-// reported with its place, before anything is processed.
+// reported with its place, before anything is processed. Replay takes time
+// from the events, so an event without one is a bad item too.
 func readReplayEvents(path string, p *pipeline.Pipeline) ([]event.Event, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -146,29 +148,29 @@ func readReplayEvents(path string, p *pipeline.Pipeline) ([]event.Event, error) 
 	limits := event.DefaultLimits()
 	limits.MaxItems = 1 << 30
 	limits.MaxBodyBytes = 1 << 40 // a file, not one request
-	events, rejected, err := event.NewDecoder(limits).Decode(bufio.NewReaderSize(f, 1<<20), nil)
+	dec := event.NewDecoder(limits)
+	dec.Check = func(ev *event.Event) string {
+		switch {
+		case ev.Time.IsZero():
+			return "no time; replay takes time from the events"
+		case !p.Known(ev.Model):
+			return fmt.Sprintf("unknown model %q", ev.Model)
+		}
+		return ""
+	}
+	events, rejected, err := dec.Decode(bufio.NewReaderSize(f, 1<<20), nil)
+	const shown = 20
 	var problems []string
-	for _, r := range rejected {
+	for _, r := range rejected[:min(len(rejected), shown)] {
 		problems = append(problems, fmt.Sprintf("%s: %v", path, r))
+	}
+	if len(rejected) > shown {
+		problems = append(problems, fmt.Sprintf("... and %d more", len(rejected)-shown))
 	}
 	if err != nil {
 		problems = append(problems, fmt.Sprintf("%s: %v", path, err))
 	}
-	for i := range events {
-		if len(problems) >= 20 {
-			break
-		}
-		switch {
-		case events[i].Time.IsZero():
-			problems = append(problems, fmt.Sprintf("%s: event %d (id %q): no time; replay takes time from the events", path, i, events[i].ID))
-		case !p.Known(events[i].Model):
-			problems = append(problems, fmt.Sprintf("%s: event %d (id %q): unknown model %q", path, i, events[i].ID, events[i].Model))
-		}
-	}
 	if len(problems) > 0 {
-		if len(problems) > 20 {
-			problems = append(problems[:20], fmt.Sprintf("... and %d more", len(problems)-20))
-		}
 		return nil, usageErr(errors.New(strings.Join(problems, "\n")))
 	}
 	return events, nil

@@ -44,7 +44,7 @@ func TestReplayContract(t *testing.T) {
 	if first.stdout != second.stdout {
 		t.Error("identical input gave different output")
 	}
-	if !strings.Contains(first.stderr, "replay: 20000 events") {
+	if !strings.Contains(first.stderr, "replay: 20,000 events, 200 windows evaluated, ") {
 		t.Errorf("summary on stderr: %q", first.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(first.stdout), "\n")
@@ -88,8 +88,13 @@ func TestReplayBadInput(t *testing.T) {
 		name, events string
 		want         []string
 	}{
-		{"no time", `{"model":"` + model + `","features":{"hour":3}}`, []string{"event 0", "no time"}},
-		{"unknown model", `{"model":"other","time":"2026-01-01T00:00:00Z"}`, []string{"unknown model \"other\""}},
+		// One numbering for every bad item, whatever is wrong with it.
+		{"no time", `{"model":"` + model + `","time":"2026-01-01T00:00:00Z"}` + "\n" + `{"model":"` + model + `","features":{"hour":3}}`,
+			[]string{"bad.jsonl: item 1 (line 2): no time; replay takes time from the events"}},
+		{"unknown model", `{"model":"other","time":"2026-01-01T00:00:00Z"}`, []string{"bad.jsonl: item 0 (line 1): unknown model \"other\""}},
+		{"bad item then an event without time", `{"model": 1}` + "\n" + `{"model":"` + model + `"}`,
+			[]string{"bad.jsonl: item 0 (line 1): ", "bad.jsonl: item 1 (line 2): no time"}},
+		{"not JSON", `hello`, []string{"bad.jsonl: body unusable at line 1 (byte 0)"}},
 		{"malformed line", `{"model":"` + model + `","time":"2026-01-01T00:00:00Z"}` + "\n" + `{"model": }`, []string{"line 2"}},
 		{"wrong type", `{"model":"` + model + `","time":"2026-01-01T00:00:00Z","features":{"hour":[1]}}`, []string{"features.hour"}},
 	}
