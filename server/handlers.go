@@ -94,6 +94,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	body := http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes)
 	dec := s.decoders.Get().(*event.Decoder)
 	defer s.decoders.Put(dec)
+	dec.Check = s.checkEvent
 	events, rejected, err := dec.Decode(body, nil)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -105,31 +106,13 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	for _, e := range rejected {
 		res.Errors = append(res.Errors, itemError{Index: e.Index, Line: e.Line, Reason: e.Reason})
 	}
-	// The decoder drops rejected items; rebuild each good event's index in
-	// the batch to report unknown models by index too.
-	rejectedAt := make(map[int]bool, len(rejected))
-	for _, e := range rejected {
-		rejectedAt[e.Index] = true
-	}
 	now := s.opts.Now().UTC()
-	kept := events[:0]
-	index := 0
-	for i := range events {
-		for rejectedAt[index] {
-			index++
+	kept := events
+	for i := range kept {
+		if kept[i].Time.IsZero() {
+			kept[i].Time = now
 		}
-		ev := events[i]
-		if !s.pipe.Known(ev.Model) {
-			res.Errors = append(res.Errors, itemError{Index: index, Reason: fmt.Sprintf("unknown model %q", ev.Model)})
-		} else {
-			if ev.Time.IsZero() {
-				ev.Time = now
-			}
-			kept = append(kept, ev)
-		}
-		index++
 	}
-	slices.SortFunc(res.Errors, func(a, b itemError) int { return a.Index - b.Index })
 	res.Accepted, res.Rejected = len(kept), len(res.Errors)
 	if len(res.Errors) > maxReportedErrors {
 		res.Errors = res.Errors[:maxReportedErrors]
@@ -147,11 +130,10 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(kept) == 0 {
-		code := http.StatusBadRequest
 		if res.Rejected == 0 {
-			code = http.StatusAccepted // an empty batch is not an error
+			res.Errors = append(res.Errors, itemError{Index: 0, Reason: "the body holds no events"})
 		}
-		writeJSON(w, code, res)
+		writeJSON(w, http.StatusBadRequest, res)
 		return
 	}
 	if err := s.pipe.Submit(r.Context(), kept); err != nil {

@@ -1173,7 +1173,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		{apiRequest{Method: "GET", Path: "/v1/models/" + model + "/drift"}, 200},
 		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: gzipped(t, firstHalf)}, 202},
 		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: appJSON, Body: jsonArray(secondHalf)}, 202},
-		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: nil}, 202},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: nil}, 400},
 		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(good + "\n" + `{"model":"nope"}` + "\n" + `{"model":"` + model + `","features":{"x":[1]}}` + "\n"), Invalid: true}, 202},
 		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(good + "\n" + `{"model":`), Invalid: true}, 202},
 		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: []byte(`{"model":"nope"}`)}, 400},

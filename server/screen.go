@@ -32,6 +32,7 @@ func (s *Server) postScreen(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	dec := s.decoders.Get().(*event.Decoder)
 	defer s.decoders.Put(dec)
+	dec.Check = nil // an unknown model is a 404 here, not a bad item
 	events, rejected, err := dec.Decode(http.MaxBytesReader(w, r.Body, maxSmallBody), nil)
 	var tooBig *http.MaxBytesError
 	switch {

@@ -376,6 +376,15 @@ func (s *Server) onOutlier(model string, sum *monitor.OutlierSummary) {
 	s.metrics.anomalies.WithLabelValues(model).Add(float64(sum.Anomalies))
 }
 
+// checkEvent refuses an event of a model the service does not know, as an
+// item of its batch.
+func (s *Server) checkEvent(ev *event.Event) string {
+	if !s.pipe.Known(ev.Model) {
+		return fmt.Sprintf("unknown model %q", ev.Model)
+	}
+	return ""
+}
+
 // onTraffic stores a pane's event count.
 func (s *Server) onTraffic(model string, c monitor.TrafficCount) {
 	err := s.db.AddWindow(context.Background(), store.Window{

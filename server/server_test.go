@@ -119,7 +119,8 @@ func TestIngestBadInput(t *testing.T) {
 		{"missing model", `{"features":{"x":1}}`, 400, 0, "model"},
 		{"bad time", `{"model":"` + model + `","time":"yesterday"}`, 400, 0, "time"},
 		{"too large", good + "\n" + strings.Repeat(" ", 2<<20), 413, 0, "larger than"},
-		{"empty batch", "", 202, 0, `"accepted": 0`},
+		{"empty batch", "", 400, 0, `"reason": "the body holds no events"`},
+		{"empty array", "[]", 400, 0, `"reason": "the body holds no events"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
