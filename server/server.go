@@ -385,12 +385,18 @@ func (k sink) Findings(fs []alert.Finding) {
 		if d != alert.Alerted {
 			continue
 		}
-		// An alert already stored (a replay after a crash) is notified
-		// again, since enqueueing is idempotent; as stored, so that the
-		// replay formats what the first run did.
-		rec, _, err := k.s.db.UpsertAlert(ctx, a)
+		rec, created, err := k.s.db.UpsertAlert(ctx, a)
 		if err != nil {
 			k.s.log.Error("storing an alert", "id", a.ID, "err", err)
+			continue
+		}
+		// Stored already with the same severity, the alert is this call
+		// replayed after a crash: notify it again, since enqueueing is
+		// idempotent. With another severity, another call (a window of
+		// another length ending at the same time, graded higher) stored
+		// and notified it; here it could lead the notification and give it
+		// that call's outbox key, and the outbox would drop it.
+		if !created && rec.Severity != a.Severity {
 			continue
 		}
 		raised = append(raised, rec.Alert)

@@ -135,6 +135,26 @@ func TestSinkReplay(t *testing.T) {
 	}
 }
 
+// Two windows of different lengths may end at the same time. When the
+// second grades a column higher, the manager alerts it again under the
+// same ID, stored and notified with the first: it stays out of the second
+// notification, which would otherwise get the first one's outbox key and
+// be dropped with the other alerts in it.
+func TestSinkSameAlertFromAnotherWindow(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "warden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := sinkServer(t, db)
+	sink{s}.Findings([]alert.Finding{drifted("temp", alert.High, windowEnd), drifted("hum", alert.Medium, windowEnd)})
+	sink{s}.Findings([]alert.Finding{drifted("temp", alert.Critical, windowEnd), drifted("windspeed", alert.High, windowEnd)})
+	want := map[string][][]string{"all": {{"temp", "hum"}, {"windspeed"}}}
+	if got := outbox(t, db); !equalOutbox(got, want) {
+		t.Errorf("outbox %v, want %v", got, want)
+	}
+}
+
 func equalOutbox(a, b map[string][][]string) bool {
 	if len(a) != len(b) {
 		return false
