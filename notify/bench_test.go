@@ -8,16 +8,17 @@ import (
 	"github.com/warden-ml/warden/notify"
 )
 
+// BenchmarkJSONLine formats a window's notification of four alerts.
 func BenchmarkJSONLine(b *testing.B) {
-	a := fixedAlert()
-	line, err := notify.JSONLine(a)
+	n := notify.Group(fixedWindow())[0]
+	line, err := notify.JSONLine(n)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(line)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := notify.JSONLine(a); err != nil {
+		if _, err := notify.JSONLine(n); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -29,8 +30,8 @@ type nop struct{}
 func (nop) Name() string                       { return "nop" }
 func (nop) Send(context.Context, []byte) error { return nil }
 
-// BenchmarkDispatcher measures enqueueing an alert for two receivers and
-// delivering both items, in batches of 64 alerts.
+// BenchmarkDispatcher measures enqueueing a one-alert notification for
+// two receivers and delivering both items, in batches of 64.
 func BenchmarkDispatcher(b *testing.B) {
 	for _, kind := range outboxKinds {
 		b.Run(kind.name, func(b *testing.B) {
@@ -48,7 +49,7 @@ func BenchmarkDispatcher(b *testing.B) {
 					a := testAlert(n, alert.High)
 					n++
 					addAlert(a)
-					if err := d.Enqueue(ctx, a); err != nil {
+					if err := d.Enqueue(ctx, one(a)); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/store"
 )
 
@@ -201,39 +200,44 @@ func (d *Dispatcher) addRoute(r Receiver) error {
 	return nil
 }
 
-// Enqueue formats a for every receiver whose MinSeverity it reaches and
-// adds one outbox item per receiver, all in one Outbox.Enqueue call. The
-// outbox ignores items it already holds, so enqueueing an alert again is
-// harmless. With a store.Store as the outbox, the alert must have been
-// stored (UpsertAlert) first.
+// Enqueue formats n for every receiver whose MinSeverity one of its
+// alerts reaches, with just those alerts, and adds one outbox item per
+// receiver, all in one Outbox.Enqueue call. Each item is keyed by the
+// receiver and n.ID(), and the outbox ignores items it already holds, so
+// enqueueing the same alerts again, in any order, is harmless: a replay
+// after a crash adds what was missed and nothing twice. With a
+// store.Store as the outbox, the alerts must have been stored
+// (UpsertAlert) first.
 //
 // A receiver whose formatter fails gets no item; the others still do, and
 // the error names the receiver.
-func (d *Dispatcher) Enqueue(ctx context.Context, a alert.Alert) error {
+func (d *Dispatcher) Enqueue(ctx context.Context, n Notification) error {
 	if d.err != nil {
 		return d.err
 	}
-	if a.ID == "" {
-		return errors.New("notify: enqueue: alert id is empty")
+	n, err := n.normalized()
+	if err != nil {
+		return fmt.Errorf("notify: enqueue: %w", err)
 	}
 	var (
 		items []store.Delivery
 		errs  []error
 	)
 	for _, r := range d.routes {
-		if a.Severity < r.MinSeverity {
+		share := n.atLeast(r.MinSeverity)
+		if len(share.Alerts) == 0 {
 			continue
 		}
-		payload, err := r.Format(a)
+		payload, err := r.Format(share)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("notify: receiver %s: %w", r.Name, err))
 			continue
 		}
-		items = append(items, store.Delivery{Receiver: r.Name, AlertID: a.ID, Payload: payload})
+		items = append(items, store.Delivery{Receiver: r.Name, AlertID: n.ID(), Payload: payload})
 	}
 	if len(items) > 0 {
 		if err := d.out.Enqueue(ctx, items...); err != nil {
-			return errors.Join(append(errs, fmt.Errorf("notify: enqueue alert %s: %w", a.ID, err))...)
+			return errors.Join(append(errs, fmt.Errorf("notify: enqueue notification %s: %w", n.ID(), err))...)
 		}
 		d.Kick()
 	}
@@ -358,7 +362,7 @@ func (d *Dispatcher) deadLetter(ctx context.Context, orphans []store.Delivery) {
 	defer cancel()
 	for _, item := range orphans {
 		msg := fmt.Sprintf("receiver %q is not configured", item.Receiver)
-		d.opts.Logger.Error("notify: dead-lettering a delivery", "receiver", item.Receiver, "delivery", item.ID, "alert", item.AlertID, "error", msg)
+		d.opts.Logger.Error("notify: dead-lettering a delivery", "receiver", item.Receiver, "delivery", item.ID, "notification", item.AlertID, "error", msg)
 		if err := d.out.GiveUp(octx, item.ID, msg); err != nil {
 			d.opts.Logger.Error("notify: recording a dead letter", "delivery", item.ID, "error", err)
 		}
@@ -419,7 +423,7 @@ func (d *Dispatcher) deliver(ctx context.Context, r *route, item store.Delivery)
 	if err != nil && ctx.Err() != nil {
 		return // shutting down: not the receiver's failure
 	}
-	log := d.opts.Logger.With("receiver", r.Name, "sender", r.Sender.Name(), "delivery", item.ID, "alert", item.AlertID)
+	log := d.opts.Logger.With("receiver", r.Name, "sender", r.Sender.Name(), "delivery", item.ID, "notification", item.AlertID)
 	octx, cancelRecord := outboxContext(ctx)
 	defer cancelRecord()
 	if err == nil {

@@ -2,8 +2,10 @@ package notify_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,11 +20,17 @@ import (
 // linearBackoff waits attempt*10s: easy to predict, different per attempt.
 func linearBackoff(attempt int) time.Duration { return time.Duration(attempt) * 10 * time.Second }
 
-func enqueue(t *testing.T, d *notify.Dispatcher, addAlert func(alert.Alert), a alert.Alert) {
+// enqueue stores the alerts, as the server does first, and enqueues their
+// notifications.
+func enqueue(t *testing.T, d *notify.Dispatcher, addAlert func(alert.Alert), alerts ...alert.Alert) {
 	t.Helper()
-	addAlert(a)
-	if err := d.Enqueue(context.Background(), a); err != nil {
-		t.Fatal(err)
+	for _, a := range alerts {
+		addAlert(a)
+	}
+	for _, n := range notify.Group(alerts) {
+		if err := d.Enqueue(context.Background(), n); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -48,12 +56,12 @@ func TestRetryWithBackoffUntilSuccess(t *testing.T) {
 			run(t, d)
 			a := testAlert(1, alert.High)
 			enqueue(t, d, addAlert, a)
-			want, _ := notify.JSONLine(a)
+			want := line(t, one(a))
 
 			at := t0
 			for attempt := 1; attempt <= 3; attempt++ {
 				got := s.next(t)
-				if got.Payload != string(want) {
+				if got.Payload != want {
 					t.Fatalf("attempt %d sent %q, want the enqueued payload %q", attempt, got.Payload, want)
 				}
 				if got.At.Before(at) {
@@ -227,8 +235,7 @@ func TestHungReceiverDoesNotDelayOthers(t *testing.T) {
 			for i := range n {
 				a := testAlert(i, alert.High)
 				enqueue(t, d, addAlert, a)
-				line, _ := notify.JSONLine(a)
-				want[i] = string(line)
+				want[i] = line(t, one(a))
 			}
 			var got []string
 			for range n {
@@ -272,6 +279,8 @@ func TestSendTimeoutCountsAsFailure(t *testing.T) {
 	}
 }
 
+// Enqueueing a notification again, with its alerts in another order,
+// adds nothing, before delivery and after.
 func TestEnqueueIsIdempotent(t *testing.T) {
 	for _, kind := range outboxKinds {
 		t.Run(kind.name, func(t *testing.T) {
@@ -281,11 +290,17 @@ func TestEnqueueIsIdempotent(t *testing.T) {
 			s := newScripted("hook", clk)
 			d := notify.NewDispatcher(rec, []notify.Receiver{{Name: "hook", Sender: s}, {Name: "file", Sender: s}},
 				notify.DispatcherOptions{Now: clk.Now})
-			a := testAlert(1, alert.High)
-			enqueue(t, d, addAlert, a)
-			enqueue(t, d, addAlert, a)
-			if p := pending(t, out); len(p) != 2 {
+			alerts := evaluation("fraud_detection_v2", alert.Medium, alert.Critical, alert.High)
+			enqueue(t, d, addAlert, alerts...)
+			enqueue(t, d, addAlert, alerts[2], alerts[1], alerts[0])
+			p := pending(t, out)
+			if len(p) != 2 {
 				t.Fatalf("%d items after enqueueing twice, want 2: %+v", len(p), p)
+			}
+			for _, item := range p {
+				if item.AlertID != alerts[1].ID {
+					t.Errorf("item for %s keyed %s, want the critical alert's ID %s", item.Receiver, item.AlertID, alerts[1].ID)
+				}
 			}
 			run(t, d)
 			for range 2 {
@@ -293,14 +308,89 @@ func TestEnqueueIsIdempotent(t *testing.T) {
 					t.Fatalf("outcome %+v", o)
 				}
 			}
-			enqueue(t, d, addAlert, a) // after delivery: still nothing new
+			want := line(t, notify.Group(alerts)[0])
+			for range 2 {
+				if got := s.next(t).Payload; got != want {
+					t.Errorf("sent %s, want %s", got, want)
+				}
+			}
+			enqueue(t, d, addAlert, alerts[1], alerts[0], alerts[2]) // after delivery: still nothing new
 			if p := pending(t, out); len(p) != 0 {
-				t.Fatalf("enqueueing a delivered alert again made %+v due", p)
+				t.Fatalf("enqueueing a delivered notification again made %+v due", p)
 			}
 		})
 	}
 }
 
+// The same alerts enqueued again after a crash, as the server's replay of
+// its event log does, neither lose nor repeat a delivery: enqueued before
+// the crash, they are sent once; never enqueued (the crash came between
+// storing and enqueueing), they are sent once too.
+func TestEnqueueAgainAfterRestart(t *testing.T) {
+	for _, enqueuedBefore := range []bool{true, false} {
+		t.Run(fmt.Sprintf("enqueued before the crash %v", enqueuedBefore), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "warden.db")
+			db := openSQLite(t, path)
+			clk := newClock()
+			alerts := evaluation("fraud_detection_v2", alert.High, alert.Low, alert.Critical, alert.Low)
+			receivers := func(s notify.Sender) []notify.Receiver {
+				return []notify.Receiver{{Name: "all", Sender: s}, {Name: "urgent", MinSeverity: alert.High, Sender: s}}
+			}
+			first := notify.NewDispatcher(db, receivers(newScripted("first", clk)), notify.DispatcherOptions{Now: clk.Now})
+			for _, a := range alerts {
+				if _, _, err := db.UpsertAlert(context.Background(), a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if enqueuedBefore {
+				if err := first.Enqueue(context.Background(), notify.Group(alerts)[0]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Close() // the crash: nothing was sent
+
+			db = openSQLite(t, path)
+			rec := newRecorder(db)
+			s := newScripted("second", clk)
+			second := notify.NewDispatcher(rec, receivers(s), notify.DispatcherOptions{Now: clk.Now})
+			replayed := slices.Clone(alerts)
+			slices.Reverse(replayed)
+			for _, a := range replayed {
+				if _, created, err := db.UpsertAlert(context.Background(), a); err != nil || created {
+					t.Fatalf("storing alert %s again: created %v, %v", a.ID, created, err)
+				}
+			}
+			for _, n := range notify.Group(replayed) {
+				if err := second.Enqueue(context.Background(), n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run(t, second)
+			var got []string
+			for range 2 {
+				got = append(got, s.next(t).Payload)
+				if o := rec.next(t); o.Kind != "delivered" {
+					t.Fatalf("outcome %+v, want delivered", o)
+				}
+			}
+			n := notify.Group(alerts)[0]
+			urgent := n
+			urgent.Alerts = n.Alerts[:2] // critical, high
+			want := []string{line(t, n), line(t, urgent)}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("sent %q, want %q", got, want)
+			}
+			if p := pending(t, db); len(p) != 0 {
+				t.Errorf("still pending: %+v", p)
+			}
+		})
+	}
+}
+
+// Each receiver gets one item per notification with the alerts that reach
+// its MinSeverity, and none when no alert does.
 func TestMinSeverityRouting(t *testing.T) {
 	clk := newClock()
 	receivers := []notify.Receiver{
@@ -309,33 +399,59 @@ func TestMinSeverityRouting(t *testing.T) {
 		{Name: "high", MinSeverity: alert.High, Sender: newScripted("high", clk)},
 		{Name: "critical", MinSeverity: alert.Critical, Sender: newScripted("critical", clk)},
 	}
+	const (
+		N = alert.None
+		L = alert.Low
+		M = alert.Medium
+		H = alert.High
+		C = alert.Critical
+	)
 	tests := []struct {
-		sev  alert.Severity
-		want []string
+		sevs []alert.Severity
+		want map[string]int // alerts per receiver; a receiver left out gets no item
 	}{
-		{alert.None, []string{"all"}},
-		{alert.Low, []string{"all", "low"}},
-		{alert.Medium, []string{"all", "low"}},
-		{alert.High, []string{"all", "low", "high"}},
-		{alert.Critical, []string{"all", "low", "high", "critical"}},
+		{[]alert.Severity{N}, map[string]int{"all": 1}},
+		{[]alert.Severity{L}, map[string]int{"all": 1, "low": 1}},
+		{[]alert.Severity{M, L}, map[string]int{"all": 2, "low": 2}},
+		{[]alert.Severity{N, M, H, L}, map[string]int{"all": 4, "low": 3, "high": 1}},
+		{[]alert.Severity{H, C, H}, map[string]int{"all": 3, "low": 3, "high": 3, "critical": 1}},
+		{[]alert.Severity{L, C, N, L, M, H}, map[string]int{"all": 6, "low": 5, "high": 2, "critical": 1}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.sev.String(), func(t *testing.T) {
+		t.Run(fmt.Sprint(tc.sevs), func(t *testing.T) {
 			out := &memOutbox{}
 			d := notify.NewDispatcher(out, receivers, notify.DispatcherOptions{Now: clk.Now})
-			a := testAlert(1, tc.sev)
-			if err := d.Enqueue(context.Background(), a); err != nil {
+			n := notify.Group(evaluation("fraud_detection_v2", tc.sevs...))[0]
+			if err := d.Enqueue(context.Background(), n); err != nil {
 				t.Fatal(err)
 			}
-			var got []string
+			got := map[string]int{}
 			for _, item := range pending(t, out) {
-				got = append(got, item.Receiver)
-				if item.AlertID != a.ID {
-					t.Errorf("item for alert %q, want %q", item.AlertID, a.ID)
+				if item.AlertID != n.ID() {
+					t.Errorf("%s: item keyed %q, want the notification's ID %q", item.Receiver, item.AlertID, n.ID())
 				}
+				var doc struct {
+					ID       string
+					Severity alert.Severity
+					Count    int
+					Alerts   []alert.Alert
+				}
+				if err := json.Unmarshal(item.Payload, &doc); err != nil {
+					t.Fatal(err)
+				}
+				minSev := receivers[slices.IndexFunc(receivers, func(r notify.Receiver) bool { return r.Name == item.Receiver })].MinSeverity
+				for _, a := range doc.Alerts {
+					if a.Severity < minSev {
+						t.Errorf("%s (min %s) got a %s alert", item.Receiver, minSev, a.Severity)
+					}
+				}
+				if doc.ID != n.ID() || doc.Severity != n.Severity() || doc.Count != len(doc.Alerts) {
+					t.Errorf("%s: payload %s", item.Receiver, item.Payload)
+				}
+				got[item.Receiver] = doc.Count
 			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("a %s alert went to %v, want %v", tc.sev, got, tc.want)
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("alerts per receiver %v, want %v", got, tc.want)
 			}
 		})
 	}
@@ -357,11 +473,10 @@ func TestRestartDeliversPending(t *testing.T) {
 		if _, _, err := db.UpsertAlert(context.Background(), a); err != nil {
 			t.Fatal(err)
 		}
-		if err := first.Enqueue(context.Background(), a); err != nil {
+		if err := first.Enqueue(context.Background(), one(a)); err != nil {
 			t.Fatal(err)
 		}
-		line, _ := notify.JSONLine(a)
-		want = append(want, string(line))
+		want = append(want, line(t, one(a)))
 	}
 	stop := run(t, first)
 	receive(t, "send to the hung receiver", stuck.started)
@@ -374,7 +489,7 @@ func TestRestartDeliversPending(t *testing.T) {
 	rec := newRecorder(db)
 	// The formatter has changed since: the stored bytes are what is sent.
 	s := newScripted("hook", clk)
-	second := notify.NewDispatcher(rec, []notify.Receiver{{Name: "hook", Sender: s, Format: func(alert.Alert) ([]byte, error) {
+	second := notify.NewDispatcher(rec, []notify.Receiver{{Name: "hook", Sender: s, Format: func(notify.Notification) ([]byte, error) {
 		return []byte("reformatted"), nil
 	}}}, notify.DispatcherOptions{Now: clk.Now})
 	run(t, second)
@@ -452,20 +567,49 @@ func TestUnconfiguredReceiverIsDeadLettered(t *testing.T) {
 func TestEnqueueFormatError(t *testing.T) {
 	out := &memOutbox{}
 	clk := newClock()
-	bad := func(alert.Alert) ([]byte, error) { return nil, errors.New("no template") }
+	bad := func(notify.Notification) ([]byte, error) { return nil, errors.New("no template") }
 	d := notify.NewDispatcher(out, []notify.Receiver{
 		{Name: "broken", Sender: newScripted("broken", clk), Format: bad},
 		{Name: "fine", Sender: newScripted("fine", clk)},
 	}, notify.DispatcherOptions{Now: clk.Now})
-	err := d.Enqueue(context.Background(), testAlert(1, alert.High))
+	err := d.Enqueue(context.Background(), one(testAlert(1, alert.High)))
 	if err == nil || !strings.Contains(err.Error(), "receiver broken: no template") {
 		t.Fatalf("Enqueue error %v, want one naming the broken receiver", err)
 	}
 	if p := pending(t, out); len(p) != 1 || p[0].Receiver != "fine" {
 		t.Fatalf("pending %+v, want the fine receiver's item only", p)
 	}
-	if err := d.Enqueue(context.Background(), alert.Alert{}); err == nil || !strings.Contains(err.Error(), "alert id is empty") {
-		t.Errorf("Enqueue of an alert without ID: %v", err)
+}
+
+// Enqueue refuses a notification that Group could not have made, and
+// enqueues nothing for it.
+func TestEnqueueRefusesBadNotifications(t *testing.T) {
+	window := evaluation("m", alert.High, alert.Low)
+	other := testAlert(1, alert.High) // another model
+	noID := window[1]
+	noID.ID = ""
+	tests := []struct {
+		name string
+		n    notify.Notification
+		want string
+	}{
+		{"empty", notify.Notification{Model: "m"}, "notification for m: no alerts"},
+		{"no id", notify.Notification{Model: "m", Alerts: []alert.Alert{window[0], noID}}, "alert id is empty"},
+		{"twice", notify.Notification{Model: "m", Alerts: []alert.Alert{window[0], window[0]}}, "is in it twice"},
+		{"other model", notify.Notification{Model: "m", Alerts: []alert.Alert{window[0], other}}, "alert " + other.ID + " is for fraud_detection_v2"},
+		{"unset model", notify.Notification{Alerts: window}, "is for m"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := &memOutbox{}
+			d := notify.NewDispatcher(out, []notify.Receiver{{Name: "a", Sender: nop{}}}, notify.DispatcherOptions{})
+			if err := d.Enqueue(context.Background(), tc.n); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+			if p := pending(t, out); len(p) != 0 {
+				t.Errorf("enqueued %+v", p)
+			}
+		})
 	}
 }
 
@@ -492,7 +636,7 @@ func TestConfigurationErrors(t *testing.T) {
 			d := notify.NewDispatcher(tc.out, tc.receivers, tc.opts)
 			for what, err := range map[string]error{
 				"Run":     d.Run(context.Background()),
-				"Enqueue": d.Enqueue(context.Background(), testAlert(1, alert.High)),
+				"Enqueue": d.Enqueue(context.Background(), one(testAlert(1, alert.High))),
 			} {
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Errorf("%s: error %v, want one containing %q", what, err, tc.want)

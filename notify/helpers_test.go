@@ -352,3 +352,33 @@ func testAlert(n int, sev alert.Severity) alert.Alert {
 		Details:     map[string]any{"statistic": 0.25 + float64(n)/100},
 	}
 }
+
+// one is the notification of a single alert.
+func one(a alert.Alert) notify.Notification {
+	return notify.Notification{Model: a.Model, Alerts: []alert.Alert{a}}
+}
+
+// evaluation returns the alerts one window evaluation of model raises at
+// t0, one per severity given, on columns feature_0, feature_1 and so on.
+func evaluation(model string, sevs ...alert.Severity) []alert.Alert {
+	out := make([]alert.Alert, len(sevs))
+	for i, sev := range sevs {
+		subject := fmt.Sprintf("feature_%d", i)
+		fp := alert.Fingerprint(model, alert.KindDrift, subject)
+		out[i] = alert.Alert{
+			ID: alert.AlertID(fp, t0), Fingerprint: fp, Time: t0, Type: alert.KindDrift, Severity: sev,
+			Model: model, Subject: subject, Source: "drift/ks window 500", Summary: subject + " drifted",
+		}
+	}
+	return out
+}
+
+// line is the JSONLine of n.
+func line(t testing.TB, n notify.Notification) string {
+	t.Helper()
+	b, err := notify.JSONLine(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,19 +1,27 @@
 // Package notify delivers alerts to receivers through the store's outbox.
 //
+// Receivers are told about alerts in notifications: a Notification holds
+// the alerts one evaluation raised for one model (Group makes them), so a
+// window in which sixteen columns drifted is one message listing sixteen
+// alerts. The alerts themselves, as stored and listed by the API, stay one
+// per problem; only their delivery is bundled.
+//
 // Delivery happens in two steps so that nothing is lost and nothing blocks
-// ingest. Dispatcher.Enqueue formats an alert for every receiver it is
-// routed to and writes one outbox item per receiver; the formatted bytes
-// are stored, so a delivery retried after a restart sends exactly what was
-// first formatted. Dispatcher.Run then takes due items from the outbox and
+// ingest. Dispatcher.Enqueue formats a notification for every receiver,
+// with only the alerts that reach the receiver's MinSeverity, and writes
+// one outbox item per receiver; the formatted bytes are stored, so a
+// delivery retried after a restart sends exactly what was first
+// formatted. Dispatcher.Run then takes due items from the outbox and
 // hands them to each receiver's own workers, retrying failures with
 // backoff and dead-lettering what cannot be delivered.
 //
 // Delivery is at least once: a crash between a successful send and the
 // outbox recording it sends the item again, so receivers should treat the
-// alert ID in the payload as an idempotency key.
+// notification's "id" in the payload as an idempotency key.
 //
-// A receiver is a Formatter (pure, golden-tested) and a Sender (I/O only),
-// in its own package under notify/: stdout, file and webhook today.
+// A receiver is a Formatter (pure, golden-tested) and a Sender (I/O only).
+// The built-in receivers, in their own packages under notify/ (stdout,
+// file and webhook), all send JSONLine's form.
 package notify
 
 import (
@@ -26,7 +34,7 @@ import (
 	"github.com/warden-ml/warden/store"
 )
 
-// Sender delivers one formatted alert. It only does I/O.
+// Sender delivers one formatted notification. It only does I/O.
 //
 // Send classifies its errors: wrapped with Permanent they are never
 // retried, wrapped with Throttled they are retried no sooner than the
@@ -39,17 +47,21 @@ type Sender interface {
 	Send(ctx context.Context, payload []byte) error
 }
 
-// Formatter turns an alert into a receiver's payload. It must be pure:
-// the same alert always gives the same bytes.
-type Formatter func(a alert.Alert) ([]byte, error)
+// Formatter turns a notification into a receiver's payload. It must be
+// pure: the same notification always gives the same bytes. Enqueue hands
+// it the receiver's share of the notification: at least one alert, in the
+// notification order.
+type Formatter func(n Notification) ([]byte, error)
 
 // Receiver is one configured destination for alerts.
 type Receiver struct {
 	// Name identifies the receiver in the outbox; it must be unique and
 	// stay the same across restarts, or pending items are dead-lettered.
 	Name string
-	// MinSeverity routes only alerts at least this severe here; the zero
-	// value (alert.None) takes every alert.
+	// MinSeverity routes only alerts at least this severe here: a
+	// notification reaches the receiver with those of its alerts that are,
+	// or not at all if none is. The zero value (alert.None) takes every
+	// alert.
 	MinSeverity alert.Severity
 	Format      Formatter // nil means JSONLine
 	Sender      Sender

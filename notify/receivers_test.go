@@ -18,9 +18,10 @@ import (
 	"github.com/warden-ml/warden/notify/webhook"
 )
 
-// The three receivers behind one dispatcher on the SQLite store: the
-// webhook answers 503 with Retry-After once, then accepts; the file gets
-// its line at once; every request the endpoint saw verifies.
+// The receivers behind one dispatcher on the SQLite store, told of one
+// window's alerts: the webhook answers 503 with Retry-After once, then
+// accepts the critical share; the file gets one line with every alert at
+// once; every request the endpoint saw verifies.
 func TestReceiversThroughDispatcher(t *testing.T) {
 	const secret = "whsec_test"
 	type request struct {
@@ -62,9 +63,12 @@ func TestReceiversThroughDispatcher(t *testing.T) {
 		{Name: "archive", Sender: archive},
 	}, notify.DispatcherOptions{Now: clk.Now, Backoff: linearBackoff})
 	run(t, d)
-	a := testAlert(3, alert.Critical)
-	enqueue(t, d, addAlert, a)
-	want, _ := notify.JSONLine(a)
+	alerts := evaluation("fraud_detection_v2", alert.Medium, alert.Critical, alert.High)
+	enqueue(t, d, addAlert, alerts...)
+	n := notify.Group(alerts)[0]
+	fileLine := line(t, n)
+	n.Alerts = n.Alerts[:2] // the hook takes high and critical
+	hookBody := line(t, n)
 
 	byReceiver := map[string]outcome{}
 	for range 2 {
@@ -86,8 +90,8 @@ func TestReceiversThroughDispatcher(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	for i, r := range requests {
-		if r.body != string(want) {
-			t.Errorf("request %d body %q, want %q", i, r.body, want)
+		if r.body != hookBody {
+			t.Errorf("request %d body %q, want %q", i, r.body, hookBody)
 		}
 		if wantTS := strconv.FormatInt(t0.Add(time.Duration(i)*30*time.Second).Unix(), 10); r.ts != wantTS {
 			t.Errorf("request %d timestamp %s, want %s", i, r.ts, wantTS)
@@ -108,7 +112,7 @@ func TestReceiversThroughDispatcher(t *testing.T) {
 	for sc := bufio.NewScanner(f); sc.Scan(); {
 		lines = append(lines, sc.Text()+"\n")
 	}
-	if len(lines) != 1 || lines[0] != string(want) {
-		t.Errorf("file holds %q, want one line %q", lines, want)
+	if len(lines) != 1 || lines[0] != fileLine {
+		t.Errorf("file holds %q, want one line %q", lines, fileLine)
 	}
 }

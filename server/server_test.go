@@ -370,9 +370,9 @@ func TestReceivers(t *testing.T) {
 		t.Fatal("no alert in the file receiver")
 	}
 	for _, line := range lines {
-		var a alert.Alert
-		if err := json.Unmarshal([]byte(line), &a); err != nil || a.ID == "" {
-			t.Errorf("file line is not an alert: %q", line)
+		var n notification
+		if err := json.Unmarshal([]byte(line), &n); err != nil || n.ID == "" || len(n.Alerts) == 0 {
+			t.Errorf("file line is not a notification: %q", line)
 		}
 	}
 	mu.Lock()
@@ -381,9 +381,14 @@ func TestReceivers(t *testing.T) {
 		t.Fatal("no alert reached the webhook")
 	}
 	for _, h := range hooks {
-		var a alert.Alert
-		if err := json.Unmarshal(h, &a); err != nil || a.Severity != alert.Critical {
-			t.Errorf("webhook got %s (only critical alerts are routed there)", h)
+		var n notification
+		if err := json.Unmarshal(h, &n); err != nil || len(n.Alerts) == 0 {
+			t.Errorf("webhook got %s, not a notification", h)
+		}
+		for _, a := range n.Alerts {
+			if a.Severity != alert.Critical {
+				t.Errorf("webhook got a %s alert (only critical alerts are routed there)", a.Severity)
+			}
 		}
 	}
 }

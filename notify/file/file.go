@@ -1,18 +1,19 @@
-// Package file is the receiver that appends alerts to a file, one JSON
-// line each (notify.JSONLine), for log shippers and for keeping a local
-// record.
+// Package file is the receiver that appends notifications to a file, one
+// JSON line each (notify.JSONLine: the alerts of one evaluation of a
+// model), for log shippers and for keeping a local record.
 //
 // Every line is written with one write call and synced (fsync) before Send
-// returns, because the dispatcher marks the alert delivered as soon as it
-// does: a delivered alert is on disk. Alerts are few, so a sync per line
-// costs little.
+// returns, because the dispatcher marks the notification delivered as soon
+// as it does: a delivered notification is on disk. Notifications are few,
+// so a sync per line costs little.
 //
 // The file is created with mode 0600 (alerts name models, users and
 // inputs), its missing parent directories with 0700. It is reopened when
 // a write fails and when the path no longer names the open file, as after
 // log rotation by renaming. A write that fails part way is cut off again,
 // and a file that does not end in a line break (a crash mid-write) gets
-// one before the next line, so every alert is a whole line of its own.
+// one before the next line, so every notification is a whole line of its
+// own.
 package file
 
 import (
@@ -76,7 +77,7 @@ func (s *Sender) Name() string { return "file " + s.path }
 // Send appends payload as one line, adding the final "\n" if it lacks one,
 // and syncs the file. A payload that is empty or holds a line break is
 // refused as a permanent error; file system errors are retryable, since
-// an operator can fix them while alerts wait in the outbox.
+// an operator can fix them while notifications wait in the outbox.
 func (s *Sender) Send(ctx context.Context, payload []byte) error {
 	p, err := line.Terminated(payload)
 	if err != nil {

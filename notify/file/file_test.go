@@ -225,7 +225,7 @@ func TestConcurrentSendsKeepLinesWhole(t *testing.T) {
 func BenchmarkSend(b *testing.B) {
 	a := alert.Alert{ID: "abc-1", Fingerprint: "abc", Time: time.Unix(1700000000, 0), Type: alert.KindDrift,
 		Severity: alert.High, Model: "m", Subject: "amount", Source: "drift/ks", Summary: "amount drifted"}
-	p, err := notify.JSONLine(a)
+	p, err := notify.JSONLine(notify.Notification{Model: a.Model, Alerts: []alert.Alert{a}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
-// Package stdout is the receiver that writes alerts to standard output,
-// one JSON line each (notify.JSONLine), for piping into other tools or a
-// container's log collector.
+// Package stdout is the receiver that writes notifications to standard
+// output, one JSON line each (notify.JSONLine: the alerts of one
+// evaluation of a model), for piping into other tools or a container's
+// log collector.
 package stdout
 
 import (

@@ -1,5 +1,7 @@
-// Package webhook is the receiver that POSTs each alert to an HTTP
-// endpoint as JSON (the alert's JSON line, notify.JSONLine).
+// Package webhook is the receiver that POSTs each notification to an HTTP
+// endpoint as JSON (notify.JSONLine): one request per evaluation of a
+// model, listing the alerts it raised that reach the receiver's minimum
+// severity.
 //
 // # Signature
 //
@@ -13,8 +15,8 @@
 // the signature, and refuses timestamps more than a few minutes from its
 // own clock, so that a captured request cannot be replayed later. Verify
 // does all of this for endpoints written in Go. Each attempt is signed
-// afresh: a retried alert carries the same body with a newer timestamp,
-// and the alert's "id" field identifies duplicates.
+// afresh: a retried notification carries the same body with a newer
+// timestamp, and its "id" field identifies duplicates.
 //
 // # Outcomes
 //
@@ -251,7 +253,7 @@ func quote(body []byte) string {
 }
 
 // maxRetryAfter caps the wait a receiver may ask for, so that a wrong
-// header cannot hold its alerts for days.
+// header cannot hold its notifications for days.
 const maxRetryAfter = time.Hour
 
 // parseRetryAfter reads a Retry-After value (RFC 9110 section 10.2.3):

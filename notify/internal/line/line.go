@@ -1,5 +1,6 @@
-// Package line checks payloads for the receivers that write one alert per
-// line, so that a payload can never break a line into two records.
+// Package line checks payloads for the receivers that write one
+// notification per line, so that a payload can never break a line into two
+// records.
 package line
 
 import (
