@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -533,6 +534,12 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Limit = limit
+	if v := q.Get("cursor"); v != "" {
+		if f.After, err = parseCursor(v); err != nil {
+			writeError(w, http.StatusBadRequest, "cursor %q: %v", v, err)
+			return
+		}
+	}
 	recs, err := s.db.Alerts(r.Context(), f)
 	switch {
 	case errors.Is(err, store.ErrInvalid):
@@ -546,7 +553,33 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	for i, rec := range recs {
 		out[i] = alertOf(rec)
 	}
+	// A full page may have more behind it: say where the next one starts
+	// (RFC 8288), with the same filters.
+	if len(recs) == limit {
+		last := recs[len(recs)-1]
+		next := r.URL.Query()
+		next.Set("cursor", formatCursor(store.AlertCursor{Time: last.Time, ID: last.ID}))
+		w.Header().Set("Link", fmt.Sprintf("<%s?%s>; rel=\"next\"", r.URL.Path, next.Encode()))
+	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// formatCursor writes a place in the alert listing as an opaque token.
+func formatCursor(c store.AlertCursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.Time.UnixNano(), 10) + ":" + c.ID))
+}
+
+func parseCursor(token string) (*store.AlertCursor, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return nil, errors.New("not a cursor from a Link header")
+	}
+	ns, id, ok := strings.Cut(string(raw), ":")
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || err != nil || id == "" {
+		return nil, errors.New("not a cursor from a Link header")
+	}
+	return &store.AlertCursor{Time: time.Unix(0, n).UTC(), ID: id}, nil
 }
 
 func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) {

@@ -21,6 +21,7 @@ import (
 	"github.com/warden-ml/warden/notify/webhook"
 	"github.com/warden-ml/warden/server"
 	"github.com/warden-ml/warden/simulate"
+	"github.com/warden-ml/warden/store/sqlite"
 )
 
 const model = simulate.ModelName
@@ -390,5 +391,68 @@ func TestReceivers(t *testing.T) {
 				t.Errorf("webhook got a %s alert (only critical alerts are routed there)", a.Severity)
 			}
 		}
+	}
+}
+
+// GET /v1/alerts pages with a cursor: a full page links to the next one,
+// with the same filters, and following the links lists every alert once.
+func TestAlertsPaging(t *testing.T) {
+	dir := t.TempDir()
+	_, hs := newServer(t, dir, nil)
+	db, err := sqlite.Open(filepath.Join(dir, "warden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 7 {
+		fp := alert.Fingerprint("m", alert.KindDrift, fmt.Sprint(i))
+		at := t0.Add(time.Duration(i/2) * time.Minute) // two at a time: ties on time
+		if _, _, err := db.UpsertAlert(context.Background(), alert.Alert{ID: alert.AlertID(fp, at), Fingerprint: fp, Time: at,
+			Type: alert.KindDrift, Severity: alert.High, Model: "m", Subject: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []string
+	url := hs.URL + "/v1/alerts?model=m&limit=3"
+	for pages := 0; url != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("the links never end")
+		}
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page []struct{ Subject string }
+		json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		for _, a := range page {
+			seen = append(seen, a.Subject)
+		}
+		url = ""
+		if link := resp.Header.Get("Link"); link != "" {
+			next, ok := strings.CutSuffix(strings.TrimPrefix(link, "<"), `>; rel="next"`)
+			if !ok || !strings.Contains(next, "model=m") {
+				t.Fatalf("Link %q", link)
+			}
+			url = hs.URL + next
+		}
+	}
+	var all []struct{ Subject string }
+	resp, err := http.Get(hs.URL + "/v1/alerts?model=m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&all)
+	resp.Body.Close()
+	var want []string
+	for _, a := range all {
+		want = append(want, a.Subject)
+	}
+	if got := strings.Join(seen, ","); got != strings.Join(want, ",") || len(want) != 7 || resp.Header.Get("Link") != "" {
+		t.Errorf("paged through %s, want every alert once as one listing gives them: %s", got, want)
+	}
+	if code, _, raw := call(t, "GET", hs.URL+"/v1/alerts?cursor=nonsense!", "", nil); code != http.StatusBadRequest {
+		t.Errorf("bad cursor: %d %s", code, raw)
 	}
 }

@@ -101,7 +101,17 @@ type AlertFilter struct {
 	MinSeverity alert.Severity
 	Since       time.Time // alert time >= Since
 	State       AlertState
-	Limit       int // 0 means DefaultLimit
+	// After, when set, starts the listing just after this alert in its
+	// newest-first order (time, then ID, both descending): a page's last
+	// alert gives the next page.
+	After *AlertCursor
+	Limit int // 0 means DefaultLimit
+}
+
+// AlertCursor is a place in the newest-first order of alerts.
+type AlertCursor struct {
+	Time time.Time
+	ID   string
 }
 
 // WindowFilter selects windows.

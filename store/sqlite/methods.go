@@ -333,6 +333,13 @@ func (d *DB) Alerts(ctx context.Context, f store.AlertFilter) ([]store.AlertReco
 	if f.State != "" {
 		add("state = ?", string(f.State))
 	}
+	if c := f.After; c != nil {
+		if err := store.CheckTime("alerts after", c.Time); err != nil {
+			return nil, err
+		}
+		where = append(where, "(time_ns < ? OR (time_ns = ? AND id < ?))")
+		args = append(args, toNanos(c.Time), toNanos(c.Time), c.ID)
+	}
 	q := `SELECT ` + alertColumns + ` FROM alerts`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")

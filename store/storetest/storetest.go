@@ -445,6 +445,9 @@ func testAlertFilters(t *testing.T, s store.Store) {
 		{"limit", store.AlertFilter{Limit: 2}, []int{4, 3}},
 		{"combined", store.AlertFilter{Model: "churn", Type: alert.KindDrift, MinSeverity: alert.High}, []int{4}},
 		{"nothing matches", store.AlertFilter{Model: "fraud", Type: alert.KindPromptInjection}, nil},
+		{"after", store.AlertFilter{After: &store.AlertCursor{Time: alerts[3].Time, ID: alerts[3].ID}}, []int{2, 1, 0}},
+		{"after, with filters", store.AlertFilter{Model: "fraud", After: &store.AlertCursor{Time: alerts[3].Time, ID: alerts[3].ID}}, []int{1, 0}},
+		{"after the last", store.AlertFilter{After: &store.AlertCursor{Time: alerts[0].Time, ID: alerts[0].ID}}, nil},
 	}
 	for _, tc := range tests {
 		got, err := s.Alerts(ctx, tc.f)
@@ -475,6 +478,33 @@ func testAlertFilters(t *testing.T, s store.Store) {
 	}
 	_, err = s.Alerts(ctx, store.AlertFilter{Limit: -1})
 	wantErr(t, "Alerts with a negative limit", err, store.ErrInvalid)
+
+	// Paging with After visits every alert once, alerts at one time too.
+	for i := range 5 {
+		a := newAlert("ties", alert.KindUsage, fmt.Sprint(i), alert.Low, time.Duration(i/3)*time.Second)
+		if _, _, err := s.UpsertAlert(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, model := range []string{"bulk", "ties"} {
+		all, err := s.Alerts(ctx, store.AlertFilter{Model: model, Limit: 1000})
+		must(t, err)
+		var paged []store.AlertRecord
+		f := store.AlertFilter{Model: model, Limit: 2}
+		for {
+			page, err := s.Alerts(ctx, f)
+			must(t, err)
+			paged = append(paged, page...)
+			if len(page) < f.Limit {
+				break
+			}
+			last := page[len(page)-1]
+			f.After = &store.AlertCursor{Time: last.Time, ID: last.ID}
+		}
+		if !equal(paged, all) {
+			t.Errorf("%s: paging by two gave %d alerts, listing all %d", model, len(paged), len(all))
+		}
+	}
 }
 
 func testAckAlert(t *testing.T, s store.Store) {
