@@ -67,9 +67,10 @@ type Alerting struct {
 }
 
 // Thresholds grade a finding's score: at least Critical is critical, at
-// least Warning is high. It converts directly to alert.Thresholds.
+// least Warning is high. It converts directly to alert.Thresholds. A file
+// may call Warning "high", the severity it gives.
 type Thresholds struct {
-	Warning  float64 `yaml:"warning"`
+	Warning  float64 `yaml:"warning" alias:"high"`
 	Critical float64 `yaml:"critical"`
 }
 

@@ -245,6 +245,26 @@ alerting:
 	}
 }
 
+// Alerts say high and critical; a file may name the lower threshold after
+// the severity it gives, "high", as well as "warning".
+func TestThresholdsHighIsWarning(t *testing.T) {
+	c := mustParse(t, `
+alerting:
+  thresholds:
+    drift: {high: 0.2, critical: 0.4}
+models:
+  - name: m
+    thresholds:
+      adversarial: {high: 0.6}
+`)
+	if got := c.Alerting.Thresholds["drift"]; got != (config.Thresholds{Warning: 0.2, Critical: 0.4}) {
+		t.Errorf("drift = %+v, want warning (high) 0.2, critical 0.4", got)
+	}
+	if got := c.Model("m").Thresholds("adversarial", c.Alerting.Thresholds); got != (config.Thresholds{Warning: 0.6, Critical: 0.8}) {
+		t.Errorf("model adversarial = %+v, want warning (high) 0.6 and the global critical 0.8", got)
+	}
+}
+
 func TestAnchorsAndMergeKeys(t *testing.T) {
 	c := mustParse(t, `
 models:

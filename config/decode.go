@@ -223,7 +223,8 @@ func (d *decoder) severity(n *yaml.Node, v reflect.Value, path string) {
 	d.fail(n, path, "want low, medium, high or critical, got %s", describe(n))
 }
 
-// fieldsOf maps each YAML key of a struct type to its field index and unit.
+// fieldsOf maps each YAML key of a struct type, and each alias a field's
+// `alias` tag gives it, to the field index; names lists the keys.
 func fieldsOf(t reflect.Type) (index map[string]int, names []string) {
 	index = map[string]int{}
 	for i := range t.NumField() {
@@ -233,6 +234,9 @@ func fieldsOf(t reflect.Type) (index map[string]int, names []string) {
 		}
 		index[name] = i
 		names = append(names, name)
+		if alias := t.Field(i).Tag.Get("alias"); alias != "" {
+			index[alias] = i
+		}
 	}
 	return index, names
 }
@@ -243,17 +247,26 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	index, names := fieldsOf(v.Type())
+	given := map[int]string{} // field index -> the key that set it
 	for _, kv := range d.pairs(n, path) {
-		p := mapKeyPath(path, kv.key)
 		i, ok := index[kv.key]
 		if !ok {
 			msg := "unknown field"
 			if s := suggest(kv.key, names); s != "" {
 				msg += fmt.Sprintf(", did you mean %s?", s)
 			}
-			d.fail(kv.keyNode, p, "%s", msg)
+			d.fail(kv.keyNode, mapKeyPath(path, kv.key), "%s", msg)
 			continue
 		}
+		// An alias is recorded under the field's own key, which the
+		// rest of loading (lines, defaults, problems) knows it by.
+		key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+		p := mapKeyPath(path, key)
+		if other, dup := given[i]; dup && other != kv.key {
+			d.fail(kv.keyNode, p, "%s and %s are the same setting; give one", other, kv.key)
+			continue
+		}
+		given[i] = kv.key
 		if isNull(kv.value) {
 			continue
 		}

@@ -22,6 +22,7 @@ func TestUnknownKeys(t *testing.T) {
 		{"models:\n  - name: a\n    reference: r.csv\n\n    # watch these\n    columns: [x]\n    drfit:\n      window: 10\n", `models[0].drfit: unknown field, did you mean drift? (line 7)`},
 		{"models:\n  - name: a\n  - name: b\n    drift: {windw: 10}\n", `models[1].drift.windw: unknown field, did you mean window? (line 4)`},
 		{"alerting:\n  thresholds:\n    drift: {warn: 0.1}\n", `alerting.thresholds.drift.warn: unknown field (line 3)`},
+		{"alerting:\n  thresholds:\n    drift: {warning: 0.1, high: 0.2}\n", `alerting.thresholds.drift.warning: warning and high are the same setting; give one (line 3)`},
 		{"alerting:\n  receivers:\n    - name: r\n      type: webhook\n      uri: https://x\n", `alerting.receivers[0].uri: unknown field, did you mean url? (line 5)`},
 		{"models:\n  - name: a\n    drift:\n      time_windows:\n        - {type: sliding, size: 1h, stp: 1m}\n", `models[0].drift.time_windows[0].stp: unknown field, did you mean step? (line 5)`},
 		{"'odd key': 1\n", `["odd key"]: unknown field (line 1)`},
