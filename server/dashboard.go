@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/store"
 )
@@ -14,8 +15,10 @@ import (
 // newest alerts and each model's latest window, refreshed every ten
 // seconds. Plain server-rendered HTML: it works wherever the API does.
 var dashboardPage = template.Must(template.New("dashboard").Funcs(template.FuncMap{
-	"upper": strings.ToUpper,
-	"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+	"upper":     strings.ToUpper,
+	"when":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+	"thousands": drift.Thousands,
+	"plural":    drift.Plural,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">
 <title>Warden</title>
@@ -28,14 +31,14 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25em .5
 </style></head><body>
 <h1>{{.Report.Title}}</h1>
 <p class="muted">{{.Report.Period}}{{if not .Report.To.IsZero}} ({{when .Report.From}} to {{when .Report.To}} UTC){{end}} &middot;
-models: {{range $i, $m := .Report.Models}}{{if $i}}, {{end}}{{$m}}{{else}}none registered{{end}} &middot; events monitored: {{.Report.Events}}</p>
+models: {{range $i, $m := .Report.Models}}{{if $i}}, {{end}}{{$m}}{{else}}none registered{{end}} &middot; events monitored: {{thousands .Report.Events}}</p>
 {{range .Report.Sections}}
 <h2>{{.Title}}</h2>
 {{if eq .Status "not monitored"}}<p class="muted">Not monitored</p>
 {{else}}{{if .Summary}}<p>{{.Summary}}</p>{{end}}{{if .Lines}}<ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{if eq .Status "no findings"}}<p>No findings</p>{{else}}
+{{if eq .Status "no findings"}}<p>{{or .Clean "No findings"}}</p>{{else}}
 <table>{{range .Items}}<tr><td class="sev {{.Severity}}">{{upper .Severity.String}}</td>
-<td><b>{{.Headline}}</b> <span class="muted">[{{.Model}}, {{.Alerts}} alerts]</span><ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul></td></tr>{{end}}</table>
+<td><b>{{.Headline}}</b> <span class="muted">[{{.Model}}, {{plural .Alerts "alert" "alerts"}}]</span><ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul></td></tr>{{end}}</table>
 {{end}}{{end}}{{end}}
 <h2>RECOMMENDATIONS</h2>
 <ol>{{range .Report.Recommendations}}<li>{{.Action}}{{if .Severity}} <span class="sev {{.Severity}}">({{upper .Severity.String}})</span>{{end}}</li>{{end}}</ol>
@@ -45,9 +48,9 @@ models: {{range $i, $m := .Report.Models}}{{if $i}}, {{end}}{{$m}}{{else}}none r
 {{end}}</table>{{else}}<p>No alerts</p>{{end}}
 <h2>Models</h2>
 <table><tr><th>model</th><th>reference rows</th><th>latest window</th><th>events</th><th>dataset drift</th><th>input screening</th></tr>
-{{range .Models}}<tr><td>{{.Name}}</td><td>{{if .Reference}}{{.Reference.Rows}}{{else}}<span class="muted">no reference yet</span>{{end}}</td>
+{{range .Models}}<tr><td>{{.Name}}</td><td>{{if .Reference}}{{thousands .Reference.Rows}}{{else}}<span class="muted">no reference yet</span>{{end}}</td>
 <td>{{if .Window}}{{.Window.Kind}} to {{when .Window.End}}{{else}}<span class="muted">none yet</span>{{end}}</td>
-<td>{{if .Window}}{{.Window.Events}}{{end}}</td><td>{{if .Window}}{{if .Window.Drift}}<b class="critical">yes</b>{{else}}no{{end}}{{end}}</td>
+<td>{{if .Window}}{{thousands .Window.Events}}{{end}}</td><td>{{if .Window}}{{if .Window.Drift}}<b class="critical">yes</b>{{else}}no{{end}}{{end}}</td>
 <td>{{if .Outliers.Screening}}on, {{len .Outliers.Features}} features, {{.Outliers.FPR}} false-positive rate{{else}}<span class="muted">off</span>{{end}}</td></tr>
 {{else}}<tr><td colspan="6" class="muted">No model registered: <code>POST /v1/models</code></td></tr>{{end}}</table>
 <p class="muted">API: <a href="/v1/report?format=text">/v1/report</a> &middot; <a href="/v1/alerts">/v1/alerts</a> &middot;

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -230,10 +231,14 @@ func TestModelsAlertsAckSilences(t *testing.T) {
 		t.Errorf("silence with a bad matcher: %d %s", code, raw)
 	}
 	code, _, raw = call(t, "GET", hs.URL+"/", "", nil)
-	for _, want := range []string{"ML SECURITY MONITORING REPORT", "DRIFT DETECTION", "Feature &#39;transaction_amount&#39; drift detected", "RECOMMENDATIONS", "Newest alerts", model} {
+	for _, want := range []string{"ML SECURITY MONITORING REPORT", "DRIFT DETECTION", "Feature &#39;transaction_amount&#39; drift detected", "RECOMMENDATIONS", "Newest alerts", model, "<td>5,000</td>"} {
 		if code != 200 || !strings.Contains(raw, want) {
 			t.Errorf("dashboard (%d) lacks %q", code, want)
 		}
+	}
+	// Counts are written as people read them: 5,981, never 5981.
+	if m := regexp.MustCompile(`events monitored: [0-9,]+`).FindString(raw); !regexp.MustCompile(`: [1-9][0-9]{0,2}(,[0-9]{3})+$`).MatchString(m) {
+		t.Errorf("dashboard says %q: want thousands separators", m)
 	}
 	if code, _, _ := call(t, "GET", hs.URL+"/nothing-here", "", nil); code != 404 {
 		t.Errorf("unknown path: %d", code)
