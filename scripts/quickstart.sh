@@ -21,8 +21,12 @@ for i in ${QUICKSTART:-1 2}; do
   limit=${limits[$((i - 1))]}
   echo "--- $cmd (limit ${limit}s, empty build cache)"
   began=$(date +%s)
-  if ! (cd "$work/warden" && env -u CI timeout "$limit" bash -c "$cmd" </dev/null >"$work/out$i" 2>"$work/err$i"); then
-    echo "failed or over ${limit}s:"; tail -40 "$work/out$i" "$work/err$i"; exit 1
+  rc=0
+  (cd "$work/warden" && env -u CI timeout "$limit" bash -c "$cmd" </dev/null >"$work/out$i" 2>"$work/err$i") || rc=$?
+  if [ "$rc" = 124 ]; then
+    echo "not done after ${limit}s"; tail -n 20 "$work/err$i"; exit 1
+  elif [ "$rc" != 0 ]; then
+    echo "exit $rc:"; tail -n 40 "$work/out$i" "$work/err$i"; exit 1
   fi
   took=$(($(date +%s) - began))
   echo "took ${took}s"
