@@ -93,7 +93,7 @@ func storeReport(cmd *cobra.Command, dir, model string, period time.Duration) (*
 	}
 	path := filepath.Join(dir, "warden.db")
 	if _, err := os.Stat(path); err != nil {
-		return nil, usageErrf("%s: no Warden store here (%v)", dir, err)
+		return nil, usageErrf("no Warden store in %s (warden serve keeps one in its --data directory); give --data DIR, or --server URL for a running service", dir)
 	}
 	db, err := sqlite.Open(path)
 	if err != nil {

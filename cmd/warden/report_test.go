@@ -115,3 +115,16 @@ func TestReportPeriodOfAnHourlyStream(t *testing.T) {
 		}
 	}
 }
+
+// Without a store or a service to read, report says where it looked and
+// what to give instead.
+func TestReportWithoutStore(t *testing.T) {
+	dir := t.TempDir()
+	r := warden(t, "report", "--data", dir)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "no Warden store in "+dir) || !strings.Contains(r.stderr, "--server URL") {
+		t.Errorf("exit %d: %s", r.code, r.stderr)
+	}
+	if r := warden(t, "report", "--since", "soon"); r.code != exitUsage || !strings.Contains(r.stderr, "want a duration such as 24h or 7d") {
+		t.Errorf("--since soon: exit %d: %s", r.code, r.stderr)
+	}
+}
