@@ -2,8 +2,10 @@ package outlier
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -393,4 +395,66 @@ func TestConcurrentScoring(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestApart(t *testing.T) {
+	cases := []struct {
+		value, limit float64
+		format       byte
+		prec         int
+		wantV, wantL string
+	}{
+		{-3.25, -3.25468, 'g', 6, "-3.25", "-3.25468"},
+		{-3.2546812, -3.2546801, 'g', 6, "-3.254681", "-3.25468"},
+		{math.Nextafter(1, 2), 1, 'g', 6, "1.0000000000000002", "1"},
+		{1e6 + 1, 1e6, 'g', 6, "1000001", "1000000"},
+		{math.Inf(1), 5200, 'g', 6, "+Inf", "5200"},
+		{2, 2, 'g', 6, "2", "2"},
+		{0.71234, 0.71201, 'f', 3, "0.7123", "0.7120"},
+		{0.8, 0.7, 'f', 3, "0.800", "0.700"},
+		{1e-30, 2e-30, 'f', 3, "1e-30", "2e-30"},
+	}
+	for _, c := range cases {
+		v, l := apart(c.value, c.limit, c.format, c.prec)
+		if v != c.wantV || l != c.wantL {
+			t.Errorf("apart(%v, %v, %c, %d) = %q, %q; want %q, %q", c.value, c.limit, c.format, c.prec, v, l, c.wantV, c.wantL)
+		}
+	}
+}
+
+// TestRangeReasonJustBeyondTheLimit checks that a value a hair beyond a
+// range bound is not printed as the bound itself.
+func TestRangeReasonJustBeyondTheLimit(t *testing.T) {
+	d := simDetector(t)
+	m := d.numeric[d.features[d.index["account_age_days"]].slot]
+	cases := []struct {
+		x    float64
+		kind string
+	}{
+		{math.Nextafter(m.hi, math.Inf(1)), ReasonAboveRange},
+		{m.hi * (1 + 1e-9), ReasonAboveRange},
+		{math.Nextafter(m.lo, math.Inf(-1)), ReasonBelowRange},
+	}
+	for _, c := range cases {
+		v, err := d.Score(with("account_age_days", num(c.x)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(v.Reasons, func(r Reason) bool { return r.Kind == c.kind })
+		if i < 0 {
+			t.Fatalf("x = %v: no %s reason in %+v", c.x, c.kind, v.Reasons)
+		}
+		var value, limit string
+		msg := v.Reasons[i].Message
+		if _, err := fmt.Sscanf(msg[strings.Index(msg, "= ")+2:], "%s", &value); err != nil {
+			t.Fatalf("message %q: %v", msg, err)
+		}
+		limit = msg[strings.LastIndex(msg, "limit ")+len("limit ") : len(msg)-1]
+		if value == limit {
+			t.Errorf("message %q prints the value as the limit", msg)
+		}
+		if got, err := strconv.ParseFloat(value, 64); err != nil || (c.kind == ReasonAboveRange) != (got > m.hi) {
+			t.Errorf("message %q: value %q does not read back beyond the limit", msg, value)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/dataset"
@@ -448,11 +449,13 @@ func (d *Detector) ruleReasons(s *scratch, v *Verdict) {
 				v.Reasons = append(v.Reasons, Reason{Feature: f.name, Kind: ReasonMissing, Value: m.median,
 					Message: fmt.Sprintf("%s is missing; scored with the reference median %.6g", f.name, m.median)})
 			case x > m.hi:
+				value, limit := apart(x, m.hi, 'g', 6)
 				v.Reasons = append(v.Reasons, Reason{Feature: f.name, Kind: ReasonAboveRange, Value: finite(x), Limit: m.hi,
-					Message: fmt.Sprintf("%s = %.6g is above the reference range (limit %.6g)", f.name, x, m.hi)})
+					Message: fmt.Sprintf("%s = %s is above the reference range (limit %s)", f.name, value, limit)})
 			case x < m.lo:
+				value, limit := apart(x, m.lo, 'g', 6)
 				v.Reasons = append(v.Reasons, Reason{Feature: f.name, Kind: ReasonBelowRange, Value: finite(x), Limit: m.lo,
-					Message: fmt.Sprintf("%s = %.6g is below the reference range (limit %.6g)", f.name, x, m.lo)})
+					Message: fmt.Sprintf("%s = %s is below the reference range (limit %s)", f.name, value, limit)})
 			}
 		case kindCategorical:
 			share := s.share[f.slot]
@@ -465,13 +468,29 @@ func (d *Detector) ruleReasons(s *scratch, v *Verdict) {
 					Category: s.catValue[f.slot],
 					Message:  fmt.Sprintf("%s = %q was never seen in the reference", f.name, s.catValue[f.slot])})
 			case share < d.opts.MinCategoryShare:
+				value, limit := apart(100*share, 100*d.opts.MinCategoryShare, 'g', 3)
 				v.Reasons = append(v.Reasons, Reason{Feature: f.name, Kind: ReasonRareCategory, Value: share, Limit: d.opts.MinCategoryShare,
 					Category: s.catValue[f.slot],
-					Message: fmt.Sprintf("%s = %q is rare in the reference (%.3g%% of rows, limit %.3g%%)",
-						f.name, s.catValue[f.slot], 100*share, 100*d.opts.MinCategoryShare)})
+					Message: fmt.Sprintf("%s = %q is rare in the reference (%s%% of rows, limit %s%%)",
+						f.name, s.catValue[f.slot], value, limit)})
 			}
 		}
 	}
+}
+
+// apart formats a value and the limit it is compared with, in format 'f'
+// or 'g' with prec digits, or more when prec would print two different
+// numbers alike: "-3.25468 is below the range (limit -3.25468)" says
+// nothing.
+func apart(value, limit float64, format byte, prec int) (string, string) {
+	for ; prec <= 17; prec++ {
+		v, l := strconv.FormatFloat(value, format, prec, 64), strconv.FormatFloat(limit, format, prec, 64)
+		if v != l || value == limit {
+			return v, l
+		}
+	}
+	// Only 'f' can get here, for numbers too small for 17 decimals.
+	return strconv.FormatFloat(value, 'g', -1, 64), strconv.FormatFloat(limit, 'g', -1, 64)
 }
 
 func finite(x float64) float64 {
@@ -507,15 +526,19 @@ func (d *Detector) detectorReason(s *scratch, j int) Reason {
 	r := Reason{Kind: detectorReasonKinds[j], Value: raw, Limit: d.limits[j]}
 	switch j {
 	case detIsolation:
-		r.Message = fmt.Sprintf("isolation score %.3f (limit %.3f at the false-positive rate)", raw, r.Limit)
+		value, limit := apart(raw, r.Limit, 'f', 3)
+		r.Message = fmt.Sprintf("isolation score %s (limit %s at the false-positive rate)", value, limit)
 	case detMahalanobis:
-		r.Message = fmt.Sprintf("robust squared Mahalanobis distance %.4g (limit %.4g)", raw, r.Limit)
+		value, limit := apart(raw, r.Limit, 'g', 4)
+		r.Message = fmt.Sprintf("robust squared Mahalanobis distance %s (limit %s)", value, limit)
 		if d.skewed {
-			r.Message = fmt.Sprintf("robust squared Mahalanobis distance %.4g, %.4g with skewed features symmetrised (surprise -ln p %.3g, limit %.3g)",
-				s.dist[0], s.dist[1], raw, r.Limit)
+			value, limit := apart(raw, r.Limit, 'g', 3)
+			r.Message = fmt.Sprintf("robust squared Mahalanobis distance %.4g, %.4g with skewed features symmetrised (surprise -ln p %s, limit %s)",
+				s.dist[0], s.dist[1], value, limit)
 		}
 	case detKNN:
-		r.Message = fmt.Sprintf("mean distance to the %d nearest reference rows %.4g robust units (limit %.4g)", d.knn.k, raw, r.Limit)
+		value, limit := apart(raw, r.Limit, 'g', 4)
+		r.Message = fmt.Sprintf("mean distance to the %d nearest reference rows %s robust units (limit %s)", d.knn.k, value, limit)
 	}
 	return r
 }
