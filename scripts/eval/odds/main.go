@@ -15,6 +15,13 @@
 //     default FPR, and with Options.Contamination set to the training
 //     split's share of outliers, as an operator who knew it would.
 //
+// -small SIZES measures instead how well the false-positive rate holds on
+// small clean references: for each set, size and seed, outlier.Fit learns
+// from that many of the set's inliers (shuffled with the seed; label
+// excluded) and the remaining inliers are scored. The table gives the share
+// of them flagged, the realised false-positive rate, beside what
+// Detector.Calibration says of the held-out rows. -fpr sets Options.FPR.
+//
 // -write DIR writes every split as DIR/<set>-<seed>-train.csv and
 // DIR/<set>-<seed>-score.csv, features only, the input of the lab's
 // baseline (../shared/baselines/iforest.py), and exits. -baseline DIR reads
@@ -62,11 +69,26 @@ func main() {
 	seedList := flag.String("seeds", "1,2,3", "comma-separated shuffle seeds")
 	write := flag.String("write", "", "write each split's train and score CSVs to this directory and exit")
 	baseline := flag.String("baseline", "", "directory of the baseline's JSON lines, one file per split")
+	small := flag.String("small", "", "comma-separated reference sizes: report the false-positive rate on clean references of these sizes instead")
+	fpr := flag.Float64("fpr", 0, "Options.FPR for -small (0: the default)")
 	flag.Parse()
 	seeds, err := parseSeeds(*seedList)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "odds:", err)
 		os.Exit(2)
+	}
+	if *small != "" {
+		sizes, err := parseSizes(*small)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "odds:", err)
+			os.Exit(2)
+		}
+		err = runSmall(os.Stdout, *dir, sizes, seeds, *fpr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "odds:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(os.Stdout, *dir, seeds, *write, *baseline); err != nil {
 		fmt.Fprintln(os.Stderr, "odds:", err)

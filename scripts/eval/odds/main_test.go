@@ -189,3 +189,40 @@ func TestRun(t *testing.T) {
 		t.Error("an empty directory should be an error")
 	}
 }
+
+func TestParseSizes(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []int
+	}{
+		{"200, 827", []int{200, 827}},
+		{"0", nil},
+		{"200,x", nil},
+	}
+	for _, c := range cases {
+		got, err := parseSizes(c.in)
+		if (err == nil) != (c.want != nil) || !slices.Equal(got, c.want) {
+			t.Errorf("parseSizes(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+}
+
+// TestRunSmall measures the toy set's false-positive rate on references of
+// 100 and 200 of its 380 inliers; 300 would leave too few to score.
+func TestRunSmall(t *testing.T) {
+	data := t.TempDir()
+	labelledCSV(t, data, "toy", 400)
+	var out bytes.Buffer
+	if err := runSmall(&out, data, []int{100, 200, 300}, []uint64{1, 2}, 0.01); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{"FPR 0.01; 2 seeds", "| toy | 100 | ", "| toy | 200 | ", "2 of 2 |"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "| toy | 300 |") {
+		t.Errorf("300 rows leave 80 inliers to score, too few:\n%s", text)
+	}
+}
