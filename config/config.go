@@ -156,7 +156,9 @@ type Outliers struct {
 	// A user's flagged input raises a finding when the user has at least
 	// BurstMin flagged inputs in the hour and that many are improbable for
 	// normal traffic (binomial tail at FPR below BurstAlpha); an input
-	// graded critical on its own always does.
+	// graded critical on its own always does. The test runs for every
+	// flagged user every minute, hundreds of times a day, hence the strict
+	// level.
 	BurstMin   int     `yaml:"burst_min"`
 	BurstAlpha float64 `yaml:"burst_alpha"`
 	// SummaryEvery is the event time one stored summary (inputs, anomalies,
@@ -237,7 +239,7 @@ func DefaultModel() Model {
 		Enabled:      true,
 		FPR:          0.005,
 		BurstMin:     3,
-		BurstAlpha:   1e-4,
+		BurstAlpha:   1e-5,
 		SummaryEvery: time.Minute,
 	}}
 }

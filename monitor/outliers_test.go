@@ -2,6 +2,7 @@ package monitor_test
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"testing"
 	"time"
@@ -38,8 +39,11 @@ type screenRun struct {
 }
 
 func newScreenRun(t testing.TB, ref *monitor.Reference) *screenRun {
+	return newScreenRunWith(t, ref, config.DefaultModel().Outliers)
+}
+
+func newScreenRunWith(t testing.TB, ref *monitor.Reference, settings config.Outliers) *screenRun {
 	r := &screenRun{pane: -1}
-	settings := config.DefaultModel().Outliers
 	o, err := monitor.NewOutliers(monitor.OutliersOptions{
 		Model: simulate.ModelName, Detector: ref.Outlier, Settings: settings, Shards: 1,
 		OnSummary: func(_ string, s *monitor.OutlierSummary) { r.summaries = append(r.summaries, s) },
@@ -259,5 +263,58 @@ func TestOutliersDriftDoesNotSingleOutUsers(t *testing.T) {
 	}
 	if len(r.findings) == 0 {
 		t.Error("the attacker was not reported")
+	}
+}
+
+// TestBurstOverDays measures, over twenty simulated days of 40 users with a
+// prober, how many days single out an ordinary user and how soon the prober
+// is found, on ordinary traffic and with transaction amounts tripled from
+// 6 a.m. (WARDEN_MEASURE=1; figures in docs/detection.md).
+func TestBurstOverDays(t *testing.T) {
+	if os.Getenv("WARDEN_MEASURE") == "" {
+		t.Skip("a measurement: WARDEN_MEASURE=1 go test ./monitor -run TestBurstOverDays -v")
+	}
+	ref := outlierReference(t, 10000)
+	for _, scale := range []float64{1, 3} {
+		for _, alpha := range []float64{1e-4, 1e-5} {
+			falseDays, bursts, criticals, missed := 0, 0, 0, 0
+			var slowest time.Duration
+			for seed := uint64(1); seed <= 20; seed++ {
+				attack := simulate.Burst{User: "prober", From: 15 * time.Hour, Until: 15*time.Hour + 20*time.Minute, Count: 30}
+				opts := simulate.Options{Seed: seed, Users: 40, Bursts: []simulate.Burst{attack}}
+				if scale != 1 {
+					opts.Drifts = []simulate.Drift{{Feature: simulate.ColTransactionAmount, From: 6 * time.Hour, Scale: scale}}
+				}
+				settings := config.DefaultModel().Outliers
+				settings.BurstAlpha = alpha
+				r := newScreenRunWith(t, ref, settings)
+				evs := traffic(t, opts, 30000)
+				r.feed(t, evs)
+				r.close(t)
+				singled, found := false, false
+				for _, f := range r.findings {
+					switch {
+					case f.Subject != attack.User:
+						singled = true
+						if f.Evidence["burst"] == true {
+							bursts++
+						} else {
+							criticals++
+						}
+					case !found:
+						found = true
+						slowest = max(slowest, f.Time.Sub(evs[0].Time.Truncate(24*time.Hour))-attack.From)
+					}
+				}
+				if singled {
+					falseDays++
+				}
+				if !found {
+					missed++
+				}
+			}
+			t.Logf("amounts x%g, burst_alpha %g: %d of 20 days single out an ordinary user (%d burst, %d critical-input findings); prober missed on %d days, found within %s",
+				scale, alpha, falseDays, bursts, criticals, missed, slowest)
+		}
 	}
 }

@@ -42,10 +42,20 @@
 // those of the range and category checks (each about something else) and of
 // the three detectors themselves, each counted only when it alone would flag
 // the input, is calibrated once more, so the final p-value does not depend
-// on how the detectors correlate. An input is an anomaly when its final
-// p-value is below Options.FPR: about FPR of inputs drawn like the reference
-// are flagged. The detectors stay fitted on the fitting share only, so that
-// held-out scores are out-of-sample like production inputs.
+// on how the detectors correlate. For that last calibration each held-out
+// row is scored against the other held-out rows, as an input is against all
+// of them, so that the held-out statistics are distributed as inputs' are.
+// An input is an anomaly when its final p-value is below Options.FPR: about
+// FPR of inputs drawn like the reference are flagged. The detectors stay
+// fitted on the fitting share only, so that held-out scores are
+// out-of-sample like production inputs.
+//
+// How closely the flagged share follows FPR depends on the number n of
+// held-out rows: the threshold is about the (n+1)·FPR-th highest held-out
+// statistic, and when (n+1)·FPR is below 4 the share, which depends on
+// which rows were held out, may exceed twice FPR (95% bound).
+// Detector.Calibration gives the figures and Detector.Warnings says when the
+// reference is too small for FPR.
 //
 // # Inputs
 //

@@ -84,6 +84,37 @@ func TestCalibrationPValues(t *testing.T) {
 	}
 }
 
+// TestHeldOutSurprise checks heldOut against a calibration rebuilt without
+// the score, for every score of sets with ties, a tied and a lone top, and
+// too few scores for a tail of their own.
+func TestHeldOutSurprise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	draws := make([]float64, 300)
+	for i := range draws {
+		draws[i] = rng.ExpFloat64()
+	}
+	cases := []struct {
+		name   string
+		scores []float64
+	}{
+		{"ties", []float64{5, 1, 3, 2, 4, 3, 3, 6, 7, 8, 9, 10}},
+		{"tied top", []float64{1, 2, 2, 3, 9, 9}},
+		{"all equal", []float64{0, 0, 0, 0}},
+		{"two", []float64{1, 4}},
+		{"exponential", draws},
+	}
+	for _, c := range cases {
+		cal := newCalibration(slices.Clone(c.scores), 0.5)
+		for i, x := range c.scores {
+			others := newCalibration(slices.Delete(slices.Clone(c.scores), i, i+1), 0.5)
+			want, got := others.surprise(x), cal.heldOut(x, 0.5)
+			if math.Abs(got-want) > 1e-12*max(1, want) {
+				t.Errorf("%s: heldOut(%v) = %v, want %v", c.name, x, got, want)
+			}
+		}
+	}
+}
+
 func TestCalibrationIsUniformOnFreshDraws(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	held := make([]float64, 2000)

@@ -25,8 +25,8 @@ type CalibrationInfo struct {
 	HeldOut int `json:"held_out"`
 	// FPR is the requested rate, Options.FPR.
 	FPR float64 `json:"fpr"`
-	// Above is (HeldOut+1)·FPR, about the number of held-out rows above the
-	// threshold.
+	// Above is (HeldOut+1)·FPR: of the held-out rows and one input drawn
+	// like them, about how many lie above the threshold.
 	Above float64 `json:"above"`
 	// MinFPR is 1/(HeldOut+1), the smallest rate the held-out rows attest
 	// at all: below it the threshold lies beyond every one of them, on the
@@ -36,11 +36,11 @@ type CalibrationInfo struct {
 	// inputs drawn like the reference.
 	UpperFPR float64 `json:"upper_fpr"`
 	// AchievableFPR is the smallest rate the held-out rows calibrate
-	// reliably: minAbove/(HeldOut+1).
+	// reliably, 4/(HeldOut+1): from there Above is at least 4.
 	AchievableFPR float64 `json:"achievable_fpr"`
 	// RowsNeeded is about how many reference rows (at the detector's
 	// Holdout and Contamination) calibrate FPR reliably; 0 when none do,
-	// because at most maxCalibrate rows are held out.
+	// because at most 20,000 rows are held out.
 	RowsNeeded int `json:"rows_needed"`
 	// Warning, when not empty, says that FPR is below AchievableFPR, what
 	// that means and what to do.
@@ -48,10 +48,10 @@ type CalibrationInfo struct {
 }
 
 const (
-	// minAbove is the number of held-out rows that must lie above the
-	// threshold for the realised rate to be calibrated reliably: from four
-	// on, its 95% upper bound is within twice the requested rate (1.94
-	// times at four, 2.37 at two, 3.0 at one; Gamma(k) quantiles over k).
+	// minAbove is the least Above at which the rate is calibrated
+	// reliably: from four on, the realised rate's 95% upper bound is
+	// within twice the requested rate (1.94 times at four, 2.37 at two,
+	// 3.0 at one; Gamma(k) quantiles over k).
 	minAbove = 4
 	// upperLevel is the confidence of CalibrationInfo.UpperFPR.
 	upperLevel = 0.95
@@ -87,8 +87,9 @@ func (d *Detector) Calibration() CalibrationInfo {
 	return c
 }
 
-// Warnings lists what the caller should know about the fitted detector:
-// today, that the reference is too small for the false-positive rate.
+// Warnings lists, in words, what the caller should know about the fitted
+// detector: whether its reference is too small for its false-positive rate
+// (CalibrationInfo.Warning). It is nil when there is nothing to say.
 func (d *Detector) Warnings() []string {
 	if w := d.Calibration().Warning; w != "" {
 		return []string{w}
@@ -97,14 +98,12 @@ func (d *Detector) Warnings() []string {
 }
 
 func (c CalibrationInfo) warning() string {
-	var what string
+	what := fmt.Sprintf("the false-positive rate %s is calibrated on only %s held-out reference rows ((n+1)·rate = %.3g, fewer than %d)",
+		percent(c.FPR), thousands(c.HeldOut), c.Above, minAbove)
 	if c.Above < 1 {
 		what = fmt.Sprintf("the false-positive rate %s is below 1/(n+1) = %s for the %s held-out reference rows that calibrate it: "+
 			"the threshold lies beyond all of them, on an extrapolated tail",
 			percent(c.FPR), percent(c.MinFPR), thousands(c.HeldOut))
-	} else {
-		what = fmt.Sprintf("the false-positive rate %s is calibrated on only %s held-out reference rows, about %.2g of them above the threshold",
-			percent(c.FPR), thousands(c.HeldOut), c.Above)
 	}
 	// Rounded up, so that following the advice clears the warning.
 	achievable := ceilDigits(c.AchievableFPR, 3)
@@ -116,7 +115,8 @@ func (c CalibrationInfo) warning() string {
 	} else {
 		advice += fmt.Sprintf(" (more reference rows cannot help: at most %s are held out)", thousands(maxCalibrate))
 	}
-	return fmt.Sprintf("%s, so the share of ordinary inputs flagged may reach %s (95%% bound). %s.", what, percent(c.UpperFPR), advice)
+	return fmt.Sprintf("%s, so the share of ordinary inputs flagged varies with the sample and may reach %s (95%% bound). %s.",
+		what, percent(c.UpperFPR), advice)
 }
 
 // percent writes a rate as a percentage with three significant digits.

@@ -30,7 +30,7 @@ func TestCalibrationInfo(t *testing.T) {
 		{name: "ODDS arrhythmia", n: 68, opts: Options{FPR: 0.005}, warn: true, rowsNeeded: 3196,
 			upper: 1 - math.Pow(0.05, 1.0/68), says: []string{"below 1/(n+1) = 1.45%", "68 held-out", "extrapolated tail", "raise the false-positive rate to 0.058", "about 3,200 reference rows"}},
 		{name: "827 cardio rows", n: 207, opts: Options{FPR: 0.005}, warn: true, rowsNeeded: 3196,
-			says: []string{"0.5% is calibrated on only 207 held-out", "about 1 of them", "may reach 1.47%", "rates from 1.93%", "to 0.0193"}},
+			says: []string{"0.5% is calibrated on only 207 held-out", "(n+1)·rate = 1.04, fewer than 4", "may reach 1.47%", "rates from 1.93%", "to 0.0193"}},
 		{name: "one row short", n: 798, opts: Options{FPR: 0.005}, warn: true, rowsNeeded: 3196},
 		{name: "just enough", n: 799, opts: Options{FPR: 0.005}, rowsNeeded: 3196},
 		{name: "large", n: 5000, opts: Options{FPR: 0.005}, rowsNeeded: 3196},
@@ -116,5 +116,58 @@ func TestSmallReferenceWarns(t *testing.T) {
 	}
 	if w := simDetector(t).Warnings(); w != nil {
 		t.Errorf("20,000 reference rows: %q", w)
+	}
+}
+
+// TestSmallReferenceFalsePositiveRate fits on small clean references of
+// generated rows and scores fresh ones: the share flagged, averaged over
+// fits, must stay within sampling error of FPR or below. Held-out rows
+// once took their p-values from calibrations that counted them, so that
+// only new inputs could pass the highest held-out score of a detector, and
+// at 827 rows and FPR 0.5% 1.1% were flagged.
+func TestSmallReferenceFalsePositiveRate(t *testing.T) {
+	cases := []struct {
+		rows int
+		fpr  float64
+	}{
+		{827, 0.005},  // about one held-out row above the threshold
+		{3200, 0.005}, // about four
+		{400, 0.02},
+	}
+	if testing.Short() {
+		cases = cases[:1]
+	}
+	const fits, fresh = 20, 2000
+	for _, c := range cases {
+		var mean, held float64
+		for seed := uint64(1); seed <= fits; seed++ {
+			all := syntheticTable(t, c.rows+fresh, 8, 0, seed)
+			rows := make([]int, all.Rows)
+			for i := range rows {
+				rows[i] = i
+			}
+			d, err := Fit(all.Select(rows[:c.rows]), Options{Exclude: []string{"label"}, Seed: seed, FPR: c.fpr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			vs, err := d.ScoreTable(all.Select(rows[c.rows:]), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vs {
+				if v.Anomaly {
+					mean += 1 / float64(fresh*fits)
+				}
+			}
+			held += float64(d.Calibration().HeldOut) / fits
+		}
+		// Each fit's rate varies with its held-out rows, about
+		// Beta((n+1)·FPR, ·) (variance near FPR/(n+1)), and with the fresh
+		// rows (FPR/fresh).
+		sd := math.Sqrt((c.fpr/(held+1) + c.fpr/fresh) / fits)
+		t.Logf("%d rows (%.0f held out), FPR %v: %.3f%% flagged (sampling error %.3f%%)", c.rows, held, c.fpr, 100*mean, 100*sd)
+		if mean > c.fpr+3*sd || mean < c.fpr/10 {
+			t.Errorf("%d rows, FPR %v: %.4f flagged, want at most %.4f and at least %.4f", c.rows, c.fpr, mean, c.fpr+3*sd, c.fpr/10)
+		}
 	}
 }

@@ -28,6 +28,7 @@ type scratch struct {
 	gen      uint32
 	raw      [numDetectors]float64
 	pvals    [numDetectors]float64
+	surp     [numDetectors]float64 // -ln pvals
 }
 
 func (d *Detector) initPool() {
@@ -159,15 +160,23 @@ func (d *Detector) combine(s *scratch) float64 {
 	for j := range numDetectors {
 		if d.active[j] {
 			s.pvals[j] = d.calib[j].pvalue(s.raw[j])
+			s.surp[j] = -math.Log(s.pvals[j])
 		}
 	}
-	var stat float64
+	var joint float64
 	if d.active[detMahalanobis] {
-		stat = -math.Log(d.joint.pvalue(d.fisher(s)))
+		joint = -math.Log(d.joint.pvalue(d.fisher(s)))
 	}
+	return d.statistic(s, joint)
+}
+
+// statistic is the combined statistic from the multivariate block's
+// surprise and the detectors' p-values and surprises in s.
+func (d *Detector) statistic(s *scratch, joint float64) float64 {
+	stat := joint
 	for j := range numDetectors {
 		if d.active[j] && s.pvals[j] < d.opts.FPR {
-			stat = max(stat, -math.Log(s.pvals[j]))
+			stat = max(stat, s.surp[j])
 		}
 	}
 	return stat
@@ -186,7 +195,7 @@ func (d *Detector) fisher(s *scratch) float64 {
 	var sum float64
 	for _, j := range [...]int{detIsolation, detMahalanobis, detKNN} {
 		if d.active[j] {
-			sum -= fisherWeights[j] * math.Log(s.pvals[j])
+			sum += fisherWeights[j] * s.surp[j]
 		}
 	}
 	return sum
@@ -241,6 +250,11 @@ func (d *Detector) calibrate(t *dataset.Table, heldRows []int) error {
 			return err
 		}
 		d.rawScores(s)
+		if d.skewed {
+			// Each distance against the other held-out rows' (see
+			// calibration.heldOut), as rawScores measures a new input's.
+			s.raw[detMahalanobis] = max(d.spaces[0].heldOut(s.dist[0], 1), d.spaces[1].heldOut(s.dist[1], 1))
+		}
 		for j := range raws {
 			if d.active[j] {
 				raws[j][r] = s.raw[j]
@@ -283,7 +297,10 @@ func cmpFloat(a, b float64) int {
 }
 
 // calibrateOn builds the per-detector and final calibrations from held-out
-// raw scores and returns the rows' combined statistics.
+// raw scores and returns the rows' combined statistics. Each row's p-values
+// and statistic are those it would get as a new input against the other
+// held-out rows (calibration.heldOut), so that the final calibration sees
+// held-out statistics distributed as new inputs' are.
 func (d *Detector) calibrateOn(raws [numDetectors][]float64, s *scratch) []float64 {
 	units := [numDetectors]float64{detIsolation: 0.01, detMahalanobis: 1, detKNN: 0.1, detRange: 1, detCategory: 1}
 	n := 0
@@ -297,23 +314,28 @@ func (d *Detector) calibrateOn(raws [numDetectors][]float64, s *scratch) []float
 	load := func(r int) {
 		for j := range raws {
 			if d.active[j] {
-				s.raw[j] = raws[j][r]
-				s.pvals[j] = d.calib[j].pvalue(s.raw[j])
+				s.surp[j] = d.calib[j].heldOut(raws[j][r], units[j])
+				s.pvals[j] = math.Exp(-s.surp[j])
 			}
 		}
 	}
+	var fishers []float64
 	if d.active[detMahalanobis] {
-		fishers := make([]float64, n)
+		fishers = make([]float64, n)
 		for r := range fishers {
 			load(r)
 			fishers[r] = d.fisher(s)
 		}
-		d.joint = newCalibration(fishers, 1)
+		d.joint = newCalibration(slices.Clone(fishers), 1)
 	}
 	stats := make([]float64, n)
 	for r := range stats {
 		load(r)
-		stats[r] = d.combine(s)
+		var joint float64
+		if fishers != nil {
+			joint = d.joint.heldOut(fishers[r], 1)
+		}
+		stats[r] = d.statistic(s, joint)
 	}
 	d.final = newCalibration(slices.Clone(stats), 1)
 	d.finalLimit = d.final.limit(d.opts.FPR)
