@@ -303,8 +303,8 @@ func readScoreTable(path string, features []outlier.FeatureInfo) (*dataset.Table
 	}
 	t, err := dataset.ReadFile(path, opts)
 	if err != nil {
-		var de *dataset.Error
-		if errors.As(err, &de) && de.Line == 0 && opts.Types[de.Column] != dataset.Unknown {
+		var mc *dataset.MissingColumnError
+		if errors.As(err, &mc) {
 			return nil, usageErrf("%v; the detector was trained on this feature, so every scored row needs it", err)
 		}
 		return nil, usageErr(err)
