@@ -56,6 +56,12 @@ type ColumnProfile struct {
 	Inf     int          `json:"inf,omitempty"`
 	Invalid int          `json:"invalid,omitempty"` // values of the wrong type, counted as missing too (streams only)
 
+	// Mismatch, in a profile of current data read with the reference's
+	// types as hints (dataset.Options.Hints), says why the column's type
+	// differs from the reference's: where its first value that does not
+	// parse as that type is, and what it is. Not saved.
+	Mismatch string `json:"-"`
+
 	// Values holds the finite values of numeric, boolean and datetime
 	// columns, sorted ascending: exact, so tests on a profile equal tests
 	// on the raw data.
@@ -105,7 +111,8 @@ func (p *Profile) Column(name string) *ColumnProfile {
 }
 
 // Types returns the column types, to read current data the same way the
-// reference was read.
+// reference was read (as dataset.Options.Hints, so that a schema change is
+// reported rather than fatal).
 func (p *Profile) Types() map[string]dataset.Type {
 	types := make(map[string]dataset.Type, len(p.Columns))
 	for _, c := range p.Columns {
@@ -140,6 +147,12 @@ func NewProfile(t *dataset.Table, opts ProfileOptions) (*Profile, error) {
 
 func newColumnProfile(c *dataset.Column, opts ProfileOptions) *ColumnProfile {
 	cp := &ColumnProfile{Name: c.Name, Type: c.Type, Rows: c.Len(), Missing: c.Missing, Inf: c.Inf}
+	if m := c.Mismatch; m != nil {
+		cp.Mismatch = m.Msg
+		if m.Line > 0 {
+			cp.Mismatch = fmt.Sprintf("line %d: %s", m.Line, m.Msg)
+		}
+	}
 	if u, ok := opts.Units[c.Name]; ok {
 		cp.Unit = u
 	} else if c.Type == dataset.Numeric {

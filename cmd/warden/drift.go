@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,12 +58,26 @@ func (f *readFlags) unitMap() (map[string]string, error) {
 }
 
 // readTable reads a tabular file; every failure is the user's to fix.
-func readTable(path string, types map[string]dataset.Type) (*dataset.Table, error) {
-	t, err := dataset.ReadFile(path, dataset.Options{Types: types})
+func (f *readFlags) readTable(path string, opts dataset.Options) (*dataset.Table, error) {
+	t, err := dataset.ReadFile(path, opts)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, f.explain(err)
 	}
 	return t, nil
+}
+
+// explain words a reading error in the command's terms: a column that
+// --type names and the file lacks is the flag's mistake, not the file's.
+func (f *readFlags) explain(err error) error {
+	var mc *dataset.MissingColumnError
+	if errors.As(err, &mc) && mc.Option == "Types" {
+		for _, kv := range slices.Backward(f.types) {
+			if col, _, _ := strings.Cut(kv, "="); col == mc.Column {
+				return usageErrf("--type %s: %s has no column %q (it has %s)", kv, mc.File, mc.Column, mc.Listing())
+			}
+		}
+	}
+	return usageErr(err)
 }
 
 // buildProfile reads a reference file and profiles it.
@@ -75,7 +90,7 @@ func buildProfile(path string, rf *readFlags) (*drift.Profile, *dataset.Table, e
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := readTable(path, types)
+	t, err := rf.readTable(path, dataset.Options{Types: types})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -165,8 +180,19 @@ func newDriftCmd() *cobra.Command {
 Kolmogorov-Smirnov for numeric columns, chi-square for categorical ones and a
 two-proportion z-test for booleans, with Benjamini-Hochberg correction across
 columns. A column drifts when its adjusted p-value is below --threshold and its
-effect size is at least --min-effect. Exit status: 0 no dataset drift, 1 dataset
-drift, 2 usage or input error.`,
+effect size is at least --min-effect.
+
+The current data is read with the reference's column types where its values
+allow. A reference column it lacks, a column whose values are no longer of the
+reference's type (a word in a numeric column; the first such value is named)
+and a column the reference lacks are data-quality findings, reported with the
+others (missing values, infinities, values out of range, unseen categories);
+the other columns are still tested. --type COLUMN=TYPE forces a type in both
+files: a column it names must be there, and a value not of that type is an
+error.
+
+Exit status: 0 no dataset drift, 1 dataset drift, 2 usage or input error.
+Data-quality findings alone do not change it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (reference == "") == (profile == "") {
@@ -206,11 +232,10 @@ drift, 2 usage or input error.`,
 			if err != nil {
 				return err
 			}
-			types := ref.Types()
-			for col, t := range overrides {
-				types[col] = t
-			}
-			curTable, err := readTable(current, types)
+			// The reference's types are hints: a column the current data
+			// lacks, or whose values are no longer of its type, is a
+			// finding of the comparison, not a reason to stop.
+			curTable, err := rf.readTable(current, dataset.Options{Types: overrides, Hints: ref.Types()})
 			if err != nil {
 				return err
 			}

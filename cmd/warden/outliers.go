@@ -191,11 +191,12 @@ func outliersOptions(f *outliersFlags) outlier.Options {
 // failed: SCORE is then read again with the detector's own features, whose
 // error is the one to report.
 func fitOutliers(f *outliersFlags, stderr io.Writer) (*outlier.Detector, *dataset.Table, error) {
-	types, err := (&readFlags{types: f.types}).typeOverrides()
+	rf := &readFlags{types: f.types}
+	types, err := rf.typeOverrides()
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := readTable(f.train, types)
+	t, err := rf.readTable(f.train, dataset.Options{Types: types})
 	if err != nil {
 		return nil, nil, err
 	}
