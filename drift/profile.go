@@ -9,6 +9,7 @@ package drift
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/binary"
@@ -44,6 +45,9 @@ type Profile struct {
 	// (it keeps columns, not rows), so it travels with the profile. Empty
 	// when none was fitted.
 	Outlier []byte `json:"outlier,omitempty"`
+	// FormatVersion is the version of the file the profile was decoded
+	// from; 0 for a profile built in memory.
+	FormatVersion int `json:"-"`
 }
 
 // ColumnProfile describes one reference column.
@@ -86,6 +90,11 @@ func (c *ColumnProfile) summary() Summary {
 	c.summaryOnce.Do(func() { c.cached = summarize(c) })
 	return c.cached
 }
+
+// Summary describes the column as a report's reference side does: a
+// *NumericSummary for numeric, datetime and text columns (the last with no
+// values), a *CategoricalSummary for categorical and boolean ones.
+func (c *ColumnProfile) Summary() Summary { return c.summary() }
 
 // ks is the column's KS index, built once; nil when the column has no
 // finite values to index.
@@ -232,6 +241,27 @@ func (p *Profile) Encode(w io.Writer) error {
 	return zw.Close()
 }
 
+// profilePrefix is how every encoded profile begins once decompressed:
+// Encode writes the envelope's format first.
+var profilePrefix = []byte(`{"format":"` + profileFormat + `"`)
+
+// IsProfile reports whether r, read from its start, holds a profile as
+// Encode writes it, by its content alone: gzip whose text begins with the
+// profile's format name. A profile of a version this build cannot read, or
+// damaged after its first bytes, still counts, so that DecodeProfile can say
+// what is wrong with it. It reads at most a few kilobytes of r.
+func IsProfile(r io.Reader) bool {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return false
+	}
+	head := make([]byte, len(profilePrefix))
+	if _, err := io.ReadFull(zr, head); err != nil {
+		return false
+	}
+	return bytes.Equal(head, profilePrefix)
+}
+
 // DecodeProfile reads a profile written by Encode. name is used in errors.
 func DecodeProfile(r io.Reader, name string) (*Profile, error) {
 	zr, err := gzip.NewReader(bufio.NewReader(r))
@@ -255,6 +285,7 @@ func DecodeProfile(r io.Reader, name string) (*Profile, error) {
 	if err := f.Profile.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	f.Profile.FormatVersion = f.Version
 	return f.Profile, nil
 }
 
