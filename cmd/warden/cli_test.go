@@ -198,7 +198,7 @@ func TestProfileBadInput(t *testing.T) {
 	dir := t.TempDir()
 	notProfile := writeFile(t, dir, "x.wprof", "a,b\n1,2\n")
 	cur := writeFile(t, dir, "cur.csv", "a,b\n1,2\n")
-	if r := warden(t, "drift", "--profile", notProfile, "--current", cur); r.code != 2 || !strings.Contains(r.stderr, "x.wprof: not a Warden profile") {
+	if r := warden(t, "drift", "--profile", notProfile, "--current", cur); r.code != 2 || !strings.Contains(r.stderr, "x.wprof is a CSV data file, not a Warden profile") {
 		t.Errorf("corrupt profile: exit %d, stderr %s", r.code, r.stderr)
 	}
 	if r := warden(t, "profile", "build", "--data", cur); r.code != 2 {

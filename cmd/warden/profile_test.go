@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,5 +42,145 @@ func TestProfileCarriesOutlierDetector(t *testing.T) {
 	}
 	if strings.Contains(fromBare.stdout, `"type":"adversarial"`) || !strings.Contains(fromBare.stderr, "holds no outlier detector") {
 		t.Errorf("profile without a detector: adversarial alerts or no warning: %s", fromBare.stderr)
+	}
+}
+
+// One profile goes wherever reference data does, whatever it is named:
+// warden drift --reference gives the answer the data gives, and warden
+// outliers --detector scores with the detector inside it as with the same
+// detector fitted on the data.
+func TestProfileWorksEverywhere(t *testing.T) {
+	dir := t.TempDir()
+	cols := []string{"temp", "weathersit", "workingday", "cnt"}
+	ref := writeFile(t, dir, "jan.csv", bikeCSV(600, 0, false, cols...))
+	cur := writeFile(t, dir, "jul.csv", bikeCSV(300, 0.3, false, cols...))
+	prof, wdet := filepath.Join(dir, "jan.wprof"), filepath.Join(dir, "jan.wdet")
+	if r := warden(t, "profile", "build", "--data", ref, "--out", prof); r.code != 0 {
+		t.Fatalf("profile build: exit %d: %s", r.code, r.stderr)
+	}
+	if r := warden(t, "outliers", "--train", ref, "--seed", "1", "--save", wdet); r.code != 0 {
+		t.Fatalf("outliers --save: exit %d: %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unnamed := writeFile(t, dir, "reference", string(data))
+
+	want := warden(t, "drift", "--reference", ref, "--current", cur, "--format", "json")
+	if want.code != 1 {
+		t.Fatalf("drift against the data: exit %d, want 1: %s", want.code, want.stderr)
+	}
+	for _, args := range [][]string{{"--reference", prof}, {"--profile", prof}, {"--reference", unnamed}} {
+		got := warden(t, append([]string{"drift", "--current", cur, "--format", "json"}, args...)...)
+		if got.code != want.code || got.stdout != want.stdout {
+			t.Errorf("drift %v: exit %d and another report than against the data: %s", args, got.code, got.stderr)
+		}
+	}
+
+	want = warden(t, "outliers", "--detector", wdet, "--score", cur)
+	if want.code > 1 || want.stdout == "" {
+		t.Fatalf("outliers --detector %s: exit %d: %s", wdet, want.code, want.stderr)
+	}
+	for _, detector := range []string{prof, unnamed} {
+		got := warden(t, "outliers", "--detector", detector, "--score", cur)
+		if got.code != want.code || got.stdout != want.stdout {
+			t.Errorf("outliers --detector %s: exit %d and other verdicts than the saved detector's: %s", detector, got.code, got.stderr)
+		}
+	}
+}
+
+// A file given to the wrong flag is named for what it is, with what the
+// flag takes and what to do instead.
+func TestWrongFileKinds(t *testing.T) {
+	dir := t.TempDir()
+	cols := []string{"temp", "weathersit", "workingday", "cnt"}
+	csv := writeFile(t, dir, "jan.csv", bikeCSV(200, 0, false, cols...))
+	prof, bare, wdet := filepath.Join(dir, "jan.wprof"), filepath.Join(dir, "bare.wprof"), filepath.Join(dir, "jan.wdet")
+	for _, args := range [][]string{
+		{"profile", "build", "--data", csv, "--out", prof},
+		{"profile", "build", "--data", csv, "--out", bare, "--no-outliers"},
+		{"outliers", "--train", csv, "--save", wdet},
+	} {
+		if r := warden(t, args...); r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+		}
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(bikeCSV(50, 0, false, cols...)))
+	zw.Close()
+	csvGz := writeFile(t, dir, "jan.csv.gz", gz.String())
+	jsonl := writeFile(t, dir, "jan.jsonl", `{"temp":0.2}`+"\n")
+	other := writeFile(t, dir, "foo.bin", "\x00\x01\x02binary")
+	empty := writeFile(t, dir, "empty", "")
+
+	tests := []struct {
+		name string
+		args []string
+		want string // the whole of stderr
+	}{
+		{"data as a detector", []string{"outliers", "--detector", csv, "--score", csv},
+			"--detector " + csv + " is a CSV data file, not a detector: pass it as --train, or build a profile with warden profile build (or save a detector with warden outliers --train ... --save FILE)"},
+		{"gzipped data as a detector", []string{"outliers", "--detector", csvGz, "--score", csv},
+			"--detector " + csvGz + " is a gzip-compressed CSV data file, not a detector: pass it as --train, or build a profile with warden profile build (or save a detector with warden outliers --train ... --save FILE)"},
+		{"JSON lines as a detector", []string{"outliers", "--detector", jsonl, "--score", csv},
+			"--detector " + jsonl + " is a JSON-lines data file, not a detector: pass it as --train, or build a profile with warden profile build (or save a detector with warden outliers --train ... --save FILE)"},
+		{"a profile without a detector", []string{"outliers", "--detector", bare, "--score", csv},
+			"--detector " + bare + " is a Warden profile without an outlier detector (built with --no-outliers, or by an older warden): rebuild it with warden profile build --data REF --out " + bare + ", without --no-outliers, or pass the data as --train"},
+		{"something else as a detector", []string{"outliers", "--detector", other, "--score", csv},
+			"--detector " + other + " is a file of an unknown kind, not a Warden profile or detector: expected a file written by warden profile build or warden outliers --save"},
+		{"an empty detector", []string{"outliers", "--detector", empty, "--score", csv},
+			"--detector " + empty + " is an empty file, not a Warden profile or detector: expected a file written by warden profile build or warden outliers --save"},
+		{"a profile to train on", []string{"outliers", "--train", prof, "--score", csv},
+			"--train " + prof + " is a Warden profile, not data (CSV or JSON lines): pass it as --detector, which scores with the outlier detector inside it"},
+		{"a detector to train on", []string{"outliers", "--train", wdet, "--score", csv},
+			"--train " + wdet + " is a saved outlier detector, not data (CSV or JSON lines): pass it as --detector"},
+		{"a profile to score", []string{"outliers", "--detector", wdet, "--score", prof},
+			"--score " + prof + " is a Warden profile, not data (CSV or JSON lines)"},
+		{"a detector as the reference", []string{"drift", "--reference", wdet, "--current", csv},
+			"--reference " + wdet + " is a saved outlier detector, not reference data or a profile: give the data it was fitted on, or a profile from warden profile build"},
+		{"data as --profile", []string{"drift", "--profile", csv, "--current", csv},
+			"--profile " + csv + " is a CSV data file, not a Warden profile: pass data as --reference"},
+		{"something else as --profile", []string{"drift", "--profile", other, "--current", csv},
+			"--profile " + other + " is a file of an unknown kind, not a Warden profile: expected a file written by warden profile build"},
+		{"a profile as the current data", []string{"drift", "--reference", csv, "--current", prof},
+			"--current " + prof + " is a Warden profile, not data (CSV or JSON lines): a profile stands for reference data only (--reference)"},
+		{"units for a profile", []string{"drift", "--reference", prof, "--current", csv, "--unit", "temp=C"},
+			"--unit applies to reference data; " + prof + " is a profile, whose units were set when it was built"},
+		{"a profile to profile", []string{"profile", "build", "--data", prof, "--out", filepath.Join(dir, "x.wprof")},
+			"--data " + prof + " is a Warden profile, not data (CSV or JSON lines): it was built already; give the data to build a profile from"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := warden(t, tc.args...)
+			if got := strings.TrimSpace(r.stderr); r.code != 2 || got != "warden: "+tc.want {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and:\nwarden: %s", r.code, got, tc.want)
+			}
+		})
+	}
+}
+
+// Usage errors of warden profile exit 2 with a message; the bare command
+// prints its help.
+func TestProfileUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string // in stderr, or stdout for exit 0
+	}{
+		{[]string{"profile"}, 0, "Available Commands"},
+		{[]string{"profile", "nosuch"}, 2, `unknown command "nosuch" for "warden profile" (want build)`},
+		{[]string{"profile", "biuld"}, 2, "did you mean build?"},
+	}
+	for _, tc := range tests {
+		r := warden(t, tc.args...)
+		out := r.stderr
+		if tc.code == 0 {
+			out = r.stdout
+		}
+		if r.code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("warden %v: exit %d, want %d and %q:\n%s%s", tc.args, r.code, tc.code, tc.want, r.stdout, r.stderr)
+		}
 	}
 }
