@@ -137,7 +137,7 @@ func checkData(flag, path string) error {
 			todo += ", which scores with the outlier detector inside it"
 		}
 	case flag == "--data" && info.kind == kindProfile:
-		todo = "it was built already; give the data to build a profile from"
+		todo = "warden profile show " + path + " prints what it holds"
 	case flag == "--current" && info.kind == kindProfile:
 		todo = "a profile stands for reference data only (--reference)"
 	}

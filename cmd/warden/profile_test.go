@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,7 +151,7 @@ func TestWrongFileKinds(t *testing.T) {
 		{"units for a profile", []string{"drift", "--reference", prof, "--current", csv, "--unit", "temp=C"},
 			"--unit applies to reference data; " + prof + " is a profile, whose units were set when it was built"},
 		{"a profile to profile", []string{"profile", "build", "--data", prof, "--out", filepath.Join(dir, "x.wprof")},
-			"--data " + prof + " is a Warden profile, not data (CSV or JSON lines): it was built already; give the data to build a profile from"},
+			"--data " + prof + " is a Warden profile, not data (CSV or JSON lines): warden profile show " + prof + " prints what it holds"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,17 +163,83 @@ func TestWrongFileKinds(t *testing.T) {
 	}
 }
 
+// showCSV is reference data with a column of every kind profile show
+// describes.
+func showCSV(n int) string {
+	var b strings.Builder
+	b.WriteString("day,amount,merchant,card_present,note\n")
+	merchants := []string{"grocery", "grocery", "online", "travel", "fuel", "grocery", "online"}
+	for i := range n {
+		amount := fmt.Sprintf("%.2f", 5+float64(i*37%101))
+		if i%50 == 7 {
+			amount = "NA"
+		}
+		fmt.Fprintf(&b, "2011-01-%02d,%s,%s,%v,\n", 1+i%31, amount, merchants[i%len(merchants)], i%3 == 0)
+	}
+	return b.String()
+}
+
+// warden profile show prints what a profile holds; golden files keep its
+// text and JSON (go test -update rewrites them).
+func TestProfileShow(t *testing.T) {
+	dir := t.TempDir()
+	data := writeFile(t, dir, "reference.csv", showCSV(300))
+	prof, bare := filepath.Join(dir, "reference.wprof"), filepath.Join(dir, "bare.wprof")
+	if r := warden(t, "profile", "build", "--data", data, "--out", prof); r.code != 0 {
+		t.Fatalf("profile build: exit %d: %s", r.code, r.stderr)
+	}
+	if r := warden(t, "profile", "build", "--data", data, "--out", bare, "--no-outliers"); r.code != 0 {
+		t.Fatalf("profile build: exit %d: %s", r.code, r.stderr)
+	}
+	for _, tc := range []struct{ golden, file, format string }{
+		{"profile_show.txt", prof, "text"},
+		{"profile_show.json", prof, "json"},
+		{"profile_show_bare.txt", bare, "text"},
+	} {
+		r := warden(t, "profile", "show", tc.file, "--format", tc.format)
+		if r.code != 0 || r.stderr != "" {
+			t.Fatalf("profile show %s --format %s: exit %d: %s", tc.file, tc.format, r.code, r.stderr)
+		}
+		golden(t, tc.golden, strings.ReplaceAll(r.stdout, dir, "DIR"))
+	}
+	var desc struct {
+		Rows    int `json:"rows"`
+		Outlier *struct {
+			Features        []struct{ Name string } `json:"features"`
+			CalibrationRows int                     `json:"calibration_rows"`
+		} `json:"outlier_detector"`
+	}
+	r := warden(t, "profile", "show", prof, "--format", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &desc); err != nil {
+		t.Fatal(err)
+	}
+	if desc.Rows != 300 || desc.Outlier == nil || len(desc.Outlier.Features) != 3 || desc.Outlier.CalibrationRows == 0 {
+		t.Errorf("profile show --format json: %+v", desc)
+	}
+	r = warden(t, "profile", "show", bare, "--format", "json")
+	if !strings.Contains(r.stdout, `"outlier_detector": null`) {
+		t.Errorf("a profile without a detector: %s", r.stdout)
+	}
+}
+
 // Usage errors of warden profile exit 2 with a message; the bare command
 // prints its help.
 func TestProfileUsage(t *testing.T) {
+	dir := t.TempDir()
+	csv := writeFile(t, dir, "jan.csv", "a,b\n1,x\n")
 	tests := []struct {
 		args []string
 		code int
 		want string // in stderr, or stdout for exit 0
 	}{
 		{[]string{"profile"}, 0, "Available Commands"},
-		{[]string{"profile", "nosuch"}, 2, `unknown command "nosuch" for "warden profile" (want build)`},
-		{[]string{"profile", "biuld"}, 2, "did you mean build?"},
+		{[]string{"profile", "nosuch"}, 2, `unknown command "nosuch" for "warden profile" (want build or show)`},
+		{[]string{"profile", "shw", "x.wprof"}, 2, "did you mean show?"},
+		{[]string{"profile", "show"}, 2, "profile show needs one profile file: warden profile show PROFILE"},
+		{[]string{"profile", "show", "a.wprof", "b.wprof"}, 2, "profile show needs one profile file"},
+		{[]string{"profile", "show", filepath.Join(dir, "nope.wprof")}, 2, "nope.wprof"},
+		{[]string{"profile", "show", csv}, 2, csv + " is a CSV data file, not a Warden profile: build one with warden profile build --data " + csv + " --out PROFILE"},
+		{[]string{"profile", "show", csv, "--format", "xml"}, 2, `--format "xml": want text or json`},
 	}
 	for _, tc := range tests {
 		r := warden(t, tc.args...)
