@@ -88,7 +88,7 @@ func newDriftCmd() *cobra.Command {
 		rf                                                      readFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "drift --reference REF --current CUR",
+		Use:   "drift --reference REF|PROFILE --current CUR",
 		Short: "Compare current data with reference data, column by column",
 		Long: `Compare current (production) data with reference data column by column:
 Kolmogorov-Smirnov for numeric columns, chi-square for categorical ones and a
@@ -209,6 +209,8 @@ func loadReference(flag, path string, rf *readFlags) (*drift.Profile, error) {
 		return nil, err
 	}
 	switch {
+	case info.kind == kindDetector && flag == "--profile":
+		return nil, wrongFile(flag, path, info, "a Warden profile", "give a profile from warden profile build")
 	case info.kind == kindDetector:
 		return nil, wrongFile(flag, path, info, "reference data or a profile",
 			"give the data it was fitted on, or a profile from warden profile build")

@@ -142,6 +142,8 @@ func TestWrongFileKinds(t *testing.T) {
 			"--score " + prof + " is a Warden profile, not data (CSV or JSON lines)"},
 		{"a detector as the reference", []string{"drift", "--reference", wdet, "--current", csv},
 			"--reference " + wdet + " is a saved outlier detector, not reference data or a profile: give the data it was fitted on, or a profile from warden profile build"},
+		{"a detector as --profile", []string{"drift", "--profile", wdet, "--current", csv},
+			"--profile " + wdet + " is a saved outlier detector, not a Warden profile: give a profile from warden profile build"},
 		{"data as --profile", []string{"drift", "--profile", csv, "--current", csv},
 			"--profile " + csv + " is a CSV data file, not a Warden profile: pass data as --reference"},
 		{"something else as --profile", []string{"drift", "--profile", other, "--current", csv},
