@@ -73,7 +73,9 @@
 // Lines are physical lines, the first being 1. A problem with a record is
 // reported at the line the record starts on; an unclosed quote at the line
 // it opened on; a value that does not parse as its forced type, or invalid
-// UTF-8, at the line it is on.
+// UTF-8, at the line it is on. A column that Options.Columns or
+// Options.Types names and the input lacks is a *MissingColumnError, which
+// lists the columns the input has.
 //
 // # Resources
 //
