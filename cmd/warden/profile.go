@@ -27,6 +27,7 @@ func newProfileCmd() *cobra.Command {
 		Short: "Build and inspect reference profiles",
 		// Suggest show for shw, as cobra does for the root's commands.
 		SuggestionsMinimumDistance: 2,
+		DisableFlagsInUseLine:      true,
 		// Without this a mistyped subcommand would print the help and
 		// exit 0, as if it had run.
 		Args: cobra.ArbitraryArgs,
@@ -141,7 +142,9 @@ median and maximum of numeric and datetime columns, the categories of
 categorical ones, the share of true of booleans) and, when it has one, its
 outlier detector's settings (features, detectors, false-positive rate,
 contamination, the held-out rows it is calibrated on). --format json gives the
-same for programs. Exit status: 0 shown, 2 not a profile or unreadable.`,
+same for programs, each column with the summary drift reports give the
+reference (datetime values in Unix seconds). Exit status: 0 shown, 2 not a
+profile or unreadable.`,
 		Example: `  warden profile build --data demo/reference.csv --out demo/reference.wprof
   warden profile show demo/reference.wprof`,
 		Args: func(_ *cobra.Command, args []string) error {
