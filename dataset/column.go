@@ -49,6 +49,11 @@ const (
 // part is one column within one chunk of the input.
 type part struct {
 	mode mode
+	// hint is the type Options.Hints expects of an inferred column
+	// (kindNumeric, kindBoolean or kindDatetime; kindInfer: none), and miss
+	// the first cell that does not parse as it.
+	hint colKind
+	miss *miss
 	// floats holds a value per row in the number, boolean and time modes.
 	floats []float64
 
@@ -61,10 +66,16 @@ type part struct {
 	levels  []string
 }
 
+// miss is a cell that does not parse as its column's hinted type.
+type miss struct {
+	line int
+	text string
+}
+
 // newPart starts a part for a column whose first rows (a JSON key seen
-// late) are absent.
-func newPart(kind colKind, absent, capacity int) part {
-	var p part
+// late) are absent. hint is the hinted type of an inferred column.
+func newPart(kind, hint colKind, absent, capacity int) part {
+	p := part{hint: hint}
 	switch kind {
 	case kindString:
 		p.mode = modeString
@@ -86,10 +97,11 @@ func newPart(kind colKind, absent, capacity int) part {
 	return p
 }
 
-// add takes the cell of row row. It reports false when the cell does not
-// parse as a forced type.
-func (p *part) add(kind colKind, text []byte, row int) bool {
+// add takes the cell of row row, on line line. It reports false when the
+// cell does not parse as a forced type.
+func (p *part) add(kind colKind, text []byte, row, line int) bool {
 	if p.mode == modeString {
+		// A hinted part only gets here after a cell that missed the hint.
 		p.intern(text)
 		return true
 	}
@@ -99,6 +111,11 @@ func (p *part) add(kind colKind, text []byte, row int) bool {
 		return true
 	}
 	v, ok := p.parse(t)
+	if p.hint != kindInfer && p.miss == nil && !(ok && p.fits(v)) {
+		if _, fits := parseAs(p.hint, t); !fits {
+			p.missed(text, line)
+		}
+	}
 	if !ok && kind == kindInfer {
 		switch {
 		case p.mode == modeNumber && p.zeroOne():
@@ -130,6 +147,38 @@ func (p *part) parse(t []byte) (float64, bool) {
 		return parseDatetime(t)
 	}
 	return parseNumber(t)
+}
+
+// parseAs parses a trimmed, non-missing cell as a forced or hinted kind.
+func parseAs(kind colKind, t []byte) (float64, bool) {
+	switch kind {
+	case kindBoolean:
+		return parseBool(t)
+	case kindDatetime:
+		return parseDatetime(t)
+	}
+	return parseNumber(t)
+}
+
+// fits reports whether v, just parsed in the part's mode, is a value of the
+// hinted type, which spares parsing the cell again as that type.
+func (p *part) fits(v float64) bool {
+	switch p.hint {
+	case kindNumeric:
+		return p.mode == modeNumber
+	case kindBoolean:
+		return p.mode == modeBool || p.mode == modeNumber && (v == 0 || v == 1)
+	case kindDatetime:
+		return p.mode == modeTime
+	}
+	return true
+}
+
+// missed records the first cell that does not parse as the hinted type.
+func (p *part) missed(text []byte, line int) {
+	if p.miss == nil {
+		p.miss = &miss{line: line, text: string(text)}
+	}
 }
 
 // addMissing records an absent cell.
@@ -212,14 +261,18 @@ func parseError(kind colKind, text []byte) string {
 
 // planColumn decides from the first pass how a column ends: its type
 // (Unknown leaves finishFloats to choose between Numeric, Boolean and
-// Unknown) and whether it needs the string pass. Parts are nil for chunks
-// that never saw the column.
-func planColumn(forced Type, parts []*part) (Type, bool) {
+// Unknown) and whether it needs the string pass. A hinted type (Numeric,
+// Boolean or Datetime) is taken when every value parsed as it. Parts are
+// nil for chunks that never saw the column.
+func planColumn(forced, hint Type, parts []*part) (Type, bool) {
 	switch forced {
 	case Categorical, Text:
 		return forced, true
 	case Numeric, Boolean, Datetime:
 		return forced, false
+	}
+	if hint != Unknown && firstMiss(parts) == nil {
+		return hint, false
 	}
 	var numbers, other01, bools, times bool
 	for _, p := range parts {
@@ -249,6 +302,18 @@ func planColumn(forced Type, parts []*part) (Type, bool) {
 		return Boolean, false
 	}
 	return Unknown, false
+}
+
+// firstMiss is the first cell of the column, in input order, that does not
+// parse as its hinted type; nil when every cell does. A part in string mode
+// always has one, as only such a cell takes a hinted part there.
+func firstMiss(parts []*part) *miss {
+	for _, p := range parts {
+		if p != nil && p.miss != nil {
+			return p.miss
+		}
+	}
+	return nil
 }
 
 // finishFloats builds a column from first-pass parts (nil parts, for JSON

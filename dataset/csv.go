@@ -286,6 +286,7 @@ type csvReader struct {
 	names     []string  // kept columns, in output order
 	fieldIdx  []int     // field index of each kept column
 	kinds     []colKind // forced type of each kept column
+	hints     []colKind // hinted type of each kept column
 	rowBytes  int       // average record length, for sizing slices
 	dataStart int       // offset of the first record after the header
 }
@@ -338,7 +339,8 @@ func (r *reader) readCSV() (*Table, error) {
 	isString := make([]bool, len(c.names))
 	var stringSlots []int
 	for slot, name := range c.names {
-		types[slot], isString[slot] = planColumn(r.opts.Types[name], slotParts(chunks, slot))
+		forced, hint := r.typing(name)
+		types[slot], isString[slot] = planColumn(forced, hint, slotParts(chunks, slot))
 		if isString[slot] {
 			stringSlots = append(stringSlots, slot)
 		}
@@ -355,11 +357,14 @@ func (r *reader) readCSV() (*Table, error) {
 	}
 	t.Columns = make([]*Column, len(c.names))
 	parallel(len(c.names), func(slot int) {
+		name, parts := c.names[slot], slotParts(chunks, slot)
 		if isString[slot] {
-			t.Columns[slot] = finishStrings(c.names[slot], types[slot], slotParts(chunks, slot), rows)
+			t.Columns[slot] = finishStrings(name, types[slot], parts, rows)
 		} else {
-			t.Columns[slot] = finishFloats(c.names[slot], types[slot], slotParts(chunks, slot), rows)
+			t.Columns[slot] = finishFloats(name, types[slot], parts, rows)
 		}
+		_, hint := r.typing(name)
+		t.Columns[slot].Mismatch = r.mismatch(name, hint, parts)
 	})
 	return t, nil
 }
@@ -398,9 +403,11 @@ func (c *csvReader) setHeader(sc *csvScanner) error {
 	c.names = names
 	c.fieldIdx = make([]int, len(names))
 	c.kinds = make([]colKind, len(names))
+	c.hints = make([]colKind, len(names))
 	for slot, name := range names {
 		c.fieldIdx[slot] = seen[name]
-		c.kinds[slot] = kindOf(c.opts.Types[name])
+		forced, hint := c.typing(name)
+		c.kinds[slot], c.hints[slot] = kindOf(forced), kindOf(hint)
 	}
 	return nil
 }
@@ -448,7 +455,7 @@ func (c *csvReader) firstPass(ch *csvChunk) {
 	estimate := size/c.rowBytes + size/c.rowBytes/16 + 8
 	parts := make([]part, len(c.names))
 	for slot, k := range c.kinds {
-		parts[slot] = newPart(k, 0, estimate)
+		parts[slot] = newPart(k, c.hints[slot], 0, estimate)
 	}
 	nfields := len(c.header)
 	bad := firstInvalidUTF8(c.buf, ch.start, ch.end)
@@ -476,11 +483,14 @@ func (c *csvReader) firstPass(ch *csvChunk) {
 				// Most cells of most columns are plain numbers: try that
 				// before trimming and looking for missing markers.
 				if v, ok := parseNumber(f); ok {
+					if p.hint != kindInfer && p.miss == nil && !p.fits(v) {
+						p.missed(f, sc.fieldLine(fi))
+					}
 					p.floats = append(p.floats, v)
 					continue
 				}
 			}
-			if !p.add(c.kinds[slot], f, ch.rows) {
+			if !p.add(c.kinds[slot], f, ch.rows, sc.fieldLine(fi)) {
 				ch.err = &Error{File: c.name, Line: sc.fieldLine(fi), Column: c.names[slot],
 					Msg: parseError(c.kinds[slot], sc.fields[fi])}
 				return

@@ -59,12 +59,23 @@
 // row order. Options.Types overrides inference; forcing Categorical or Text
 // keeps every value's text as written ("1.50", "007").
 //
+// Options.Hints gives types the data is expected to have, such as its
+// reference's when current data is read, without binding it to them: a
+// hinted column that is absent is left out, one whose values all parse as
+// its hint gets that type (0s and 1s stay Numeric under a Numeric hint, a
+// Categorical hint keeps numbers as written), and one whose values do not
+// gets the type inferred from them, Column.Mismatch holding the error that
+// forcing the hint would have given at the first value that does not parse.
+// A schema change thus reaches the caller as data, not as a failed read.
+//
 // # Errors
 //
 // Lines are physical lines, the first being 1. A problem with a record is
 // reported at the line the record starts on; an unclosed quote at the line
 // it opened on; a value that does not parse as its forced type, or invalid
-// UTF-8, at the line it is on.
+// UTF-8, at the line it is on. A column that Options.Columns or
+// Options.Types names and the input lacks is a *MissingColumnError, which
+// lists the columns the input has.
 //
 // # Resources
 //
@@ -143,6 +154,11 @@ type Column struct {
 
 	Missing int // rows whose value is missing
 	Inf     int // rows whose value is +Inf or -Inf (numeric columns)
+
+	// Mismatch is set by the reader when Options.Hints gave the column a
+	// type that not all its values have: the first value that does not
+	// parse as that type, located as the error forcing it would have been.
+	Mismatch *Error
 }
 
 // Len is the number of rows in the column.

@@ -195,3 +195,68 @@ func flatten(prefix string, v any, out map[string]string) {
 		out[prefix] = fmt.Sprint(v)
 	}
 }
+
+// FuzzReadHinted: a hint binds nothing and changes nothing but the type it
+// names. Every input the reader takes without hints it takes with any, and
+// each hinted column is either the column forcing the hint gives, or,
+// with Mismatch set to exactly the error forcing it gives, the column read
+// without the hint.
+func FuzzReadHinted(f *testing.F) {
+	seeds := []struct {
+		data  string
+		hints uint64
+	}{
+		{"a,b,c\n1,x,2011-01-01\n0,y,\n", 0x321},
+		{"a\n0\n1\nyes\n3\n", 0x2},
+		{"w,n\nclear,1\n\"mi\nst\",2\n", 0x11},
+		{`{"a":1,"b":true}` + "\n" + `{"a":"x","b":2}`, 0x21},
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s.data), s.hints, uint8(1))
+	}
+	hintTypes := [...]Type{Unknown, Numeric, Boolean, Datetime, Categorical, Text}
+	f.Fuzz(func(t *testing.T, data []byte, hints uint64, chunks uint8) {
+		n := int(chunks%4) + 1
+		plain, err := readBytes(data, "fuzz", Options{}, n)
+		if err != nil {
+			return
+		}
+		opts := Options{Hints: map[string]Type{"absent": Numeric}}
+		for i, c := range plain.Columns {
+			if h := hintTypes[(hints>>(4*(i%16)))&0xf%uint64(len(hintTypes))]; h != Unknown {
+				opts.Hints[c.Name] = h
+			}
+		}
+		hinted, err := readBytes(data, "fuzz", opts, n)
+		if err != nil {
+			t.Fatalf("hints %v: %v", opts.Hints, err)
+		}
+		checkInvariants(t, hinted)
+		for i, c := range hinted.Columns {
+			h, ok := opts.Hints[c.Name]
+			if !ok {
+				if !sameColumn(c, plain.Columns[i]) {
+					t.Fatalf("column %q without a hint changed", c.Name)
+				}
+				continue
+			}
+			forced, ferr := readBytes(data, "fuzz", Options{Types: map[string]Type{c.Name: h}}, n)
+			switch {
+			case c.Mismatch == nil && ferr != nil:
+				t.Fatalf("column %q took hint %v that forcing it rejects: %v", c.Name, h, ferr)
+			case c.Mismatch == nil && !sameColumn(c, forced.Columns[i]):
+				t.Fatalf("column %q with hint %v: %s, forced: %s", c.Name, h, cells(c), cells(forced.Columns[i]))
+			case c.Mismatch != nil && (ferr == nil || ferr.Error() != c.Mismatch.Error()):
+				t.Fatalf("column %q: Mismatch %v, forcing %v gives %v", c.Name, c.Mismatch, h, ferr)
+			case c.Mismatch != nil && !sameColumn(c, plain.Columns[i]):
+				t.Fatalf("column %q missed hint %v but differs from the column read without it", c.Name, h)
+			}
+		}
+	})
+}
+
+// sameColumn compares two columns' names, types and values.
+func sameColumn(a, b *Column) bool {
+	return sameTable(&Table{Columns: []*Column{{Name: a.Name, Type: a.Type, Floats: a.Floats, Codes: a.Codes, Levels: a.Levels, Missing: a.Missing, Inf: a.Inf}}},
+		&Table{Columns: []*Column{{Name: b.Name, Type: b.Type, Floats: b.Floats, Codes: b.Codes, Levels: b.Levels, Missing: b.Missing, Inf: b.Inf}}})
+}

@@ -90,7 +90,8 @@ func sameTable(a, b *Table) bool {
 		if ca.Name != cb.Name || ca.Type != cb.Type || ca.Missing != cb.Missing || ca.Inf != cb.Inf ||
 			!slices.Equal(ca.Codes, cb.Codes) || !slices.Equal(ca.Levels, cb.Levels) ||
 			(ca.Floats == nil) != (cb.Floats == nil) ||
-			!slices.EqualFunc(ca.Floats, cb.Floats, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) }) {
+			!slices.EqualFunc(ca.Floats, cb.Floats, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) }) ||
+			fmt.Sprint(ca.Mismatch) != fmt.Sprint(cb.Mismatch) {
 			return false
 		}
 	}

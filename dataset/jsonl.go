@@ -137,7 +137,8 @@ func (r *reader) readJSONL() (*Table, error) {
 	isString := make([]bool, len(names))
 	var stringNames []string
 	for k, name := range names {
-		types[k], isString[k] = planColumn(r.opts.Types[name], byName[name])
+		forced, hint := r.typing(name)
+		types[k], isString[k] = planColumn(forced, hint, byName[name])
 		if isString[k] {
 			stringNames = append(stringNames, name)
 		}
@@ -153,11 +154,14 @@ func (r *reader) readJSONL() (*Table, error) {
 		t.Rows += ch.rows
 	}
 	parallel(len(names), func(k int) {
+		name, parts := names[k], byName[names[k]]
 		if isString[k] {
-			t.Columns[k] = finishStrings(names[k], types[k], byName[names[k]], rows)
+			t.Columns[k] = finishStrings(name, types[k], parts, rows)
 		} else {
-			t.Columns[k] = finishFloats(names[k], types[k], byName[names[k]], rows)
+			t.Columns[k] = finishFloats(name, types[k], parts, rows)
 		}
+		_, hint := r.typing(name)
+		t.Columns[k].Mismatch = r.mismatch(name, hint, parts)
 	})
 	return t, nil
 }
@@ -489,8 +493,9 @@ func (ch *jsonChunk) cell(k *jsonKey, text []byte, null bool) bool {
 	}
 	if k.col < 0 {
 		name := string(ch.path)
-		c := &jsonColumn{name: name, kind: kindOf(ch.opts.Types[name]), first: ch.row}
-		p := newPart(c.kind, ch.row, ch.estimate)
+		forced, hint := ch.typing(name)
+		c := &jsonColumn{name: name, kind: kindOf(forced), first: ch.row}
+		p := newPart(c.kind, kindOf(hint), ch.row, ch.estimate)
 		c.part = &p
 		k.col = len(ch.cols)
 		ch.cols = append(ch.cols, c)
@@ -500,7 +505,7 @@ func (ch *jsonChunk) cell(k *jsonKey, text []byte, null bool) bool {
 	switch {
 	case null:
 		c.part.addMissing()
-	case !c.part.add(c.kind, text, ch.row):
+	case !c.part.add(c.kind, text, ch.row, ch.lineNo):
 		ch.failColumn(parseError(c.kind, text))
 		return false
 	}

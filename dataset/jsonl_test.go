@@ -145,8 +145,6 @@ func TestReadJSONLErrors(t *testing.T) {
 		{"a syntax error before too sparse", "{\n" + sparseKeys(3000), Options{}, 1, "", "want a key string"},
 		{"forced numeric", `{"a":1}` + "\n" + `{"a":true}`, Options{Types: map[string]Type{"a": Numeric}}, 2, "a", `"true" is not a number`},
 		{"forced boolean", `{"a":"x"}`, Options{Types: map[string]Type{"a": Boolean}}, 1, "a", `"x" is not a boolean`},
-		{"unknown column", `{"a":1}`, Options{Columns: []string{"b"}}, 0, "b", `no such column (the input has "a")`},
-		{"type for an absent key", `{"a":1}`, Options{Types: map[string]Type{"b": Text}}, 0, "b", "Options.Types names a column the input lacks"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

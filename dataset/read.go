@@ -39,6 +39,13 @@ type Options struct {
 	// a value that does not parse as the forced type is an *Error. Unknown
 	// means infer. Naming a column that is not read is an error.
 	Types map[string]Type
+	// Hints gives the types the named columns are expected to have, as
+	// when current data is read with the types of its reference: unlike
+	// Types, a hint binds nothing. A hinted column the input lacks is
+	// simply absent; one whose values do not all parse as its hint gets
+	// the type they infer, and Column.Mismatch names the first that does
+	// not. Types wins over Hints for a column named in both.
+	Hints map[string]Type
 	// Columns, if non-nil, keeps only these columns, in this order. Naming
 	// a column the input lacks is an error.
 	Columns []string
@@ -101,6 +108,11 @@ func readBytes(buf []byte, name string, opts Options, chunks int) (*Table, error
 	for _, col := range sortedKeys(opts.Types) {
 		if t := opts.Types[col]; t > Text {
 			return nil, &Error{File: name, Column: col, Msg: fmt.Sprintf("Options.Types: invalid %v", t)}
+		}
+	}
+	for _, col := range sortedKeys(opts.Hints) {
+		if t := opts.Hints[col]; t > Text {
+			return nil, &Error{File: name, Column: col, Msg: fmt.Sprintf("Options.Hints: invalid %v", t)}
 		}
 	}
 	format := opts.Format
@@ -178,12 +190,12 @@ func (r *reader) checkOptions(exists func(string) bool, have func() []string) er
 		}
 		listed[name] = true
 		if !exists(name) {
-			return &Error{File: r.name, Column: name, Msg: "no such column (" + describeColumns(have()) + ")"}
+			return &MissingColumnError{File: r.name, Column: name, Option: "Columns", Have: have()}
 		}
 	}
 	for _, name := range sortedKeys(r.opts.Types) {
 		if !exists(name) {
-			return &Error{File: r.name, Column: name, Msg: "Options.Types names a column the input lacks (" + describeColumns(have()) + ")"}
+			return &MissingColumnError{File: r.name, Column: name, Option: "Types", Have: have()}
 		}
 		if r.opts.Columns != nil && !listed[name] {
 			return &Error{File: r.name, Column: name, Msg: "Options.Types names a column not in Options.Columns"}
@@ -192,18 +204,67 @@ func (r *reader) checkOptions(exists func(string) bool, have func() []string) er
 	return nil
 }
 
-func describeColumns(names []string) string {
+// typing says how a column is read: the type it is forced to (Unknown:
+// inferred) and the type it is hinted to have (Numeric, Boolean or
+// Datetime; Unknown: none). A Categorical or Text hint is read as forced,
+// since every value parses as those.
+func (r *reader) typing(name string) (forced, hint Type) {
+	if t := r.opts.Types[name]; t != Unknown {
+		return t, Unknown
+	}
+	switch t := r.opts.Hints[name]; t {
+	case Categorical, Text:
+		return t, Unknown
+	default:
+		return Unknown, t
+	}
+}
+
+// mismatch is the error forcing a column's hinted type would have been,
+// at its first cell that does not parse as that type.
+func (r *reader) mismatch(name string, hint Type, parts []*part) *Error {
+	if hint == Unknown {
+		return nil
+	}
+	m := firstMiss(parts)
+	if m == nil {
+		return nil
+	}
+	return &Error{File: r.name, Line: m.line, Column: name, Msg: parseError(kindOf(hint), []byte(m.text))}
+}
+
+// MissingColumnError is a column that Options.Columns or Options.Types
+// names and the input lacks. It is an error of its own type so that a
+// program can word it in its own terms (the flag that named the column).
+type MissingColumnError struct {
+	File   string
+	Column string
+	Option string   // the option that names it: "Columns" or "Types"
+	Have   []string // the input's columns
+}
+
+func (e *MissingColumnError) Error() string {
+	msg := "no such column"
+	if e.Option != "Columns" {
+		msg = "Options." + e.Option + " names a column the input lacks"
+	}
+	return (&Error{File: e.File, Column: e.Column, Msg: msg + " (the input has " + e.Listing() + ")"}).Error()
+}
+
+// Listing describes the input's columns for a message: the first ten,
+// quoted, and how many more ("no columns" when there are none).
+func (e *MissingColumnError) Listing() string {
 	const shown = 10
-	if len(names) == 0 {
-		return "the input has no columns"
+	if len(e.Have) == 0 {
+		return "no columns"
 	}
 	quoted := make([]string, 0, shown)
-	for _, n := range names[:min(len(names), shown)] {
+	for _, n := range e.Have[:min(len(e.Have), shown)] {
 		quoted = append(quoted, fmt.Sprintf("%q", n))
 	}
-	s := "the input has " + strings.Join(quoted, ", ")
-	if len(names) > shown {
-		s += fmt.Sprintf(" and %d more", len(names)-shown)
+	s := strings.Join(quoted, ", ")
+	if len(e.Have) > shown {
+		s += fmt.Sprintf(" and %d more", len(e.Have)-shown)
 	}
 	return s
 }

@@ -2,8 +2,10 @@ package drift_test
 
 import (
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +99,75 @@ func TestBikeSharingRandomSplitIsStable(t *testing.T) {
 	t.Logf("%d of 24 random month splits flagged drift", falseAlarms)
 	if falseAlarms > 1 {
 		t.Errorf("%d of 24 random month splits flagged drift", falseAlarms)
+	}
+}
+
+// The schema changes of a new user's first hour, on real data: July 2011
+// without the temperature and with the weather situation written as words
+// is read with January's types as hints; the missing and retyped columns
+// are findings, and the seasonal drift of the other columns is still found.
+func TestBikeSharingSchemaChanges(t *testing.T) {
+	dir := shared.Require(t, "bike-sharing")
+	raw, err := os.ReadFile(filepath.Join(dir, "hour.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	lines[0] = strings.TrimSpace(lines[0])
+	header := strings.Split(lines[0], ",")
+	tempAt, weatherAt := slices.Index(header, "temp"), slices.Index(header, "weathersit")
+	if tempAt < 0 || weatherAt < 0 {
+		t.Fatalf("hour.csv header %q lacks temp or weathersit", lines[0])
+	}
+	words := map[string]string{"1": "clear", "2": "mist", "3": "light_rain", "4": "heavy_rain"}
+	var jan, jul strings.Builder
+	jan.WriteString(lines[0] + "\n")
+	jul.WriteString(strings.Join(slices.Delete(slices.Clone(header), tempAt, tempAt+1), ",") + "\n")
+	for _, line := range lines[1:] {
+		line = strings.TrimSpace(line)
+		f := strings.Split(line, ",")
+		switch {
+		case len(f) != len(header):
+			continue // the file has a blank line
+		case strings.HasPrefix(f[1], "2011-01-"):
+			jan.WriteString(line + "\n")
+		case strings.HasPrefix(f[1], "2011-07-"):
+			f[weatherAt] = words[f[weatherAt]]
+			jul.WriteString(strings.Join(slices.Delete(f, tempAt, tempAt+1), ",") + "\n")
+		}
+	}
+	janTable, err := dataset.Read(strings.NewReader(jan.String()), "jan.csv", dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := profile(t, janTable)
+	julTable, err := dataset.Read(strings.NewReader(jul.String()), "jul.csv", dataset.Options{Hints: ref.Types()})
+	if err != nil {
+		t.Fatalf("reading July with January's types as hints: %v", err)
+	}
+	rep, err := drift.Compare(ref, profile(t, julTable), drift.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var findings []string
+	for _, f := range rep.Findings {
+		findings = append(findings, f.Column+": "+f.Detail)
+	}
+	for _, want := range []string{
+		"temp: column is missing from the current data",
+		`weathersit: type changed from numeric in the reference to categorical (line 2: "clear" is not a number)`,
+	} {
+		if !slices.Contains(findings, want) {
+			t.Errorf("no finding %q; findings: %q", want, findings)
+		}
+	}
+	got := drifted(rep)
+	for _, c := range []string{"atemp", "hum", "casual", "registered", "cnt"} {
+		if !slices.Contains(got, c) {
+			t.Errorf("%s not flagged; drifted: %v", c, got)
+		}
+	}
+	if !rep.DatasetDrift {
+		t.Error("dataset drift not reported")
 	}
 }

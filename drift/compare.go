@@ -277,8 +277,11 @@ func untestable(rc, cc *ColumnProfile) (reason, issue string) {
 	case cc.Missing == cc.Rows:
 		return "no values in the current data", "all values are missing in the current data"
 	case cc.Type != rc.Type && cc.Type != dataset.Unknown:
-		return fmt.Sprintf("type changed from %s to %s", rc.Type, cc.Type),
-			fmt.Sprintf("type changed from %s in the reference to %s", rc.Type, cc.Type)
+		issue = fmt.Sprintf("type changed from %s in the reference to %s", rc.Type, cc.Type)
+		if cc.Mismatch != "" {
+			issue += " (" + cc.Mismatch + ")"
+		}
+		return fmt.Sprintf("type changed from %s to %s", rc.Type, cc.Type), issue
 	case rc.Type != dataset.Categorical && len(rc.Values) == 0:
 		return "no finite values in the reference", ""
 	case rc.Type != dataset.Categorical && len(cc.Values) == 0:

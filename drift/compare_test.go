@@ -415,3 +415,74 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
+
+// Current data read with the reference's types as hints reaches Compare
+// whatever its schema: a column it lacks, one whose values are now words,
+// and one that is new are data-quality findings, the type change naming
+// the first value that is not of the reference's type.
+func TestCompareSchemaChangesReadWithHints(t *testing.T) {
+	read := func(name, csv string, opts dataset.Options) *dataset.Table {
+		t.Helper()
+		tab, err := dataset.Read(strings.NewReader(csv), name, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	ref := profile(t, read("ref.csv", "a,w,n\n1,1,0\n2,2,1\n3,1,2\n4,3,0\n", dataset.Options{}))
+	tests := []struct {
+		name, cur string
+		findings  []string
+		tested    []string
+	}{
+		{
+			name: "nothing changed", cur: "a,w,n\n1,1,0\n2,2,1\n3,1,2\n4,3,0\n",
+			tested: []string{"a", "w", "n"},
+		},
+		{
+			name: "a column dropped", cur: "w,n\n1,0\n2,1\n1,2\n3,0\n",
+			findings: []string{"a: column is missing from the current data"},
+			tested:   []string{"w", "n"},
+		},
+		{
+			name: "numbers become words", cur: "a,w,n\n1,1,0\n2,clear,1\n3,mist,2\n4,clear,0\n",
+			findings: []string{`w: type changed from numeric in the reference to categorical (line 3: "clear" is not a number)`},
+			tested:   []string{"a", "n"},
+		},
+		{
+			name: "0s and 1s stay numeric", cur: "a,w,n\n1,1,0\n2,1,1\n3,1,0\n4,1,1\n",
+			tested: []string{"a", "w", "n"},
+		},
+		{
+			name: "dropped, retyped and new at once", cur: "w,n,extra\nyes,0,x\nno,1,y\n",
+			findings: []string{
+				"a: column is missing from the current data",
+				`w: type changed from numeric in the reference to boolean (line 2: "yes" is not a number)`,
+				"extra: new column, not in the reference",
+			},
+			tested: []string{"n"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cur := profile(t, read("cur.csv", tc.cur, dataset.Options{Hints: ref.Types()}))
+			rep, err := drift.Compare(ref, cur, drift.DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var findings, tested []string
+			for _, f := range rep.Findings {
+				findings = append(findings, f.Column+": "+f.Detail)
+			}
+			for _, c := range rep.Columns {
+				tested = append(tested, c.Column)
+			}
+			if !slices.Equal(findings, tc.findings) {
+				t.Errorf("findings:\n%q\nwant:\n%q", findings, tc.findings)
+			}
+			if !slices.Equal(tested, tc.tested) {
+				t.Errorf("tested %q, want %q", tested, tc.tested)
+			}
+		})
+	}
+}

@@ -9,7 +9,8 @@ import (
 )
 
 // FuzzDecodeProfile: a profile file from anywhere either decodes into a
-// profile that Compare can use, or is rejected; it never panics.
+// profile that Compare can use, or is rejected; it never panics. IsProfile
+// looks at anything without panicking and recognises every re-encoded one.
 func FuzzDecodeProfile(f *testing.F) {
 	var good bytes.Buffer
 	p := profile(f, table(col("x", []float64{1, 2, 2, 3}), col("c", []string{"a", "b", "", "a"}), col("b", []bool{true, false, true, true})))
@@ -27,9 +28,20 @@ func FuzzDecodeProfile(f *testing.F) {
 			w.Close()
 			data = b.Bytes()
 		}
+		drift.IsProfile(bytes.NewReader(data))
 		p, err := drift.DecodeProfile(bytes.NewReader(data), "fuzz.wprof")
 		if err != nil {
 			return
+		}
+		if p.FormatVersion < 1 || p.FormatVersion > drift.ProfileVersion {
+			t.Fatalf("decoded a profile of version %d", p.FormatVersion)
+		}
+		var again bytes.Buffer
+		if err := p.Encode(&again); err != nil {
+			t.Fatal(err)
+		}
+		if !drift.IsProfile(&again) {
+			t.Fatal("IsProfile does not recognise a re-encoded profile")
 		}
 		if _, err := drift.Compare(p, p, drift.DefaultOptions()); err != nil {
 			// Compare may refuse inconsistent inputs, but must not panic.

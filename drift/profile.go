@@ -9,6 +9,7 @@ package drift
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/binary"
@@ -44,6 +45,9 @@ type Profile struct {
 	// (it keeps columns, not rows), so it travels with the profile. Empty
 	// when none was fitted.
 	Outlier []byte `json:"outlier,omitempty"`
+	// FormatVersion is the version of the file the profile was decoded
+	// from; 0 for a profile built in memory.
+	FormatVersion int `json:"-"`
 }
 
 // ColumnProfile describes one reference column.
@@ -55,6 +59,12 @@ type ColumnProfile struct {
 	Missing int          `json:"missing"`
 	Inf     int          `json:"inf,omitempty"`
 	Invalid int          `json:"invalid,omitempty"` // values of the wrong type, counted as missing too (streams only)
+
+	// Mismatch, in a profile of current data read with the reference's
+	// types as hints (dataset.Options.Hints), says why the column's type
+	// differs from the reference's: where its first value that does not
+	// parse as that type is, and what it is. Not saved.
+	Mismatch string `json:"-"`
 
 	// Values holds the finite values of numeric, boolean and datetime
 	// columns, sorted ascending: exact, so tests on a profile equal tests
@@ -81,6 +91,11 @@ func (c *ColumnProfile) summary() Summary {
 	return c.cached
 }
 
+// Summary describes the column as a report's reference side does: a
+// *NumericSummary for numeric, datetime and text columns (the last with no
+// values), a *CategoricalSummary for categorical and boolean ones.
+func (c *ColumnProfile) Summary() Summary { return c.summary() }
+
 // ks is the column's KS index, built once; nil when the column has no
 // finite values to index.
 func (c *ColumnProfile) ks() *stats.KSIndex {
@@ -105,7 +120,8 @@ func (p *Profile) Column(name string) *ColumnProfile {
 }
 
 // Types returns the column types, to read current data the same way the
-// reference was read.
+// reference was read (as dataset.Options.Hints, so that a schema change is
+// reported rather than fatal).
 func (p *Profile) Types() map[string]dataset.Type {
 	types := make(map[string]dataset.Type, len(p.Columns))
 	for _, c := range p.Columns {
@@ -140,6 +156,12 @@ func NewProfile(t *dataset.Table, opts ProfileOptions) (*Profile, error) {
 
 func newColumnProfile(c *dataset.Column, opts ProfileOptions) *ColumnProfile {
 	cp := &ColumnProfile{Name: c.Name, Type: c.Type, Rows: c.Len(), Missing: c.Missing, Inf: c.Inf}
+	if m := c.Mismatch; m != nil {
+		cp.Mismatch = m.Msg
+		if m.Line > 0 {
+			cp.Mismatch = fmt.Sprintf("line %d: %s", m.Line, m.Msg)
+		}
+	}
 	if u, ok := opts.Units[c.Name]; ok {
 		cp.Unit = u
 	} else if c.Type == dataset.Numeric {
@@ -219,6 +241,27 @@ func (p *Profile) Encode(w io.Writer) error {
 	return zw.Close()
 }
 
+// profilePrefix is how every encoded profile begins once decompressed:
+// Encode writes the envelope's format first.
+var profilePrefix = []byte(`{"format":"` + profileFormat + `"`)
+
+// IsProfile reports whether r, read from its start, holds a profile as
+// Encode writes it, by its content alone: gzip whose text begins with the
+// profile's format name. A profile of a version this build cannot read, or
+// damaged after its first bytes, still counts, so that DecodeProfile can say
+// what is wrong with it. It reads at most a few kilobytes of r.
+func IsProfile(r io.Reader) bool {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return false
+	}
+	head := make([]byte, len(profilePrefix))
+	if _, err := io.ReadFull(zr, head); err != nil {
+		return false
+	}
+	return bytes.Equal(head, profilePrefix)
+}
+
 // DecodeProfile reads a profile written by Encode. name is used in errors.
 func DecodeProfile(r io.Reader, name string) (*Profile, error) {
 	zr, err := gzip.NewReader(bufio.NewReader(r))
@@ -242,6 +285,7 @@ func DecodeProfile(r io.Reader, name string) (*Profile, error) {
 	if err := f.Profile.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	f.Profile.FormatVersion = f.Version
 	return f.Profile, nil
 }
 

@@ -1,10 +1,11 @@
 package monitor
 
 import (
+	"bufio"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/dataset"
@@ -83,10 +84,15 @@ func DecodeReference(p *drift.Profile) (*Reference, error) {
 	return ref, nil
 }
 
-// LoadReference reads a model's reference: a saved profile (.wprof), or CSV
-// or JSON lines that are profiled and fitted on the spot.
+// LoadReference reads a model's reference: a saved profile, recognised by
+// its content whatever its name, or CSV or JSON lines that are profiled and
+// fitted on the spot.
 func LoadReference(path string, m *config.Model) (*Reference, error) {
-	if strings.HasSuffix(path, ".wprof") {
+	isProfile, err := isProfileFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if isProfile {
 		p, err := drift.LoadProfile(path)
 		if err != nil {
 			return nil, err
@@ -105,4 +111,14 @@ func LoadReference(path string, m *config.Model) (*Reference, error) {
 		return nil, err
 	}
 	return BuildReference(t, m)
+}
+
+// isProfileFile reports whether the file at path holds a profile.
+func isProfileFile(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	return drift.IsProfile(bufio.NewReader(f)), nil
 }

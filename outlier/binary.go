@@ -45,6 +45,32 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// IsEncoded reports whether data begins as MarshalBinary's output does, of
+// any version: enough to tell a saved detector from other files, not to
+// promise that it decodes.
+func IsEncoded(data []byte) bool {
+	return len(data) >= len(binaryMagic) && string(data[:len(binaryMagic)]) == binaryMagic
+}
+
+// Detectors lists the detectors the fit kept, in the order of Verdict.Scores
+// in the documentation: isolation, mahalanobis and knn when some numeric
+// feature varies, range with numeric or boolean features, category with
+// categorical ones.
+func (d *Detector) Detectors() []string {
+	var out []string
+	for j, on := range d.active {
+		if on {
+			out = append(out, detectorNames[j])
+		}
+	}
+	return out
+}
+
+// CalibrationRows is the number of held-out reference rows the combined
+// p-value is calibrated on (a sample of the held-out share, less the
+// Contamination share).
+func (d *Detector) CalibrationRows() int { return len(d.final.sorted) }
+
 type writer struct{ b []byte }
 
 func (w *writer) u8(v byte)      { w.b = append(w.b, v) }

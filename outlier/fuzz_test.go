@@ -38,7 +38,11 @@ func FuzzUnmarshalBinary(f *testing.F) {
 				return
 			}
 		}
-		// Whatever decodes must score without panicking and re-encode.
+		// Whatever decodes must score without panicking, describe itself
+		// and re-encode.
+		if !IsEncoded(b) || len(got.Detectors()) == 0 || got.CalibrationRows() == 0 {
+			t.Fatalf("decoded detector: IsEncoded %v, detectors %q, %d calibration rows", IsEncoded(b), got.Detectors(), got.CalibrationRows())
+		}
 		for _, row := range [][]event.Feature{normalRow(), nil, with("hour", num(1e300))} {
 			if _, err := got.Score(row); err != nil {
 				t.Fatalf("decoded detector cannot score: %v", err)

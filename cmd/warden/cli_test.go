@@ -140,7 +140,7 @@ func TestDriftBadInput(t *testing.T) {
 		{name: "header only", current: "a,b\n", want: []string{"cur.csv", "no data rows"}},
 		{name: "ragged row", current: "a,b\n1,x\n2,y,z\n", want: []string{"cur.csv", "line 3"}},
 		{name: "not UTF-8", current: "a,b\n1,x\n2,\xff\xfe\n", want: []string{"cur.csv", "line 3", "UTF-8"}},
-		{name: "wrong type", current: "a,b\n1,x\nabc,y\n", want: []string{"cur.csv", "line 3", `"a"`}},
+		{name: "wrong type", current: "a,b\n1,x\nabc,y\n", args: []string{"--type", "a=numeric"}, want: []string{"cur.csv", "line 3", `"a"`}},
 		{name: "bad format", current: "a,b\n1,x\n", args: []string{"--format", "xml"}, want: []string{"--format"}},
 		{name: "bad method", current: "a,b\n1,x\n", args: []string{"--method", "t"}, want: []string{"method"}},
 		{name: "bad threshold", current: "a,b\n1,x\n", args: []string{"--threshold", "2"}, want: []string{"threshold"}},
@@ -198,7 +198,7 @@ func TestProfileBadInput(t *testing.T) {
 	dir := t.TempDir()
 	notProfile := writeFile(t, dir, "x.wprof", "a,b\n1,2\n")
 	cur := writeFile(t, dir, "cur.csv", "a,b\n1,2\n")
-	if r := warden(t, "drift", "--profile", notProfile, "--current", cur); r.code != 2 || !strings.Contains(r.stderr, "x.wprof: not a Warden profile") {
+	if r := warden(t, "drift", "--profile", notProfile, "--current", cur); r.code != 2 || !strings.Contains(r.stderr, "x.wprof is a CSV data file, not a Warden profile") {
 		t.Errorf("corrupt profile: exit %d, stderr %s", r.code, r.stderr)
 	}
 	if r := warden(t, "profile", "build", "--data", cur); r.code != 2 {

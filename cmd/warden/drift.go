@@ -3,18 +3,15 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/drift"
-	"github.com/warden-ml/warden/monitor"
-	"github.com/warden-ml/warden/outlier"
 )
 
 // readFlags are the flags every command that reads tabular files shares.
@@ -56,99 +53,31 @@ func (f *readFlags) unitMap() (map[string]string, error) {
 	return units, nil
 }
 
-// readTable reads a tabular file; every failure is the user's to fix.
-func readTable(path string, types map[string]dataset.Type) (*dataset.Table, error) {
-	t, err := dataset.ReadFile(path, dataset.Options{Types: types})
+// readTable reads the data file given to flag; every failure is the user's
+// to fix.
+func (f *readFlags) readTable(flag, path string, opts dataset.Options) (*dataset.Table, error) {
+	if err := checkData(flag, path); err != nil {
+		return nil, err
+	}
+	t, err := dataset.ReadFile(path, opts)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, f.explain(err)
 	}
 	return t, nil
 }
 
-// buildProfile reads a reference file and profiles it.
-func buildProfile(path string, rf *readFlags) (*drift.Profile, *dataset.Table, error) {
-	types, err := rf.typeOverrides()
-	if err != nil {
-		return nil, nil, err
-	}
-	units, err := rf.unitMap()
-	if err != nil {
-		return nil, nil, err
-	}
-	t, err := readTable(path, types)
-	if err != nil {
-		return nil, nil, err
-	}
-	if t.Rows == 0 {
-		return nil, nil, usageErrf("%s: no data rows", path)
-	}
-	p, err := drift.NewProfile(t, drift.ProfileOptions{Units: units})
-	return p, t, err
-}
-
-func newProfileCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "profile",
-		Short: "Build and inspect reference profiles",
-	}
-	var (
-		data, out  string
-		rf         readFlags
-		exclude    []string
-		fpr        float64
-		noOutliers bool
-	)
-	build := &cobra.Command{
-		Use:   "build --data REF --out PROFILE",
-		Short: "Summarise reference data into a profile file that drift checks and the service can use instead of the data",
-		Long: `Summarise reference data into a profile file that drift checks and the service
-can use instead of the data. The profile also holds the outlier detector fitted
-on the same rows (package outlier), so that a service given the profile screens
-inputs too; --exclude-columns names columns that are not model inputs (the
-model's score, prediction and label never are).`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if data == "" || out == "" {
-				return usageErrf("profile build needs --data and --out")
+// explain words a reading error in the command's terms: a column that
+// --type names and the file lacks is the flag's mistake, not the file's.
+func (f *readFlags) explain(err error) error {
+	var mc *dataset.MissingColumnError
+	if errors.As(err, &mc) && mc.Option == "Types" {
+		for _, kv := range slices.Backward(f.types) {
+			if col, _, _ := strings.Cut(kv, "="); col == mc.Column {
+				return usageErrf("--type %s: %s has no column %q (it has %s)", kv, mc.File, mc.Column, mc.Listing())
 			}
-			m := config.DefaultModel()
-			m.Name = "profile"
-			m.Outliers.Enabled = !noOutliers
-			m.Outliers.FPR = fpr
-			m.Outliers.Exclude = exclude
-			if err := m.Outliers.Validate(); err != nil {
-				return usageErr(err)
-			}
-			p, t, err := buildProfile(data, &rf)
-			if err != nil {
-				return err
-			}
-			detector := "no outlier detector"
-			if !noOutliers {
-				d, err := outlier.Fit(t, monitor.OutlierOptions(&m, t))
-				if err != nil {
-					return usageErrf("%s: outlier detector: %v", data, err)
-				}
-				if p.Outlier, err = d.MarshalBinary(); err != nil {
-					return err
-				}
-				detector = fmt.Sprintf("outlier detector over %d inputs", len(d.Features()))
-			}
-			if err := drift.SaveProfile(p, out); err != nil {
-				return usageErr(err)
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "profile of %s (%d rows, %d columns; %s) written to %s\n", data, p.Rows, len(p.Columns), detector, out)
-			return nil
-		},
+		}
 	}
-	build.Flags().StringVar(&data, "data", "", "reference data file (CSV or JSONL, optionally gzipped)")
-	build.Flags().StringVar(&out, "out", "", "profile file to write")
-	build.Flags().StringSliceVar(&exclude, "exclude-columns", nil, "columns that are not model inputs, left out of the outlier detector (comma-separated)")
-	build.Flags().Float64Var(&fpr, "fpr", config.DefaultModel().Outliers.FPR, "share of reference-like inputs the outlier detector flags")
-	build.Flags().BoolVar(&noOutliers, "no-outliers", false, "profile only; fit no outlier detector")
-	rf.register(build)
-	cmd.AddCommand(build)
-	return cmd
+	return usageErr(err)
 }
 
 func newDriftCmd() *cobra.Command {
@@ -159,14 +88,29 @@ func newDriftCmd() *cobra.Command {
 		rf                                                      readFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "drift (--reference REF | --profile PROFILE) --current CUR",
+		Use:   "drift --reference REF|PROFILE --current CUR",
 		Short: "Compare current data with reference data, column by column",
 		Long: `Compare current (production) data with reference data column by column:
 Kolmogorov-Smirnov for numeric columns, chi-square for categorical ones and a
 two-proportion z-test for booleans, with Benjamini-Hochberg correction across
 columns. A column drifts when its adjusted p-value is below --threshold and its
-effect size is at least --min-effect. Exit status: 0 no dataset drift, 1 dataset
-drift, 2 usage or input error.`,
+effect size is at least --min-effect.
+
+The reference is a data file or a profile written by warden profile build
+(told apart by content), which gives exactly the same answer; --profile is
+the same as --reference but takes a profile only.
+
+The current data is read with the reference's column types where its values
+allow. A reference column it lacks, a column whose values are no longer of the
+reference's type (a word in a numeric column; the first such value is named)
+and a column the reference lacks are data-quality findings, reported with the
+others (missing values, infinities, values out of range, unseen categories);
+the other columns are still tested. --type COLUMN=TYPE forces a type in both
+files: a column it names must be there, and a value not of that type is an
+error.
+
+Exit status: 0 no dataset drift, 1 dataset drift, 2 usage or input error.
+Data-quality findings alone do not change it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (reference == "") == (profile == "") {
@@ -193,24 +137,22 @@ drift, 2 usage or input error.`,
 				return usageErr(err)
 			}
 
-			var ref *drift.Profile
-			var err error
+			flag, path := "--reference", reference
 			if profile != "" {
-				if ref, err = drift.LoadProfile(profile); err != nil {
-					return usageErr(err)
-				}
-			} else if ref, _, err = buildProfile(reference, &rf); err != nil {
+				flag, path = "--profile", profile
+			}
+			ref, err := loadReference(flag, path, &rf)
+			if err != nil {
 				return err
 			}
 			overrides, err := rf.typeOverrides()
 			if err != nil {
 				return err
 			}
-			types := ref.Types()
-			for col, t := range overrides {
-				types[col] = t
-			}
-			curTable, err := readTable(current, types)
+			// The reference's types are hints: a column the current data
+			// lacks, or whose values are no longer of its type, is a
+			// finding of the comparison, not a reason to stop.
+			curTable, err := rf.readTable("--current", current, dataset.Options{Types: overrides, Hints: ref.Types()})
 			if err != nil {
 				return err
 			}
@@ -246,8 +188,8 @@ drift, 2 usage or input error.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&reference, "reference", "", "reference data file (CSV or JSONL, optionally gzipped)")
-	f.StringVar(&profile, "profile", "", "reference profile written by 'warden profile build'")
+	f.StringVar(&reference, "reference", "", "reference data file (CSV or JSONL, optionally gzipped) or profile written by 'warden profile build'")
+	f.StringVar(&profile, "profile", "", "reference profile written by 'warden profile build' (--reference takes one too)")
 	f.StringVar(&current, "current", "", "current (production) data file")
 	f.StringVar(&format, "format", "text", "output format: text or json")
 	f.StringVar(&method, "method", "auto", "test: auto, ks, chi2 or z")
@@ -257,6 +199,37 @@ drift, 2 usage or input error.`,
 	f.StringVar(&correction, "correction", "bh", "multiple-testing correction: bh, bonferroni or none")
 	rf.register(cmd)
 	return cmd
+}
+
+// loadReference reads the reference given to flag: a profile as it is,
+// data profiled on the spot (for --reference only).
+func loadReference(flag, path string, rf *readFlags) (*drift.Profile, error) {
+	info, err := sniff(path)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case info.kind == kindDetector && flag == "--profile":
+		return nil, wrongFile(flag, path, info, "a Warden profile", "give a profile from warden profile build")
+	case info.kind == kindDetector:
+		return nil, wrongFile(flag, path, info, "reference data or a profile",
+			"give the data it was fitted on, or a profile from warden profile build")
+	case info.kind == kindData && flag == "--profile":
+		return nil, wrongFile(flag, path, info, "a Warden profile", "pass data as --reference")
+	case info.kind == kindData || info.kind == kindOther && flag == "--reference":
+		p, _, err := buildProfile(flag, path, rf)
+		return p, err
+	case info.kind == kindOther:
+		return nil, wrongFile(flag, path, info, "a Warden profile", "expected a file written by warden profile build")
+	}
+	if len(rf.units) > 0 {
+		return nil, usageErrf("--unit applies to reference data; %s is a profile, whose units were set when it was built", path)
+	}
+	p, err := drift.LoadProfile(path)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return p, nil
 }
 
 // isTerminal reports whether w is a terminal, where the lab's markers are

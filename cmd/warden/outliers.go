@@ -21,6 +21,7 @@ import (
 	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/internal/jsonw"
+	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/outlier"
 )
 
@@ -62,18 +63,24 @@ carry severity, isolation (the forest's score) and top (the features that
 contribute most). The batch summary goes to stderr. --format text lists the
 flagged rows and the summary on stdout.
 
+--detector scores with a fitted detector instead of fitting one: a file written
+by --save, or a profile written by warden profile build, whose outlier detector
+it uses. Files are told apart by content; --train takes data only.
+
 Exit status: 0 nothing flagged, 1 anomalies found, 2 usage or input error.`,
 		Example: `  warden simulate --dir demo
   warden outliers --train demo/reference.csv --score demo/production.csv --exclude-columns score,label
   warden outliers --train demo/reference.csv --exclude-columns score,label --save demo/fraud.wdet
-  warden outliers --detector demo/fraud.wdet --score demo/production.csv --format text`,
+  warden outliers --detector demo/fraud.wdet --score demo/production.csv --format text
+  warden profile build --data demo/reference.csv --out demo/reference.wprof
+  warden outliers --detector demo/reference.wprof --score demo/production.csv --format text`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runOutliers(cmd, &f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.train, "train", "", "training (reference) data file (CSV or JSONL, optionally gzipped)")
 	fl.StringVar(&f.score, "score", "", "data file whose rows are scored")
-	fl.StringVar(&f.detector, "detector", "", "score with a detector saved by --save instead of fitting on --train")
+	fl.StringVar(&f.detector, "detector", "", "score with a detector saved by --save, or the one in a profile from 'warden profile build', instead of fitting on --train")
 	fl.StringVar(&f.save, "save", "", "write the fitted detector to this file")
 	fl.StringVar(&f.format, "format", "jsonl", "output format: jsonl or text")
 	fl.StringSliceVar(&f.exclude, "exclude-columns", nil, "training columns that are not model inputs (comma-separated)")
@@ -93,13 +100,9 @@ func runOutliers(cmd *cobra.Command, f *outliersFlags) error {
 	var d *outlier.Detector
 	var t *dataset.Table // SCORE, when read during the fit
 	if f.detector != "" {
-		data, err := os.ReadFile(f.detector)
-		if err != nil {
-			return usageErr(err)
-		}
-		d = new(outlier.Detector)
-		if err := d.UnmarshalBinary(data); err != nil {
-			return usageErrf("%s: %w", f.detector, err)
+		var err error
+		if d, err = loadDetector(f.detector); err != nil {
+			return err
 		}
 	} else {
 		var err error
@@ -147,6 +150,46 @@ func runOutliers(cmd *cobra.Command, f *outliersFlags) error {
 	return nil
 }
 
+// loadDetector reads --detector: a detector saved by --save, or a profile
+// with one inside.
+func loadDetector(path string) (*outlier.Detector, error) {
+	info, err := sniff(path)
+	if err != nil {
+		return nil, err
+	}
+	switch info.kind {
+	case kindDetector:
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, usageErr(err)
+		}
+		d := new(outlier.Detector)
+		if err := d.UnmarshalBinary(data); err != nil {
+			return nil, usageErrf("--detector %s: %w", path, err)
+		}
+		return d, nil
+	case kindProfile:
+		p, err := drift.LoadProfile(path)
+		if err != nil {
+			return nil, usageErr(err)
+		}
+		if len(p.Outlier) == 0 {
+			return nil, usageErrf("--detector %s is a Warden profile without an outlier detector (built with --no-outliers, or by an older warden): "+
+				"rebuild it with warden profile build --data REF --out %s, without --no-outliers, or pass the data as --train", path, path)
+		}
+		ref, err := monitor.DecodeReference(p)
+		if err != nil {
+			return nil, usageErrf("--detector %s: %w", path, err)
+		}
+		return ref.Outlier, nil
+	case kindData:
+		return nil, wrongFile("--detector", path, info, "a detector",
+			"pass it as --train, or build a profile with warden profile build (or save a detector with warden outliers --train ... --save FILE)")
+	}
+	return nil, wrongFile("--detector", path, info, "a Warden profile or detector",
+		"expected a file written by warden profile build or warden outliers --save")
+}
+
 // checkOutliersFlags rejects contradictory or out-of-range flags before any
 // file is read.
 func checkOutliersFlags(cmd *cobra.Command, f *outliersFlags) error {
@@ -191,11 +234,12 @@ func outliersOptions(f *outliersFlags) outlier.Options {
 // failed: SCORE is then read again with the detector's own features, whose
 // error is the one to report.
 func fitOutliers(f *outliersFlags, stderr io.Writer) (*outlier.Detector, *dataset.Table, error) {
-	types, err := (&readFlags{types: f.types}).typeOverrides()
+	rf := &readFlags{types: f.types}
+	types, err := rf.typeOverrides()
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := readTable(f.train, types)
+	t, err := rf.readTable("--train", f.train, dataset.Options{Types: types})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -289,6 +333,9 @@ func saveErr(path string, err error) error {
 // to the type the detector expects, so that a cell of the wrong type is
 // reported with its line and column, and a missing feature by name.
 func readScoreTable(path string, features []outlier.FeatureInfo) (*dataset.Table, error) {
+	if err := checkData("--score", path); err != nil {
+		return nil, err
+	}
 	opts := dataset.Options{Types: map[string]dataset.Type{}}
 	for _, fi := range features {
 		opts.Columns = append(opts.Columns, fi.Name)
@@ -303,8 +350,8 @@ func readScoreTable(path string, features []outlier.FeatureInfo) (*dataset.Table
 	}
 	t, err := dataset.ReadFile(path, opts)
 	if err != nil {
-		var de *dataset.Error
-		if errors.As(err, &de) && de.Line == 0 && opts.Types[de.Column] != dataset.Unknown {
+		var mc *dataset.MissingColumnError
+		if errors.As(err, &mc) {
 			return nil, usageErrf("%v; the detector was trained on this feature, so every scored row needs it", err)
 		}
 		return nil, usageErr(err)

@@ -20,6 +20,7 @@ func checkUsage(c *cobra.Command) {
 	case c.HasSubCommands() && c.RunE == nil && c.Run == nil:
 		c.Args = unknownSubcommand
 		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		c.DisableFlagsInUseLine = true
 	case c.Args != nil:
 		check := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
