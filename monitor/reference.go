@@ -50,7 +50,18 @@ func BuildReference(t *dataset.Table, m *config.Model) (*Reference, error) {
 		return nil, err
 	}
 	ref.Outlier = d
+	ref.Warnings = append(ref.Warnings, detectorWarnings(d)...)
 	return ref, nil
+}
+
+// detectorWarnings are what a fitted detector says about itself: a
+// reference too small for its false-positive rate.
+func detectorWarnings(d *outlier.Detector) []string {
+	var out []string
+	for _, w := range d.Warnings() {
+		out = append(out, "outlier screening: "+w)
+	}
+	return out
 }
 
 // OutlierOptions are the outlier detector's options for a model whose
@@ -80,6 +91,7 @@ func DecodeReference(p *drift.Profile) (*Reference, error) {
 		if err := ref.Outlier.UnmarshalBinary(p.Outlier); err != nil {
 			return nil, fmt.Errorf("outlier detector in the profile: %w", err)
 		}
+		ref.Warnings = detectorWarnings(ref.Outlier)
 	}
 	return ref, nil
 }
@@ -104,6 +116,7 @@ func LoadReference(path string, m *config.Model) (*Reference, error) {
 		if ref.Outlier == nil && m.Outliers.Enabled {
 			ref.Warnings = append(ref.Warnings, fmt.Sprintf("model %q: %s holds no outlier detector; inputs are not screened (build the profile from the data, or give the CSV)", m.Name, filepath.Base(path)))
 		}
+
 		return ref, nil
 	}
 	t, err := dataset.ReadFile(path, dataset.Options{})

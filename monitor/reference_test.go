@@ -15,7 +15,7 @@ import (
 func TestLoadReferenceByContent(t *testing.T) {
 	dir := t.TempDir()
 	m := fraudModel()
-	built, err := monitor.BuildReference(referenceTable(t, 3, 2000), &m)
+	built, err := monitor.BuildReference(referenceTable(t, 3, 4000), &m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,11 @@ func TestLoadReferenceByContent(t *testing.T) {
 	if err := built.Profile.Encode(&profile); err != nil {
 		t.Fatal(err)
 	}
-	if err := simulate.WriteCSV(&csv, simulate.Reference(3, 2000)); err != nil {
+	if err := simulate.WriteCSV(&csv, simulate.Reference(3, 4000)); err != nil {
+		t.Fatal(err)
+	}
+	var smallCSV bytes.Buffer
+	if err := simulate.WriteCSV(&smallCSV, simulate.Reference(3, 800)); err != nil {
 		t.Fatal(err)
 	}
 	bare := *built.Profile
@@ -38,12 +42,15 @@ func TestLoadReferenceByContent(t *testing.T) {
 		detector   bool
 		warning    string
 		err        string
+		rows       int // of the profile, when not the built one's
 	}{
 		{name: "a profile named .wprof", file: "ref.wprof", data: profile.Bytes(), detector: true},
 		{name: "a profile named otherwise", file: "reference.bin", data: profile.Bytes(), detector: true},
 		{name: "a profile without a detector", file: "bare", data: noDetector.Bytes(), warning: "holds no outlier detector"},
 		{name: "CSV", file: "reference.csv", data: csv.Bytes(), detector: true},
 		{name: "CSV without an extension", file: "reference", data: csv.Bytes(), detector: true},
+		{name: "a reference too small for the false-positive rate", file: "small.csv", data: smallCSV.Bytes(), detector: true,
+			warning: "outlier screening: the false-positive rate 0.5% ", rows: 800},
 		{name: "a damaged profile", file: "ref.wprof", data: profile.Bytes()[:profile.Len()/2], err: "ref.wprof: not a Warden profile"},
 	}
 	for _, tc := range tests {
@@ -68,8 +75,12 @@ func TestLoadReferenceByContent(t *testing.T) {
 			if got := strings.Join(ref.Warnings, "; "); !strings.Contains(got, tc.warning) || (tc.warning == "") != (got == "") {
 				t.Errorf("warnings %q, want %q", got, tc.warning)
 			}
-			if len(ref.Profile.Columns) != len(built.Profile.Columns) || ref.Profile.Rows != built.Profile.Rows {
-				t.Errorf("profile of %d rows and %d columns, want %d and %d", ref.Profile.Rows, len(ref.Profile.Columns), built.Profile.Rows, len(built.Profile.Columns))
+			rows := built.Profile.Rows
+			if tc.rows > 0 {
+				rows = tc.rows
+			}
+			if len(ref.Profile.Columns) != len(built.Profile.Columns) || ref.Profile.Rows != rows {
+				t.Errorf("profile of %d rows and %d columns, want %d and %d", ref.Profile.Rows, len(ref.Profile.Columns), rows, len(built.Profile.Columns))
 			}
 		})
 	}

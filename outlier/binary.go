@@ -66,11 +66,6 @@ func (d *Detector) Detectors() []string {
 	return out
 }
 
-// CalibrationRows is the number of held-out reference rows the combined
-// p-value is calibrated on (a sample of the held-out share, less the
-// Contamination share).
-func (d *Detector) CalibrationRows() int { return len(d.final.sorted) }
-
 type writer struct{ b []byte }
 
 func (w *writer) u8(v byte)      { w.b = append(w.b, v) }

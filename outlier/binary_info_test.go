@@ -76,7 +76,7 @@ func TestDetectorsAndCalibrationRows(t *testing.T) {
 				if got := d.Detectors(); !slices.Equal(got, tc.detectors) {
 					t.Errorf("Detectors = %q, want %q", got, tc.detectors)
 				}
-				if n := d.CalibrationRows(); n < tc.minRows || n > tc.maxRows {
+				if n := d.Calibration().HeldOut; n < tc.minRows || n > tc.maxRows {
 					t.Errorf("CalibrationRows = %d, want %d to %d", n, tc.minRows, tc.maxRows)
 				}
 			}

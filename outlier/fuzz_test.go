@@ -40,8 +40,8 @@ func FuzzUnmarshalBinary(f *testing.F) {
 		}
 		// Whatever decodes must score without panicking, describe itself
 		// and re-encode.
-		if !IsEncoded(b) || len(got.Detectors()) == 0 || got.CalibrationRows() == 0 {
-			t.Fatalf("decoded detector: IsEncoded %v, detectors %q, %d calibration rows", IsEncoded(b), got.Detectors(), got.CalibrationRows())
+		if !IsEncoded(b) || len(got.Detectors()) == 0 || got.Calibration().HeldOut == 0 {
+			t.Fatalf("decoded detector: IsEncoded %v, detectors %q, %d calibration rows", IsEncoded(b), got.Detectors(), got.Calibration().HeldOut)
 		}
 		for _, row := range [][]event.Feature{normalRow(), nil, with("hour", num(1e300))} {
 			if _, err := got.Score(row); err != nil {

@@ -413,7 +413,7 @@ func (s *Server) putReference(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, warning := range ref.Warnings {
-		s.log.Warn(warning)
+		s.log.Warn(warning, "model", name)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

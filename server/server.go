@@ -159,7 +159,7 @@ func (s *Server) start(ctx context.Context) error {
 				return &ConfigError{fmt.Errorf("models[%d] (%s): reference: %w", i, m.Name, err)}
 			}
 			for _, w := range r.Ref.Warnings {
-				s.log.Warn(w)
+				s.log.Warn(w, "model", m.Name)
 			}
 		}
 		s.models[m.Name] = r

@@ -461,3 +461,23 @@ func TestAlertsPaging(t *testing.T) {
 		t.Errorf("bad cursor: %d %s", code, raw)
 	}
 }
+
+// A reference too small for the model's false-positive rate is accepted,
+// and the answer says so, as GET /v1/models/{name} does afterwards.
+func TestSmallReferenceWarns(t *testing.T) {
+	_, hs := newServer(t, t.TempDir(), nil)
+	if code, _, raw := call(t, "POST", hs.URL+"/v1/models", "application/json", []byte(`{"name":"`+model+`"}`)); code != http.StatusCreated {
+		t.Fatalf("POST /v1/models: %d %s", code, raw)
+	}
+	var ref bytes.Buffer
+	if err := simulate.WriteCSV(&ref, simulate.Reference(1, 800)); err != nil {
+		t.Fatal(err)
+	}
+	const want = `outlier screening: the false-positive rate 0.5% `
+	if code, _, raw := call(t, "PUT", hs.URL+"/v1/models/"+model+"/reference", "text/csv", ref.Bytes()); code != http.StatusOK || !strings.Contains(raw, want) {
+		t.Errorf("PUT reference of 800 rows: %d %s", code, raw)
+	}
+	if code, _, raw := call(t, "GET", hs.URL+"/v1/models/"+model, "", nil); code != http.StatusOK || !strings.Contains(raw, want) {
+		t.Errorf("GET model: %d %s", code, raw)
+	}
+}

@@ -92,7 +92,7 @@ Exit status: 0 nothing flagged, 1 anomalies found, 2 usage or input error.`,
 	return cmd
 }
 
-func runOutliers(cmd *cobra.Command, f *outliersFlags) error {
+func runOutliers(cmd *cobra.Command, f *outliersFlags) (runErr error) {
 	if err := checkOutliersFlags(cmd, f); err != nil {
 		return err
 	}
@@ -110,11 +110,21 @@ func runOutliers(cmd *cobra.Command, f *outliersFlags) error {
 			return err
 		}
 	}
+	// What the detector says of itself follows what a run that worked
+	// gives.
+	defer func() {
+		if runErr != nil && runErr != errFound {
+			return
+		}
+		for _, w := range d.Warnings() {
+			fmt.Fprintf(stderr, "warden: warning: %s\n", w)
+		}
+	}()
 	if f.save != "" {
 		if err := saveDetector(d, f.save); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "detector of %d features written to %s\n", len(d.Features()), f.save)
+		fmt.Fprintf(stderr, "detector of %s written to %s\n", drift.Plural(len(d.Features()), "feature", "features"), f.save)
 	}
 	if f.score == "" {
 		return nil

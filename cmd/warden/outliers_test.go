@@ -502,3 +502,39 @@ func TestAppendVerdictJSON(t *testing.T) {
 		})
 	}
 }
+
+// A reference too small for the false-positive rate is said so, with the
+// rate it can calibrate, wherever a detector is fitted or shown; a large
+// enough one is not.
+func TestSmallReferenceWarning(t *testing.T) {
+	dir := t.TempDir()
+	small, large := filepath.Join(dir, "small.csv"), filepath.Join(dir, "large.csv")
+	for path, rows := range map[string]string{small: "800", large: "20000"} {
+		if r := warden(t, "simulate", "--seed", "5", "--reference-rows", rows, "--rows", "100", "--reference", path, "--current", filepath.Join(dir, "cur.csv")); r.code != 0 {
+			t.Fatalf("simulate: %s", r.stderr)
+		}
+	}
+	const want = "warden: warning: the false-positive rate 0.5% "
+	advice := regexp.MustCompile(`raise the false-positive rate to ([0-9.]+), or fit on about 3,200 reference rows or more`)
+	r := warden(t, "outliers", "--train", small, "--score", small, "--exclude-columns", "score,label")
+	m := advice.FindStringSubmatch(r.stderr)
+	if !strings.Contains(r.stderr, want) || m == nil {
+		t.Fatalf("outliers on 800 rows: no warning:\n%s", r.stderr)
+	}
+	if r := warden(t, "outliers", "--train", small, "--score", small, "--exclude-columns", "score,label", "--fpr", m[1]); strings.Contains(r.stderr, "warning") {
+		t.Errorf("outliers on 800 rows at the advised rate %s still warns:\n%s", m[1], r.stderr)
+	}
+	prof := filepath.Join(dir, "small.wprof")
+	if r := warden(t, "profile", "build", "--data", small, "--out", prof); r.code != 0 || !strings.Contains(r.stderr, want) {
+		t.Errorf("profile build on 800 rows: exit %d, no warning:\n%s", r.code, r.stderr)
+	}
+	if r := warden(t, "profile", "show", prof); !strings.Contains(r.stdout, "Warning: the false-positive rate 0.5% ") {
+		t.Errorf("profile show of a small reference: no warning:\n%s", r.stdout)
+	}
+	if r := warden(t, "outliers", "--detector", prof, "--score", small); !strings.Contains(r.stderr, want) {
+		t.Errorf("outliers scoring with a small reference's profile: no warning:\n%s", r.stderr)
+	}
+	if r := warden(t, "outliers", "--train", large, "--score", small, "--exclude-columns", "score,label"); strings.Contains(r.stderr, "warning") {
+		t.Errorf("outliers on 20,000 rows warns:\n%s", r.stderr)
+	}
+}

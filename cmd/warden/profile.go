@@ -76,12 +76,16 @@ configuration. warden profile show prints what it holds.`,
 				if p.Outlier, err = d.MarshalBinary(); err != nil {
 					return err
 				}
-				detector = fmt.Sprintf("outlier detector over %d inputs", len(d.Features()))
+				detector = "outlier detector over " + drift.Plural(len(d.Features()), "input", "inputs")
+				for _, w := range d.Warnings() {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warden: warning: %s\n", w)
+				}
 			}
 			if err := drift.SaveProfile(p, out); err != nil {
 				return usageErr(err)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "profile of %s (%d rows, %d columns; %s) written to %s\n", data, p.Rows, len(p.Columns), detector, out)
+			fmt.Fprintf(cmd.ErrOrStderr(), "profile of %s (%s, %s; %s) written to %s\n", data,
+				drift.Plural(p.Rows, "row", "rows"), drift.Plural(len(p.Columns), "column", "columns"), detector, out)
 			return nil
 		},
 	}
@@ -203,18 +207,18 @@ type columnDesc struct {
 }
 
 type detectorDesc struct {
-	Features        []outlier.FeatureInfo `json:"features"`
-	Detectors       []string              `json:"detectors"`
-	FPR             float64               `json:"fpr"`
-	Contamination   float64               `json:"contamination"`
-	Holdout         float64               `json:"holdout"`
-	CalibrationRows int                   `json:"calibration_rows"`
-	Exclude         []string              `json:"exclude"`
-	Seed            uint64                `json:"seed"`
-	Trees           int                   `json:"trees"`
-	SampleSize      int                   `json:"sample_size"`
-	Neighbours      int                   `json:"neighbours"`
-	NeighbourSample int                   `json:"neighbour_sample"`
+	Features        []outlier.FeatureInfo   `json:"features"`
+	Detectors       []string                `json:"detectors"`
+	FPR             float64                 `json:"fpr"`
+	Contamination   float64                 `json:"contamination"`
+	Holdout         float64                 `json:"holdout"`
+	Calibration     outlier.CalibrationInfo `json:"calibration"`
+	Exclude         []string                `json:"exclude"`
+	Seed            uint64                  `json:"seed"`
+	Trees           int                     `json:"trees"`
+	SampleSize      int                     `json:"sample_size"`
+	Neighbours      int                     `json:"neighbours"`
+	NeighbourSample int                     `json:"neighbour_sample"`
 }
 
 func describeProfile(path string, p *drift.Profile, d *outlier.Detector) *profileDesc {
@@ -231,7 +235,7 @@ func describeProfile(path string, p *drift.Profile, d *outlier.Detector) *profil
 	o := d.Options()
 	desc.Outlier = &detectorDesc{
 		Features: d.Features(), Detectors: d.Detectors(), FPR: o.FPR, Contamination: o.Contamination,
-		Holdout: o.Holdout, CalibrationRows: d.CalibrationRows(), Exclude: o.Exclude, Seed: o.Seed,
+		Holdout: o.Holdout, Calibration: d.Calibration(), Exclude: o.Exclude, Seed: o.Seed,
 		Trees: o.Forest.Trees, SampleSize: o.Forest.SampleSize, Neighbours: o.Neighbours, NeighbourSample: o.NeighbourSample,
 	}
 	if desc.Outlier.Exclude == nil {
@@ -297,11 +301,16 @@ func (p *profileDesc) writeText(out io.Writer, terminal bool) error {
 	fmt.Fprintf(tw, "Detectors:\t%s\n", strings.Join(d.Detectors, ", "))
 	fmt.Fprintf(tw, "False-positive rate:\t%s\n", strconv.FormatFloat(d.FPR, 'g', -1, 64))
 	fmt.Fprintf(tw, "Contamination:\t%s\n", strconv.FormatFloat(d.Contamination, 'g', -1, 64))
-	fmt.Fprintf(tw, "Calibration:\t%d held-out rows (holdout share %s)\n", d.CalibrationRows, strconv.FormatFloat(d.Holdout, 'g', -1, 64))
+	fmt.Fprintf(tw, "Calibration:\t%s (holdout share %s); ordinary inputs flagged: at most %s%% (95%% bound)\n",
+		drift.Plural(d.Calibration.HeldOut, "held-out row", "held-out rows"), strconv.FormatFloat(d.Holdout, 'g', -1, 64),
+		strconv.FormatFloat(100*d.Calibration.UpperFPR, 'f', 2, 64))
 	fmt.Fprintf(tw, "Isolation forest:\t%d trees of %d rows\n", d.Trees, d.SampleSize)
 	fmt.Fprintf(tw, "Nearest neighbours:\t%d among %d rows\n", d.Neighbours, d.NeighbourSample)
 	fmt.Fprintf(tw, "Seed:\t%d\n", d.Seed)
 	tw.Flush()
+	if d.Calibration.Warning != "" {
+		fmt.Fprintf(w, "Warning: %s\n", d.Calibration.Warning)
+	}
 	return w.Flush()
 }
 

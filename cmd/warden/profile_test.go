@@ -207,15 +207,18 @@ func TestProfileShow(t *testing.T) {
 	var desc struct {
 		Rows    int `json:"rows"`
 		Outlier *struct {
-			Features        []struct{ Name string } `json:"features"`
-			CalibrationRows int                     `json:"calibration_rows"`
+			Features    []struct{ Name string } `json:"features"`
+			Calibration struct {
+				HeldOut int    `json:"held_out"`
+				Warning string `json:"warning"`
+			} `json:"calibration"`
 		} `json:"outlier_detector"`
 	}
 	r := warden(t, "profile", "show", prof, "--format", "json")
 	if err := json.Unmarshal([]byte(r.stdout), &desc); err != nil {
 		t.Fatal(err)
 	}
-	if desc.Rows != 300 || desc.Outlier == nil || len(desc.Outlier.Features) != 3 || desc.Outlier.CalibrationRows == 0 {
+	if desc.Rows != 300 || desc.Outlier == nil || len(desc.Outlier.Features) != 3 || desc.Outlier.Calibration.HeldOut == 0 || desc.Outlier.Calibration.Warning == "" {
 		t.Errorf("profile show --format json: %+v", desc)
 	}
 	r = warden(t, "profile", "show", bare, "--format", "json")
