@@ -78,32 +78,46 @@ func DefaultOptions() Options {
 	}
 }
 
-// ErrInvalidOptions marks errors the caller can fix by changing Options.
+// ErrInvalidOptions marks errors the caller can fix by changing Options;
+// they are *OptionError values.
 var ErrInvalidOptions = errors.New("invalid drift options")
+
+// OptionError says which option is wrong, as given, and why. Options are
+// named as warden drift's flags are (method, correction, threshold,
+// min-effect, columns, thresholds).
+type OptionError struct {
+	Option, Value, Problem string
+}
+
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("%s %s: %s", e.Option, e.Value, e.Problem)
+}
+
+func (e *OptionError) Unwrap() error { return ErrInvalidOptions }
 
 // Validate checks the options.
 func (o Options) Validate() error {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", ErrInvalidOptions, fmt.Sprintf(format, a...))
+	bad := func(option string, value any, problem string) error {
+		return &OptionError{Option: option, Value: fmt.Sprintf("%q", fmt.Sprint(value)), Problem: problem}
 	}
 	switch o.Method {
 	case MethodAuto, MethodKS, MethodChi2, MethodZ:
 	default:
-		return bad("method %q (want auto, ks, chi2 or z)", o.Method)
+		return bad("method", o.Method, "want auto, ks, chi2 or z")
 	}
 	switch o.Correction {
 	case CorrectionBH, CorrectionBonferroni, CorrectionNone:
 	default:
-		return bad("correction %q (want benjamini-hochberg, bonferroni or none)", o.Correction)
+		return bad("correction", o.Correction, "want bh (benjamini-hochberg), bonferroni or none")
 	}
 	if !(o.Alpha > 0 && o.Alpha < 1) {
-		return bad("threshold %v: want a p-value level between 0 and 1", o.Alpha)
+		return bad("threshold", o.Alpha, "want a p-value level between 0 and 1")
 	}
 	if !(o.MinEffect >= 0 && o.MinEffect <= 1) {
-		return bad("minimum effect size %v: want a value between 0 and 1", o.MinEffect)
+		return bad("min-effect", o.MinEffect, "want an effect size between 0 and 1")
 	}
 	if err := o.Thresholds.Validate(); err != nil {
-		return bad("%v", err)
+		return bad("thresholds", fmt.Sprintf("%v/%v", o.Thresholds.Warning, o.Thresholds.Critical), err.Error())
 	}
 	return nil
 }
@@ -259,7 +273,7 @@ func checkColumns(names []string, ref, cur *Profile) error {
 		}
 	}
 	if len(unknown) > 0 {
-		return fmt.Errorf("%w: no column %s in the reference or current data", ErrInvalidOptions, strings.Join(unknown, ", "))
+		return &OptionError{Option: "columns", Value: strings.Join(unknown, ", "), Problem: "no such column in the reference or current data"}
 	}
 	return nil
 }
@@ -308,7 +322,8 @@ func testColumn(rc, cc *ColumnProfile, opts Options) (*ColumnResult, error) {
 	}
 	res.Method = method
 	notFor := func() error {
-		return fmt.Errorf("%w: method %s cannot test %s column %q (choose the columns with --columns)", ErrInvalidOptions, method, rc.Type, rc.Name)
+		return &OptionError{Option: "method", Value: fmt.Sprintf("%q", method),
+			Problem: fmt.Sprintf("cannot test %s column %q (choose the columns with --columns)", rc.Type, rc.Name)}
 	}
 	switch method {
 	case MethodKS:

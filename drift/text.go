@@ -3,6 +3,7 @@ package drift
 import (
 	"bufio"
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"io"
 	"math"
 	"strconv"
@@ -79,9 +80,9 @@ func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 		verdict = "DATASET DRIFT"
 	}
 	fmt.Fprintf(w, "Summary: %s: %d of %s drifted (%s), %s at p < %s, minimum effect size %s\n",
-		verdict, drifted, Plural(len(r.Columns), "column", "columns"), percent(r.DriftShare), correctionName(r.Correction),
+		verdict, drifted, count.Plural(len(r.Columns), "column", "columns"), percent(r.DriftShare), correctionName(r.Correction),
 		strconv.FormatFloat(r.Threshold, 'g', -1, 64), strconv.FormatFloat(r.MinEffect, 'g', -1, 64))
-	fmt.Fprintf(w, "Reference: %s   Production: %s\n", Plural(r.NReference, "row", "rows"), Plural(r.NCurrent, "row", "rows"))
+	fmt.Fprintf(w, "Reference: %s   Production: %s\n", count.Plural(r.NReference, "row", "rows"), count.Plural(r.NCurrent, "row", "rows"))
 	return w.Flush()
 }
 
@@ -93,15 +94,6 @@ func correctionName(c Correction) string {
 		return "Bonferroni"
 	}
 	return "no correction"
-}
-
-// Plural writes n with the singular or plural noun ("1 value", "2
-// values"), n with thousands separators.
-func Plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return Thousands(n) + " " + many
 }
 
 // ColumnNoun says what a column is to the model: the columns a stream
@@ -225,17 +217,4 @@ func formatNumber(x float64) string {
 
 func percent(share float64) string {
 	return strconv.FormatFloat(100*share, 'f', 1, 64) + "%"
-}
-
-// Thousands writes n with thousands separators: "10,234".
-func Thousands(n int) string {
-	s := strconv.Itoa(n)
-	var b strings.Builder
-	for i, ch := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(ch)
-	}
-	return b.String()
 }

@@ -6,6 +6,7 @@ package monitor
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"time"
 
 	"github.com/warden-ml/warden/alert"
@@ -227,7 +228,7 @@ func (d *Drift) findings(w *drift.WindowResult) []alert.Finding {
 			"effect_size": c.EffectSize, "threshold": c.Threshold, "window": window,
 			"reference": c.Reference, "current": c.Current,
 			"summary": fmt.Sprintf("%s '%s' drift detected: %s statistic %.2f, effect size %.2f over %s",
-				drift.ColumnNoun(c.Column), c.Column, c.Method, c.Statistic, c.EffectSize, drift.Plural(w.Events, "event", "events")),
+				drift.ColumnNoun(c.Column), c.Column, c.Method, c.Statistic, c.EffectSize, count.Plural(w.Events, "event", "events")),
 		}
 		if c.Unit != "" {
 			ev["unit"] = c.Unit

@@ -3,13 +3,13 @@ package monitor
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
-	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/outlier"
 	"github.com/warden-ml/warden/pipeline"
 	"github.com/warden-ml/warden/stats"
@@ -213,7 +213,7 @@ func (o *Outliers) finding(user string, in *flaggedInput, extra map[string]any) 
 	if flagged, ok := extra["flagged_in_hour"].(int); ok {
 		inputs, _ := extra["inputs_in_hour"].(int)
 		evidence["summary"] = fmt.Sprintf("%d of %s from %s in the hour flagged as anomalous; isolation score %.2f",
-			flagged, drift.Plural(inputs, "input", "inputs"), name, in.Isolation)
+			flagged, count.Plural(inputs, "input", "inputs"), name, in.Isolation)
 	} else {
 		evidence["summary"] = fmt.Sprintf("a late input from %s far outside the reference; isolation score %.2f", name, in.Isolation)
 	}

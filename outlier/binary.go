@@ -218,7 +218,7 @@ type reader struct {
 
 func (r *reader) fail(format string, args ...any) {
 	if r.err == nil {
-		r.err = fmt.Errorf("outlier: UnmarshalBinary: byte %d: %s", r.off, fmt.Sprintf(format, args...))
+		r.err = fmt.Errorf("not a valid detector: byte %d: %s", r.off, fmt.Sprintf(format, args...))
 	}
 }
 
@@ -316,14 +316,14 @@ func (d *Detector) UnmarshalBinary(data []byte) error {
 func decodeDetector(data []byte) (*Detector, error) {
 	const head = len(binaryMagic) + 2
 	if len(data) < head+4 || string(data[:len(binaryMagic)]) != binaryMagic {
-		return nil, errors.New("outlier: UnmarshalBinary: not an encoded detector (bad magic)")
+		return nil, errors.New("not an encoded outlier detector")
 	}
 	if v := binary.LittleEndian.Uint16(data[len(binaryMagic):]); v != binaryVersion {
-		return nil, fmt.Errorf("outlier: UnmarshalBinary: format version %d; this build reads version %d", v, binaryVersion)
+		return nil, fmt.Errorf("not a valid detector: format version %d; this build reads version %d", v, binaryVersion)
 	}
 	body := data[:len(data)-4]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
-		return nil, errors.New("outlier: UnmarshalBinary: checksum mismatch (corrupt data)")
+		return nil, errors.New("not a valid detector: checksum mismatch (the data is damaged)")
 	}
 	r := &reader{b: body, off: head}
 	d := &Detector{index: map[string]int{}, excluded: map[string]bool{}}
@@ -349,7 +349,7 @@ func decodeDetector(data []byte) (*Detector, error) {
 		return nil, r.err
 	}
 	if err := o.Validate(); err != nil {
-		return nil, fmt.Errorf("outlier: UnmarshalBinary: %w", err)
+		return nil, fmt.Errorf("not a valid detector: %w", err)
 	}
 	nf := r.count(9, "feature")
 	for range nf {
@@ -360,10 +360,10 @@ func decodeDetector(data []byte) (*Detector, error) {
 			return nil, r.err
 		}
 		if kind > kindCategorical {
-			return nil, fmt.Errorf("outlier: UnmarshalBinary: feature %q: unknown kind %d", name, kind)
+			return nil, fmt.Errorf("not a valid detector: feature %q: unknown kind %d", name, kind)
 		}
 		if _, dup := d.index[name]; dup || d.excluded[name] {
-			return nil, fmt.Errorf("outlier: UnmarshalBinary: feature %q given twice", name)
+			return nil, fmt.Errorf("not a valid detector: feature %q given twice", name)
 		}
 		d.addFeature(name, kind, slot)
 	}
@@ -398,7 +398,7 @@ func decodeDetector(data []byte) (*Detector, error) {
 		return nil, r.err
 	}
 	if len(d.features) == 0 || len(d.features) != len(d.numeric)+len(d.cats) {
-		return nil, fmt.Errorf("outlier: UnmarshalBinary: %d features for %d numeric and %d categorical slots", len(d.features), len(d.numeric), len(d.cats))
+		return nil, fmt.Errorf("not a valid detector: %d features for %d numeric and %d categorical slots", len(d.features), len(d.numeric), len(d.cats))
 	}
 	d.numName = make([]string, len(d.numeric))
 	d.catName = make([]string, len(d.cats))
@@ -409,7 +409,7 @@ func decodeDetector(data []byte) (*Detector, error) {
 			names, seen = d.catName, seenCat
 		}
 		if f.slot < 0 || f.slot >= len(names) || seen[f.slot] {
-			return nil, fmt.Errorf("outlier: UnmarshalBinary: feature %q has a bad slot %d", f.name, f.slot)
+			return nil, fmt.Errorf("not a valid detector: feature %q has a bad slot %d", f.name, f.slot)
 		}
 		seen[f.slot] = true
 		names[f.slot] = f.name
@@ -417,7 +417,7 @@ func decodeDetector(data []byte) (*Detector, error) {
 	for slot, m := range d.numeric {
 		if !finite4(m.median, m.scale, m.lo, m.hi) || m.scale < 0 || m.lo > m.hi || m.count < 1 ||
 			len(m.above.excess) > m.count || len(m.below.excess) > m.count || !m.shape.valid() {
-			return nil, fmt.Errorf("outlier: UnmarshalBinary: feature %q has invalid statistics", d.numName[slot])
+			return nil, fmt.Errorf("not a valid detector: feature %q has invalid statistics", d.numName[slot])
 		}
 	}
 	inMulti := make([]bool, len(d.numeric))
@@ -455,12 +455,12 @@ func decodeDetector(data []byte) (*Detector, error) {
 		return nil, r.err
 	}
 	if r.off != len(body) {
-		return nil, fmt.Errorf("outlier: UnmarshalBinary: %d bytes left over", len(body)-r.off)
+		return nil, fmt.Errorf("not a valid detector: %d bytes left over", len(body)-r.off)
 	}
 	multi := len(d.multi) > 0
 	want := [numDetectors]bool{multi, multi, multi, len(d.numeric) > 0, len(d.cats) > 0}
 	if d.active != want {
-		return nil, errors.New("outlier: UnmarshalBinary: active detectors do not match the features")
+		return nil, errors.New("not a valid detector: active detectors do not match the features")
 	}
 	d.initPool()
 	return d, nil
@@ -482,11 +482,11 @@ func (d *Detector) decodeMultivariate(r *reader, dim int) error {
 	}
 	d.forest = &iforest.Forest{}
 	if err := d.forest.UnmarshalBinary(block); err != nil {
-		return fmt.Errorf("outlier: UnmarshalBinary: %w", err)
+		return fmt.Errorf("not a valid detector: %w", err)
 	}
 	// The forest scores NaN for a row of the wrong width.
 	if math.IsNaN(d.forest.Score(make([]float64, dim))) {
-		return fmt.Errorf("outlier: UnmarshalBinary: forest does not fit %d features", dim)
+		return fmt.Errorf("not a valid detector: forest does not fit %d features", dim)
 	}
 	d.maha = r.mahalanobis(dim)
 	k := r.u32()
@@ -496,7 +496,7 @@ func (d *Detector) decodeMultivariate(r *reader, dim int) error {
 	}
 	n := len(points) / dim
 	if k < 1 || n < k || len(points) != n*dim || !allFinite(points) {
-		return errors.New("outlier: UnmarshalBinary: neighbour sample is malformed")
+		return errors.New("not a valid detector: neighbour sample is malformed")
 	}
 	nodes := make([]kdNode, r.count(24, "tree node"))
 	for i := range nodes {
@@ -522,7 +522,7 @@ func (d *Detector) decodeMultivariate(r *reader, dim int) error {
 		shaped = shaped || d.numeric[slot].shape.sign != 0
 	}
 	if shaped != d.skewed {
-		return errors.New("outlier: UnmarshalBinary: symmetrised distance does not match the features")
+		return errors.New("not a valid detector: symmetrised distance does not match the features")
 	}
 	return nil
 }
@@ -538,7 +538,7 @@ func (r *reader) mahalanobis(dim int) mahalanobis {
 // checkTree verifies that the nodes form a tree whose children come after
 // their parent (so a search always ends) and whose leaves cover the points.
 func checkTree(nodes []kdNode, points, dim int) error {
-	bad := errors.New("outlier: UnmarshalBinary: neighbour tree is malformed")
+	bad := errors.New("not a valid detector: neighbour tree is malformed")
 	if len(nodes) == 0 {
 		return bad
 	}

@@ -3,6 +3,7 @@ package outlier
 import (
 	"errors"
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"math"
 	"slices"
 	"sync"
@@ -171,7 +172,7 @@ func (d *Detector) Options() Options {
 // columns named in Exclude.
 func Fit(reference *dataset.Table, opts Options) (*Detector, error) {
 	if reference == nil {
-		return nil, errors.New("outlier: Fit: nil reference")
+		return nil, errors.New("outlier detector: no reference table")
 	}
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -181,13 +182,13 @@ func Fit(reference *dataset.Table, opts Options) (*Detector, error) {
 	d := &Detector{opts: opts, index: map[string]int{}, excluded: map[string]bool{}}
 	for _, name := range opts.Exclude {
 		if reference.Column(name) == nil {
-			return nil, fmt.Errorf("outlier: Fit: excluded column %q is not in %s", name, reference.Source)
+			return nil, fmt.Errorf("excluded column %q is not in %s", name, reference.Source)
 		}
 		d.excluded[name] = true
 	}
 	n := reference.Rows
 	if n < minRows {
-		return nil, fmt.Errorf("outlier: Fit: %s has %d rows; need at least %d", reference.Source, n, minRows)
+		return nil, fmt.Errorf("%s has %s; an outlier detector needs at least %d", reference.Source, count.Plural(n, "row", "rows"), minRows)
 	}
 
 	// Split rows: a row is held out when its hash falls below the share.
@@ -203,7 +204,7 @@ func Fit(reference *dataset.Table, opts Options) (*Detector, error) {
 		}
 	}
 	if len(fitRows) < minSplitRows || len(heldRows) < minSplitRows {
-		return nil, fmt.Errorf("outlier: Fit: %s: %d rows split into %d to fit and %d to calibrate; need %d of each (more rows or another Holdout)",
+		return nil, fmt.Errorf("outlier detector: %s: %d rows split into %d to fit and %d to calibrate; need %d of each (more rows or another Holdout)",
 			reference.Source, n, len(fitRows), len(heldRows), minSplitRows)
 	}
 
@@ -275,7 +276,7 @@ func (d *Detector) learn(reference *dataset.Table, fitRows []int) error {
 		}
 	}
 	if len(d.features) == 0 {
-		return fmt.Errorf("outlier: Fit: %s has no numeric, boolean or categorical column to learn from", reference.Source)
+		return fmt.Errorf("%s has no numeric, boolean or categorical column for an outlier detector to learn from", reference.Source)
 	}
 	for slot, m := range d.numeric {
 		if m.scale > 0 {
@@ -343,7 +344,7 @@ func (d *Detector) fitMultivariate(t *dataset.Table, fitRows []int) error {
 	fo.Seed = splitmix64(seed ^ 0x6966_6f72_6573_74) // "iforest"
 	forest, err := iforest.Fit(iforest.Matrix{Rows: len(fitRows), Cols: dim, Data: z}, fo)
 	if err != nil {
-		return fmt.Errorf("outlier: Fit: isolation forest: %w", err)
+		return fmt.Errorf("outlier detector: isolation forest: %w", err)
 	}
 	d.forest = forest
 
@@ -358,7 +359,7 @@ func (d *Detector) fitMultivariate(t *dataset.Table, fitRows []int) error {
 	}
 	maha, err := fitMahalanobis(zc, len(covRows), dim, shrink)
 	if err != nil {
-		return fmt.Errorf("outlier: Fit: robust covariance: %w", err)
+		return fmt.Errorf("outlier detector: robust covariance: %w", err)
 	}
 	d.maha = maha
 	for _, slot := range d.multi {
@@ -370,7 +371,7 @@ func (d *Detector) fitMultivariate(t *dataset.Table, fitRows []int) error {
 			d.symmetrise(row, row)
 		}
 		if d.sym, err = fitMahalanobis(zc, len(covRows), dim, shrink); err != nil {
-			return fmt.Errorf("outlier: Fit: robust covariance of the symmetrised features: %w", err)
+			return fmt.Errorf("outlier detector: robust covariance of the symmetrised features: %w", err)
 		}
 	}
 	knnRows := sampleRows(len(fitRows), neighbourSample(d.opts, dim), seed^0x6b6e6e)

@@ -275,8 +275,8 @@ func TestFitErrors(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{"nil", nil, Options{}, "nil reference"},
-		{"too few rows", small, Options{}, "has 30 rows; need at least 40"},
+		{"nil", nil, Options{}, "no reference table"},
+		{"too few rows", small, Options{}, "has 30 rows; an outlier detector needs at least 40"},
 		{"unknown exclude", ref, Options{Exclude: []string{"nope"}}, `excluded column "nope"`},
 		{"bad FPR", ref, Options{FPR: 0.7}, "FPR 0.7"},
 		{"bad holdout", ref, Options{Holdout: 0.9}, "Holdout 0.9"},

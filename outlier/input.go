@@ -25,20 +25,20 @@ func (d *Detector) loadEvent(row []event.Feature, s *scratch, v *Verdict, strict
 				continue
 			}
 			if strict {
-				return fmt.Errorf("outlier: feature %q is not in the reference", f.Name)
+				return fmt.Errorf("feature %q is not in the reference", f.Name)
 			}
 			v.Unknown = append(v.Unknown, f.Name)
 			continue
 		}
 		if s.seen[idx] == s.gen {
-			return fmt.Errorf("outlier: feature %q given twice", f.Name)
+			return fmt.Errorf("feature %q given twice", f.Name)
 		}
 		s.seen[idx] = s.gen
 		ft := d.features[idx]
 		val := f.Value
 		if val.Kind == event.Null {
 			if strict {
-				return fmt.Errorf("outlier: feature %q is null", f.Name)
+				return fmt.Errorf("feature %q is null", f.Name)
 			}
 			continue
 		}
@@ -47,15 +47,15 @@ func (d *Detector) loadEvent(row []event.Feature, s *scratch, v *Verdict, strict
 			switch {
 			case val.Kind == event.Number, val.Kind == event.Bool && ft.kind == kindBoolean:
 			default:
-				return fmt.Errorf("outlier: feature %q: want %s, got %s", f.Name, wantNumber(ft.kind), kindName(val))
+				return fmt.Errorf("feature %q: want %s, got %s", f.Name, wantNumber(ft.kind), kindName(val))
 			}
 			if strict && (math.IsNaN(val.Num) || math.IsInf(val.Num, 0)) {
-				return fmt.Errorf("outlier: feature %q: %v is not a finite number", f.Name, val.Num)
+				return fmt.Errorf("feature %q: %v is not a finite number", f.Name, val.Num)
 			}
 			s.x[ft.slot] = val.Num
 		case kindCategorical:
 			if val.Kind != event.String {
-				return fmt.Errorf("outlier: feature %q: want string, got %s", f.Name, kindName(val))
+				return fmt.Errorf("feature %q: want string, got %s", f.Name, kindName(val))
 			}
 			s.catValue[ft.slot] = val.Str
 			s.share[ft.slot] = d.cats[ft.slot].shareOf(val.Str)
@@ -64,7 +64,7 @@ func (d *Detector) loadEvent(row []event.Feature, s *scratch, v *Verdict, strict
 	if strict {
 		for i, f := range d.features {
 			if s.seen[i] != s.gen {
-				return fmt.Errorf("outlier: feature %q is missing", f.name)
+				return fmt.Errorf("feature %q is missing", f.name)
 			}
 		}
 	}

@@ -114,36 +114,36 @@ func (o Options) Validate() error {
 	o = o.withDefaults()
 	switch {
 	case !(o.FPR > 0 && o.FPR < 0.5):
-		return fmt.Errorf("outlier: FPR %v: want 0 < FPR < 0.5", o.FPR)
+		return fmt.Errorf("outlier options: FPR %v: want 0 < FPR < 0.5", o.FPR)
 	case !(o.Contamination >= 0 && o.Contamination <= 0.25):
-		return fmt.Errorf("outlier: Contamination %v: want 0 <= Contamination <= 0.25", o.Contamination)
+		return fmt.Errorf("outlier options: Contamination %v: want 0 <= Contamination <= 0.25", o.Contamination)
 	case !(o.Holdout >= 0.05 && o.Holdout <= 0.5):
-		return fmt.Errorf("outlier: Holdout %v: want 0.05 <= Holdout <= 0.5", o.Holdout)
+		return fmt.Errorf("outlier options: Holdout %v: want 0.05 <= Holdout <= 0.5", o.Holdout)
 	case o.Forest.Trees < 1 || o.Forest.Trees > 10000:
-		return fmt.Errorf("outlier: Forest.Trees %d: want 1..10000", o.Forest.Trees)
+		return fmt.Errorf("outlier options: Forest.Trees %d: want 1..10000", o.Forest.Trees)
 	case o.Forest.SampleSize < 2 || o.Forest.SampleSize > 1<<20:
-		return fmt.Errorf("outlier: Forest.SampleSize %d: want 2..%d", o.Forest.SampleSize, 1<<20)
+		return fmt.Errorf("outlier options: Forest.SampleSize %d: want 2..%d", o.Forest.SampleSize, 1<<20)
 	case o.Forest.Workers < 0:
-		return fmt.Errorf("outlier: Forest.Workers %d: want >= 0", o.Forest.Workers)
+		return fmt.Errorf("outlier options: Forest.Workers %d: want >= 0", o.Forest.Workers)
 	case o.Forest.ExtensionLevel < 0:
-		return fmt.Errorf("outlier: Forest.ExtensionLevel %d: want >= 0", o.Forest.ExtensionLevel)
+		return fmt.Errorf("outlier options: Forest.ExtensionLevel %d: want >= 0", o.Forest.ExtensionLevel)
 	case o.Neighbours < 1 || o.Neighbours > 100:
-		return fmt.Errorf("outlier: Neighbours %d: want 1..100", o.Neighbours)
+		return fmt.Errorf("outlier options: Neighbours %d: want 1..100", o.Neighbours)
 	case o.NeighbourSample < o.Neighbours || o.NeighbourSample > 1<<20:
-		return fmt.Errorf("outlier: NeighbourSample %d: want Neighbours (%d)..%d", o.NeighbourSample, o.Neighbours, 1<<20)
+		return fmt.Errorf("outlier options: NeighbourSample %d: want Neighbours (%d)..%d", o.NeighbourSample, o.Neighbours, 1<<20)
 	case !(o.Shrinkage >= 0 && o.Shrinkage <= 1):
-		return fmt.Errorf("outlier: Shrinkage %v: want 0 (automatic) to 1", o.Shrinkage)
+		return fmt.Errorf("outlier options: Shrinkage %v: want 0 (automatic) to 1", o.Shrinkage)
 	case !(o.RangeMargin > 0) || math.IsInf(o.RangeMargin, 0):
-		return fmt.Errorf("outlier: RangeMargin %v: want a positive number", o.RangeMargin)
+		return fmt.Errorf("outlier options: RangeMargin %v: want a positive number", o.RangeMargin)
 	case !(o.MinCategoryShare > 0 && o.MinCategoryShare < 1):
-		return fmt.Errorf("outlier: MinCategoryShare %v: want 0 < share < 1", o.MinCategoryShare)
+		return fmt.Errorf("outlier options: MinCategoryShare %v: want 0 < share < 1", o.MinCategoryShare)
 	}
 	if err := o.Severity.Validate(); err != nil {
-		return fmt.Errorf("outlier: severity %w", err)
+		return fmt.Errorf("outlier options: severity %w", err)
 	}
 	for i, name := range o.Exclude {
 		if name == "" {
-			return fmt.Errorf("outlier: Exclude[%d] is empty", i)
+			return fmt.Errorf("outlier options: Exclude[%d] is empty", i)
 		}
 	}
 	return nil

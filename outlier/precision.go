@@ -2,6 +2,7 @@ package outlier
 
 import (
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"math"
 	"strconv"
 
@@ -99,11 +100,11 @@ func (d *Detector) Warnings() []string {
 
 func (c CalibrationInfo) warning() string {
 	what := fmt.Sprintf("the false-positive rate %s is calibrated on only %s held-out reference rows ((n+1)·rate = %.3g, fewer than %d)",
-		percent(c.FPR), thousands(c.HeldOut), c.Above, minAbove)
+		percent(c.FPR), count.Thousands(c.HeldOut), c.Above, minAbove)
 	if c.Above < 1 {
 		what = fmt.Sprintf("the false-positive rate %s is below 1/(n+1) = %s for the %s held-out reference rows that calibrate it: "+
 			"the threshold lies beyond all of them, on an extrapolated tail",
-			percent(c.FPR), percent(c.MinFPR), thousands(c.HeldOut))
+			percent(c.FPR), percent(c.MinFPR), count.Thousands(c.HeldOut))
 	}
 	// Rounded up, so that following the advice clears the warning.
 	achievable := ceilDigits(c.AchievableFPR, 3)
@@ -111,9 +112,9 @@ func (c CalibrationInfo) warning() string {
 		strconv.FormatFloat(achievable, 'g', -1, 64))
 	if c.RowsNeeded > 0 {
 		rows := int(ceilDigits(float64(c.RowsNeeded), 2))
-		advice += fmt.Sprintf(", or fit on about %s reference rows or more", thousands(rows))
+		advice += fmt.Sprintf(", or fit on about %s reference rows or more", count.Thousands(rows))
 	} else {
-		advice += fmt.Sprintf(" (more reference rows cannot help: at most %s are held out)", thousands(maxCalibrate))
+		advice += fmt.Sprintf(" (more reference rows cannot help: at most %s are held out)", count.Thousands(maxCalibrate))
 	}
 	return fmt.Sprintf("%s, so the share of ordinary inputs flagged varies with the sample and may reach %s (95%% bound). %s.",
 		what, percent(c.UpperFPR), advice)

@@ -2,6 +2,7 @@ package outlier
 
 import (
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"slices"
 	"strings"
 
@@ -91,18 +92,18 @@ func (s *Summary) init() {
 
 // severityLines are the lab's words for each severity, most severe first.
 var severityLines = []struct {
-	sev  alert.Severity
-	text string
+	sev       alert.Severity
+	one, many string
 }{
-	{alert.Critical, "inputs with extreme values"},
-	{alert.High, "inputs with extreme values"},
-	{alert.Medium, "unusual inputs"},
-	{alert.Low, "slightly unusual inputs"},
+	{alert.Critical, "input with extreme values", "inputs with extreme values"},
+	{alert.High, "input with extreme values", "inputs with extreme values"},
+	{alert.Medium, "unusual input", "unusual inputs"},
+	{alert.Low, "slightly unusual input", "slightly unusual inputs"},
 }
 
 // Headline is the lab's "Anomalies Detected: 47 of 10,234 inputs (0.46%)".
 func (s Summary) Headline() string {
-	return fmt.Sprintf("Anomalies Detected: %s of %s inputs (%.2f%%)", thousands(s.Anomalies), thousands(s.Inputs), 100*s.Rate)
+	return fmt.Sprintf("Anomalies Detected: %s of %s (%.2f%%)", count.Thousands(s.Anomalies), count.Plural(s.Inputs, "input", "inputs"), 100*s.Rate)
 }
 
 // SeverityLines are the lab's lines per severity, most severe first:
@@ -111,7 +112,7 @@ func (s Summary) SeverityLines() []string {
 	var lines []string
 	for _, l := range severityLines {
 		if n := s.BySeverity[l.sev.String()]; n > 0 {
-			lines = append(lines, fmt.Sprintf("%s: %s %s", strings.ToUpper(l.sev.String()), thousands(n), l.text))
+			lines = append(lines, fmt.Sprintf("%s: %s", strings.ToUpper(l.sev.String()), count.Plural(n, l.one, l.many)))
 		}
 	}
 	return lines
@@ -151,24 +152,6 @@ func writeCounts(b *strings.Builder, title string, counts map[string]int) {
 	})
 	b.WriteString(title + "\n")
 	for _, k := range keys {
-		fmt.Fprintf(b, "  %-*s %s\n", width, k, thousands(counts[k]))
+		fmt.Fprintf(b, "  %-*s %s\n", width, k, count.Thousands(counts[k]))
 	}
-}
-
-// thousands writes n with comma separators, as the lab's report does.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

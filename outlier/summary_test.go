@@ -72,12 +72,8 @@ func TestSummarize(t *testing.T) {
 	if empty := Summarize(nil); empty.Rate != 0 || empty.Text() != "Anomalies Detected: 0 of 0 inputs (0.00%)\n" {
 		t.Errorf("empty summary %q", empty.Text())
 	}
-}
-
-func TestThousands(t *testing.T) {
-	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 10234: "10,234", 1234567: "1,234,567", -4500: "-4,500"} {
-		if got := thousands(n); got != want {
-			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
-		}
+	one := Summary{Inputs: 1, Anomalies: 1, Rate: 1, BySeverity: map[string]int{"high": 1}}
+	if got := one.Text(); got != "Anomalies Detected: 1 of 1 input (100.00%)\nHIGH: 1 input with extreme values\n" {
+		t.Errorf("one input: %q", got)
 	}
 }

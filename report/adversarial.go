@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"slices"
 	"strings"
 
@@ -38,7 +39,7 @@ func measureOutliers(ws []store.Window) (string, []string) {
 		lines = append(lines, "By feature: "+c)
 	}
 	if unscored > 0 {
-		lines = append(lines, "Not scored (wrong feature types): "+drift.Plural(unscored, "input", "inputs"))
+		lines = append(lines, "Not scored (wrong feature types): "+count.Plural(unscored, "input", "inputs"))
 	}
 	return total.Headline(), lines
 }
@@ -59,7 +60,7 @@ func topCounts(counts map[string]int, n int) string {
 	})
 	var parts []string
 	for _, k := range keys[:min(n, len(keys))] {
-		parts = append(parts, fmt.Sprintf("%s %s", k, drift.Thousands(counts[k])))
+		parts = append(parts, fmt.Sprintf("%s %s", k, count.Thousands(counts[k])))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -75,9 +76,9 @@ func describeAdversarial(a alert.Alert) (string, []string) {
 	switch {
 	case burst:
 		headline = fmt.Sprintf("User %s: %s of %s in the hour", a.Subject,
-			drift.Plural(int(flagged), "anomalous input", "anomalous inputs"), drift.Thousands(int(inputs)))
+			count.Plural(int(flagged), "anomalous input", "anomalous inputs"), count.Thousands(int(inputs)))
 	case counted:
-		headline += fmt.Sprintf(" (%s flagged of %s in the hour)", drift.Thousands(int(flagged)), drift.Plural(int(inputs), "input", "inputs"))
+		headline += fmt.Sprintf(" (%s flagged of %s in the hour)", count.Thousands(int(flagged)), count.Plural(int(inputs), "input", "inputs"))
 	}
 	var lines []string
 	if iso, ok := d["isolation"].(float64); ok {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"slices"
 	"strings"
 
@@ -77,8 +78,8 @@ func init() {
 					n++
 				}
 			}
-			return fmt.Sprintf("%s, %s", drift.Plural(n, "drifting column", "drifting columns"),
-				drift.Plural(len(items)-n, "data-quality issue", "data-quality issues"))
+			return fmt.Sprintf("%s, %s", count.Plural(n, "drifting column", "drifting columns"),
+				count.Plural(len(items)-n, "data-quality issue", "data-quality issues"))
 		},
 	})
 	// The threats whose detectors come next: their sections are here from
@@ -213,7 +214,7 @@ func describeDrift(a alert.Alert) (string, []string) {
 	}
 	if w, ok := d["window"].(map[string]any); ok {
 		if n, ok := w["events"].(float64); ok {
-			lines = append(lines, fmt.Sprintf("Window: last %s to %v", drift.Plural(int(n), "event", "events"), w["end"]))
+			lines = append(lines, fmt.Sprintf("Window: last %s to %v", count.Plural(int(n), "event", "events"), w["end"]))
 		}
 	}
 	return headline, lines

@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"io"
 	"strings"
 
@@ -27,7 +28,7 @@ func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 	} else {
 		fmt.Fprintf(w, "Period: %s (%s to %s UTC)   Model: %s\n", r.Period,
 			r.From.UTC().Format("2006-01-02 15:04"), r.To.UTC().Format("2006-01-02 15:04"), models)
-		fmt.Fprintf(w, "Events monitored: %s\n", drift.Thousands(r.Events))
+		fmt.Fprintf(w, "Events monitored: %s\n", count.Thousands(r.Events))
 	}
 	for _, s := range r.Sections {
 		fmt.Fprintln(w)

@@ -1,12 +1,12 @@
 package server
 
 import (
+	"github.com/warden-ml/warden/internal/count"
 	"html/template"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/store"
 )
@@ -17,8 +17,8 @@ import (
 var dashboardPage = template.Must(template.New("dashboard").Funcs(template.FuncMap{
 	"upper":     strings.ToUpper,
 	"when":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
-	"thousands": drift.Thousands,
-	"plural":    drift.Plural,
+	"thousands": count.Thousands,
+	"plural":    count.Plural,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">
 <title>Warden</title>

@@ -208,3 +208,32 @@ func TestProfileBadInput(t *testing.T) {
 		t.Errorf("both --reference and --profile: exit %d", r.code)
 	}
 }
+
+// Input errors are worded in the user's terms: the flag that set a bad
+// option, what a fit needs; no package or method names.
+func TestMessagesInUsersTerms(t *testing.T) {
+	dir := t.TempDir()
+	tiny := writeFile(t, dir, "tiny.csv", "a,b\n1,2\n3,4\n")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"drift", "--reference", tiny, "--current", tiny, "--columns", "zz"}, `warden: --columns "zz": no such column in the reference or current data`},
+		{[]string{"drift", "--reference", tiny, "--current", tiny, "--threshold", "2"}, `warden: --threshold "2": want a p-value level between 0 and 1`},
+		{[]string{"drift", "--reference", tiny, "--current", tiny, "--min-effect", "1.5"}, `warden: --min-effect "1.5": want an effect size between 0 and 1`},
+		{[]string{"drift", "--reference", tiny, "--current", tiny, "--method", "z"}, `warden: --method "z": cannot test numeric column "a"`},
+		{[]string{"outliers", "--train", tiny, "--score", tiny}, "warden: " + tiny + " has 2 rows; an outlier detector needs at least 40"},
+		{[]string{"profile", "build", "--data", tiny, "--out", filepath.Join(dir, "t.wprof")}, "warden: " + tiny + " has 2 rows; an outlier detector needs at least 40"},
+	}
+	for _, tc := range tests {
+		r := warden(t, tc.args...)
+		if r.code != exitUsage || !strings.HasPrefix(r.stderr, tc.want) {
+			t.Errorf("warden %v: exit %d:\n%s\nwant exit 2 and:\n%s", tc.args, r.code, r.stderr, tc.want)
+		}
+		for _, leak := range []string{"invalid drift options", "outlier:", "Fit:", "UnmarshalBinary"} {
+			if strings.Contains(r.stderr, leak) {
+				t.Errorf("warden %v: %q in %s", tc.args, leak, r.stderr)
+			}
+		}
+	}
+}

@@ -134,7 +134,7 @@ Data-quality findings alone do not change it.`,
 				opts.Correction = drift.Correction(correction)
 			}
 			if err := opts.Validate(); err != nil {
-				return usageErr(err)
+				return optionErr(err)
 			}
 
 			flag, path := "--reference", reference
@@ -165,10 +165,7 @@ Data-quality findings alone do not change it.`,
 			}
 			report, err := drift.Compare(ref, cur, opts)
 			if err != nil {
-				if errors.Is(err, drift.ErrInvalidOptions) {
-					return usageErr(err)
-				}
-				return err
+				return optionErr(err)
 			}
 			out := cmd.OutOrStdout()
 			if format == "json" {
@@ -241,4 +238,15 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// optionErr words a drift option error as the flag that set it:
+// "--threshold \"2\": want a p-value level between 0 and 1"; other errors
+// pass through.
+func optionErr(err error) error {
+	var oe *drift.OptionError
+	if errors.As(err, &oe) {
+		return usageErrf("--%s %s: %s", oe.Option, oe.Value, oe.Problem)
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"io"
 	"io/fs"
 	"maps"
@@ -124,7 +125,7 @@ func runOutliers(cmd *cobra.Command, f *outliersFlags) (runErr error) {
 		if err := saveDetector(d, f.save); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "detector of %s written to %s\n", drift.Plural(len(d.Features()), "feature", "features"), f.save)
+		fmt.Fprintf(stderr, "detector of %s written to %s\n", count.Plural(len(d.Features()), "feature", "features"), f.save)
 	}
 	if f.score == "" {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"io"
 	"math"
 	"strconv"
@@ -71,12 +72,12 @@ configuration. warden profile show prints what it holds.`,
 			if !noOutliers {
 				d, err := outlier.Fit(t, monitor.OutlierOptions(&m, t))
 				if err != nil {
-					return usageErrf("%s: outlier detector: %v", data, err)
+					return usageErr(err)
 				}
 				if p.Outlier, err = d.MarshalBinary(); err != nil {
 					return err
 				}
-				detector = "outlier detector over " + drift.Plural(len(d.Features()), "input", "inputs")
+				detector = "outlier detector over " + count.Plural(len(d.Features()), "input", "inputs")
 				for _, w := range d.Warnings() {
 					fmt.Fprintf(cmd.ErrOrStderr(), "warden: warning: %s\n", w)
 				}
@@ -85,7 +86,7 @@ configuration. warden profile show prints what it holds.`,
 				return usageErr(err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "profile of %s (%s, %s; %s) written to %s\n", data,
-				drift.Plural(p.Rows, "row", "rows"), drift.Plural(len(p.Columns), "column", "columns"), detector, out)
+				count.Plural(p.Rows, "row", "rows"), count.Plural(len(p.Columns), "column", "columns"), detector, out)
 			return nil
 		},
 	}
@@ -302,7 +303,7 @@ func (p *profileDesc) writeText(out io.Writer, terminal bool) error {
 	fmt.Fprintf(tw, "False-positive rate:\t%s\n", strconv.FormatFloat(d.FPR, 'g', -1, 64))
 	fmt.Fprintf(tw, "Contamination:\t%s\n", strconv.FormatFloat(d.Contamination, 'g', -1, 64))
 	fmt.Fprintf(tw, "Calibration:\t%s (holdout share %s); ordinary inputs flagged: at most %s%% (95%% bound)\n",
-		drift.Plural(d.Calibration.HeldOut, "held-out row", "held-out rows"), strconv.FormatFloat(d.Holdout, 'g', -1, 64),
+		count.Plural(d.Calibration.HeldOut, "held-out row", "held-out rows"), strconv.FormatFloat(d.Holdout, 'g', -1, 64),
 		strconv.FormatFloat(100*d.Calibration.UpperFPR, 'f', 2, 64))
 	fmt.Fprintf(tw, "Isolation forest:\t%d trees of %d rows\n", d.Trees, d.SampleSize)
 	fmt.Fprintf(tw, "Nearest neighbours:\t%d among %d rows\n", d.Neighbours, d.NeighbourSample)

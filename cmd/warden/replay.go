@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"io"
 	"os"
 	"slices"
@@ -94,7 +95,7 @@ summary goes to stderr. Identical input gives identical output. Exit status:
 				counts[a.Severity]++
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "replay: %s, %s evaluated, %s (critical %d, high %d, medium %d, low %d)\n",
-				drift.Plural(len(events), "event", "events"), drift.Plural(windows, "window", "windows"), drift.Plural(len(alerts), "alert", "alerts"),
+				count.Plural(len(events), "event", "events"), count.Plural(windows, "window", "windows"), count.Plural(len(alerts), "alert", "alerts"),
 				counts[alert.Critical], counts[alert.High], counts[alert.Medium], counts[alert.Low])
 			if len(alerts) > 0 {
 				return errFound
