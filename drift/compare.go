@@ -3,6 +3,7 @@ package drift
 import (
 	"errors"
 	"fmt"
+	"github.com/warden-ml/warden/internal/count"
 	"math"
 	"slices"
 	"sort"
@@ -496,10 +497,10 @@ func qualityIssues(rc, cc *ColumnProfile) []QualityIssue {
 		}
 	}
 	if cc.Invalid > 0 {
-		add("%d values of the wrong type for a %s column (counted as missing)", cc.Invalid, rc.Type)
+		add("%s of the wrong type for a %s column (counted as missing)", count.Plural(cc.Invalid, "value", "values"), rc.Type)
 	}
 	if cc.Inf > 0 && rc.Inf == 0 {
-		add("%d infinite values (none in the reference)", cc.Inf)
+		add("%s (none in the reference)", count.Plural(cc.Inf, "infinite value", "infinite values"))
 	}
 	switch rc.Type {
 	case dataset.Numeric:
@@ -511,8 +512,9 @@ func qualityIssues(rc, cc *ColumnProfile) []QualityIssue {
 			// a Poisson law with that mean makes implausible.
 			lambda := float64(n) * 2 / float64(len(rc.Values)+1)
 			if share >= 0.001 && poissonAtLeast(k, lambda) < qualityAlpha {
-				add("%d values (%s) outside the reference range [%s, %s]: %d below, %d above",
-					below+above, percent(share), formatNumber(rc.Values[0]), formatNumber(rc.Values[len(rc.Values)-1]), below, above)
+				add("%s (%s) outside the reference range [%s, %s]: %s below, %s above",
+					count.Plural(below+above, "value", "values"), percent(share), formatNumber(rc.Values[0]), formatNumber(rc.Values[len(rc.Values)-1]),
+					count.Thousands(below), count.Thousands(above))
 			}
 		}
 	case dataset.Categorical:
@@ -536,7 +538,7 @@ func qualityIssues(rc, cc *ColumnProfile) []QualityIssue {
 			if k := countUnseen(cc, seen); k > len(unseen) {
 				more = fmt.Sprintf(" and %d more", k-len(unseen))
 			}
-			add("unseen categories %s%s: %d rows (%s)", strings.Join(unseen, ", "), more, total, percent(float64(total)/float64(n)))
+			add("unseen categories %s%s: %s (%s)", strings.Join(unseen, ", "), more, count.Plural(total, "row", "rows"), percent(float64(total)/float64(n)))
 		}
 	}
 	return out

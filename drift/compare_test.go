@@ -127,7 +127,7 @@ func TestCompareQualityFindings(t *testing.T) {
 		detail   string // substring of the finding
 	}{
 		{"null burst", table(col("x", normals(r, n, 0, 1))), table(col("x", nulls)), "x", "missing values: 30.0% of rows, 0.0% in the reference"},
-		{"infinite values", table(col("x", normals(r, n, 0, 1))), table(col("x", withInf)), "x", "1 infinite values"},
+		{"infinite values", table(col("x", normals(r, n, 0, 1))), table(col("x", withInf)), "x", "1 infinite value (none"},
 		{"out of range", table(col("x", normals(r, n, 0, 1))), table(col("x", wide)), "x", "outside the reference range"},
 		{"unseen category", table(col("c", categories(r, n, []string{"a", "b"}, []float64{5, 5}))), table(col("c", newCats)), "c", `unseen categories "zz"`},
 		{"missing column", table(col("x", normals(r, n, 0, 1)), col("y", normals(r, n, 0, 1))), table(col("x", normals(r, n, 0, 1))), "y", "missing from the current data"},
