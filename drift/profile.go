@@ -45,6 +45,9 @@ type Profile struct {
 	// (it keeps columns, not rows), so it travels with the profile. Empty
 	// when none was fitted.
 	Outlier []byte `json:"outlier,omitempty"`
+	// WrittenBy names the program that wrote the file ("warden v1.2.0
+	// (commit ...)"), for people; readers ignore it.
+	WrittenBy string `json:"written_by,omitempty"`
 	// FormatVersion is the version of the file the profile was decoded
 	// from; 0 for a profile built in memory.
 	FormatVersion int `json:"-"`

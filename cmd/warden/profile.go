@@ -82,6 +82,7 @@ configuration. warden profile show prints what it holds.`,
 					fmt.Fprintf(cmd.ErrOrStderr(), "warden: warning: %s\n", w)
 				}
 			}
+			p.WrittenBy = "warden " + versionString()
 			if err := drift.SaveProfile(p, out); err != nil {
 				return usageErr(err)
 			}
@@ -186,6 +187,7 @@ profile or unreadable.`,
 type profileDesc struct {
 	File          string         `json:"file"`
 	FormatVersion int            `json:"format_version"`
+	WrittenBy     string         `json:"written_by,omitempty"`
 	Source        string         `json:"source,omitempty"`
 	Rows          int            `json:"rows"`
 	Columns       []columnDesc   `json:"columns"`
@@ -223,7 +225,7 @@ type detectorDesc struct {
 }
 
 func describeProfile(path string, p *drift.Profile, d *outlier.Detector) *profileDesc {
-	desc := &profileDesc{File: path, FormatVersion: p.FormatVersion, Source: p.Source, Rows: p.Rows, Columns: []columnDesc{}}
+	desc := &profileDesc{File: path, FormatVersion: p.FormatVersion, WrittenBy: p.WrittenBy, Source: p.Source, Rows: p.Rows, Columns: []columnDesc{}}
 	for _, c := range p.Columns {
 		desc.Columns = append(desc.Columns, columnDesc{
 			Name: c.Name, Type: c.Type, Unit: c.Unit, Rows: c.Rows, Missing: c.Missing, Inf: c.Inf,
@@ -253,6 +255,9 @@ func (p *profileDesc) writeText(out io.Writer, terminal bool) error {
 	w := bufio.NewWriter(out)
 	drift.Heading(w, "PROFILE", terminal)
 	fmt.Fprintf(w, "File:    %s (Warden profile, format version %d)\n", p.File, p.FormatVersion)
+	if p.WrittenBy != "" {
+		fmt.Fprintf(w, "Written: by %s\n", p.WrittenBy)
+	}
 	if p.Source != "" {
 		fmt.Fprintf(w, "Source:  %s\n", p.Source)
 	}
