@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -234,6 +235,33 @@ func TestMessagesInUsersTerms(t *testing.T) {
 			if strings.Contains(r.stderr, leak) {
 				t.Errorf("warden %v: %q in %s", tc.args, leak, r.stderr)
 			}
+		}
+	}
+}
+
+// Counts agree with their nouns in what people read.
+func TestOutputSaysOneNotOnes(t *testing.T) {
+	dir := t.TempDir()
+	var ref, cur strings.Builder
+	ref.WriteString("amount\n")
+	cur.WriteString("amount\n")
+	for i := range 200 {
+		fmt.Fprintf(&ref, "%d\n", i)
+		if i == 0 {
+			cur.WriteString("inf\n")
+		} else {
+			fmt.Fprintf(&cur, "%d\n", i)
+		}
+	}
+	r := warden(t, "drift", "--reference", writeFile(t, dir, "ref.csv", ref.String()), "--current", writeFile(t, dir, "cur.csv", cur.String()))
+	for _, want := range []string{"1 infinite value (none in the reference)", "0 of 1 column drifted", "Reference: 200 rows   Production: 200 rows"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("drift report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, wrong := range []string{"1 infinite values", "1 columns"} {
+		if strings.Contains(r.stdout, wrong) {
+			t.Errorf("drift report says %q:\n%s", wrong, r.stdout)
 		}
 	}
 }
