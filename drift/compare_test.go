@@ -2,7 +2,6 @@ package drift_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -265,18 +264,7 @@ func TestProfileRoundTrip(t *testing.T) {
 }
 
 func TestDecodeProfileRejectsDamage(t *testing.T) {
-	var good bytes.Buffer
-	p := profile(t, table(col("x", []float64{1, 2, 2, 3})))
-	if err := p.Encode(&good); err != nil {
-		t.Fatal(err)
-	}
-	gz := func(s string) []byte {
-		var b bytes.Buffer
-		w := gzip.NewWriter(&b)
-		w.Write([]byte(s))
-		w.Close()
-		return b.Bytes()
-	}
+	good := encodedProfile(t)
 	tests := []struct {
 		name string
 		data []byte

@@ -1,6 +1,8 @@
 package drift_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -143,4 +145,23 @@ func subset(t *dataset.Table, keep func(row int) bool) *dataset.Table {
 		out.Columns = append(out.Columns, nc)
 	}
 	return out
+}
+
+// encodedProfile is a small profile as Encode writes it.
+func encodedProfile(t *testing.T) *bytes.Buffer {
+	t.Helper()
+	var good bytes.Buffer
+	if err := profile(t, table(col("x", []float64{1, 2, 2, 3}))).Encode(&good); err != nil {
+		t.Fatal(err)
+	}
+	return &good
+}
+
+// gz compresses s.
+func gz(s string) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(s))
+	w.Close()
+	return b.Bytes()
 }

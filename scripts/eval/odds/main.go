@@ -123,25 +123,46 @@ type baseResult struct {
 	auc, recall, tpr, fpr float64
 }
 
-func run(w io.Writer, dir string, seeds []uint64, write, baseline string) error {
+// labelledSet is one ODDS file: its name, path and table with a label
+// column.
+type labelledSet struct {
+	name, path string
+	t          *dataset.Table
+}
+
+// readSets reads every CSV file of dir, in name order, each with a label
+// column.
+func readSets(dir string) ([]labelledSet, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.csv"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("no CSV files in %s", dir)
+		return nil, fmt.Errorf("no CSV files in %s", dir)
 	}
 	slices.Sort(files)
-	var results []*setResult
+	var sets []labelledSet
 	for _, path := range files {
 		t, err := dataset.ReadFile(path, dataset.Options{})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		name := strings.TrimSuffix(filepath.Base(path), ".csv")
 		if t.Column(labelColumn) == nil {
-			return fmt.Errorf("%s has no %q column", path, labelColumn)
+			return nil, fmt.Errorf("%s has no %q column", path, labelColumn)
 		}
+		sets = append(sets, labelledSet{strings.TrimSuffix(filepath.Base(path), ".csv"), path, t})
+	}
+	return sets, nil
+}
+
+func run(w io.Writer, dir string, seeds []uint64, write, baseline string) error {
+	sets, err := readSets(dir)
+	if err != nil {
+		return err
+	}
+	var results []*setResult
+	for _, set := range sets {
+		name, path, t := set.name, set.path, set.t
 		if write != "" {
 			for _, seed := range seeds {
 				if err := writeSplit(write, name, seed, t); err != nil {

@@ -5,8 +5,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -43,30 +41,20 @@ type smallResult struct {
 // runSmall fits on clean references of each size and measures the share of
 // the other inliers flagged.
 func runSmall(w io.Writer, dir string, sizes []int, seeds []uint64, fpr float64) error {
-	files, err := filepath.Glob(filepath.Join(dir, "*.csv"))
+	sets, err := readSets(dir)
 	if err != nil {
 		return err
 	}
-	if len(files) == 0 {
-		return fmt.Errorf("no CSV files in %s", dir)
-	}
-	slices.Sort(files)
 	var results []*smallResult
-	for _, path := range files {
-		t, err := dataset.ReadFile(path, dataset.Options{})
-		if err != nil {
-			return err
-		}
-		if t.Column(labelColumn) == nil {
-			return fmt.Errorf("%s has no %q column", path, labelColumn)
-		}
+	for _, set := range sets {
+		path, t := set.path, set.t
 		var inliers []int
 		for i, l := range t.Column(labelColumn).Floats {
 			if l == 0 {
 				inliers = append(inliers, i)
 			}
 		}
-		name := strings.TrimSuffix(filepath.Base(path), ".csv")
+		name := set.name
 		for _, size := range sizes {
 			if len(inliers)-size < minScored {
 				continue
