@@ -16,6 +16,7 @@ import (
 // Config is the whole configuration of one Warden process.
 type Config struct {
 	Server   Server   `yaml:"server"`
+	Auth     Auth     `yaml:"auth"`
 	Storage  Storage  `yaml:"storage"`
 	Pipeline Pipeline `yaml:"pipeline"`
 	Alerting Alerting `yaml:"alerting"`
@@ -33,6 +34,43 @@ type Server struct {
 	WriteTimeout    time.Duration `yaml:"write_timeout"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	MaxBodyBytes    int64         `yaml:"max_body_bytes" config:"bytes"`
+	// Hosts are the names a request's Host may carry besides the listen
+	// address, localhost and loopback addresses; others are refused, which
+	// stops DNS rebinding.
+	Hosts []string `yaml:"hosts,omitempty"`
+	// CORSOrigins are the web origins whose pages may call the API; none
+	// by default, so the API sends no CORS headers.
+	CORSOrigins []string `yaml:"cors_origins,omitempty"`
+	TLS         TLS      `yaml:"tls"`
+}
+
+// TLS serves HTTPS: the certificate and key (PEM, reloaded on SIGHUP) and,
+// with ClientCAFile, client certificates signed by those CAs are required.
+type TLS struct {
+	CertFile     string `yaml:"cert_file,omitempty"`
+	KeyFile      string `yaml:"key_file,omitempty"`
+	ClientCAFile string `yaml:"client_ca_file,omitempty"`
+}
+
+// Enabled reports whether the listener serves TLS.
+func (t TLS) Enabled() bool { return t.CertFile != "" }
+
+// Auth lists the bearer tokens the service accepts. With none, every route
+// is open, which serve allows on loopback addresses only.
+type Auth struct {
+	Tokens []Token `yaml:"tokens"`
+}
+
+// Token is one accepted bearer token, kept as its SHA-256 (SHA256, hex) or
+// read from an environment variable (Env) at start and on SIGHUP; the
+// token itself is never in the file.
+type Token struct {
+	Name    string    `yaml:"name"` // who holds it, as the audit log shows
+	SHA256  string    `yaml:"sha256,omitempty"`
+	Env     string    `yaml:"env,omitempty"`
+	Roles   []string  `yaml:"roles"`             // ingest, read, admin
+	Expires time.Time `yaml:"expires,omitempty"` // RFC 3339; zero: never
+	Models  []string  `yaml:"models,omitempty"`  // the models it may touch; none: all
 }
 
 // Storage is the embedded store.
@@ -48,6 +86,7 @@ type Retention struct {
 	Events  time.Duration `yaml:"events"`
 	Windows time.Duration `yaml:"windows"`
 	Alerts  time.Duration `yaml:"alerts"`
+	Audit   time.Duration `yaml:"audit"`
 }
 
 // Pipeline sizes the in-process pipeline.
@@ -203,6 +242,7 @@ func Default() *Config {
 				Events:  7 * 24 * time.Hour,
 				Windows: 30 * 24 * time.Hour,
 				Alerts:  90 * 24 * time.Hour,
+				Audit:   365 * 24 * time.Hour,
 			},
 		},
 		Pipeline: Pipeline{QueueSize: 65536},

@@ -161,7 +161,7 @@ models:
       window: null
 `)
 	d := config.Default()
-	if c.Server != d.Server || c.Alerting.Thresholds["drift"] != d.Alerting.Thresholds["drift"] || c.Models[0].Drift.Window != 1000 {
+	if !reflect.DeepEqual(c.Server, d.Server) || c.Alerting.Thresholds["drift"] != d.Alerting.Thresholds["drift"] || c.Models[0].Drift.Window != 1000 {
 		t.Errorf("null values changed defaults: %+v", c)
 	}
 	// A null list item is an item with every default, so it has no name.

@@ -113,6 +113,7 @@ func parseYAML(data []byte) (root, extra *yaml.Node, err error) {
 var (
 	durationType = reflect.TypeFor[time.Duration]()
 	severityType = reflect.TypeFor[alert.Severity]()
+	timeType     = reflect.TypeFor[time.Time]()
 )
 
 // value decodes n onto v. A null leaves v as it was, so that `key:` with
@@ -133,6 +134,14 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path, unit string) {
 		return
 	case v.Type() == severityType:
 		d.severity(n, v, path)
+		return
+	case v.Type() == timeType:
+		t, err := time.Parse(time.RFC3339, n.Value)
+		if n.Kind != yaml.ScalarNode || err != nil {
+			d.fail(n, path, "want an RFC 3339 time such as 2027-01-31T00:00:00Z, got %s", describe(n))
+			return
+		}
+		v.Set(reflect.ValueOf(t.UTC()))
 		return
 	}
 	switch v.Kind() {

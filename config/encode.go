@@ -30,6 +30,10 @@ func (c *Config) YAML() ([]byte, error) {
 	for i := range out.Models {
 		out.Models[i].Reference = relativeTo(c.Dir, out.Models[i].Reference)
 	}
+	tls := &out.Server.TLS
+	for _, p := range []*string{&tls.CertFile, &tls.KeyFile, &tls.ClientCAFile} {
+		*p = relativeTo(c.Dir, *p)
+	}
 	out.Alerting.Receivers = slices.Clone(c.Alerting.Receivers)
 	for i := range out.Alerting.Receivers {
 		out.Alerting.Receivers[i].Path = relativeTo(c.Storage.Dir, out.Alerting.Receivers[i].Path)
@@ -71,6 +75,8 @@ func encodeValue(v reflect.Value, unit string) *yaml.Node {
 		return scalar("!!str", formatDuration(time.Duration(v.Int())))
 	case severityType:
 		return scalar("!!str", alert.Severity(v.Uint()).String())
+	case timeType:
+		return scalar("!!str", v.Interface().(time.Time).UTC().Format(time.RFC3339))
 	}
 	switch v.Kind() {
 	case reflect.Struct:

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/warden-ml/warden/auth"
 )
 
 // Overrides are command-line values that take precedence over the file.
@@ -176,6 +178,10 @@ func (c *Config) resolvePaths() {
 	for i := range c.Alerting.Receivers {
 		c.Alerting.Receivers[i].Path = resolvePath(c.Storage.Dir, c.Alerting.Receivers[i].Path)
 	}
+	tls := &c.Server.TLS
+	for _, p := range []*string{&tls.CertFile, &tls.KeyFile, &tls.ClientCAFile} {
+		*p = resolvePath(c.Dir, *p)
+	}
 }
 
 func resolvePath(base, p string) string {
@@ -194,6 +200,23 @@ func environmentProblems(c *Config) problems {
 	for i, r := range c.Alerting.Receivers {
 		if r.SecretEnv != "" && os.Getenv(r.SecretEnv) == "" {
 			ps.add(indexPath("alerting.receivers", i)+".secret_env", "environment variable %s is not set or empty", r.SecretEnv)
+		}
+	}
+	for i, t := range c.Auth.Tokens {
+		if t.Env == "" {
+			continue
+		}
+		if n := len(os.Getenv(t.Env)); n < auth.MinSecretLen {
+			ps.add(indexPath("auth.tokens", i)+".env", "environment variable %s holds %d characters; a token needs at least %d (warden token new makes one)", t.Env, n, auth.MinSecretLen)
+		}
+	}
+	tls := c.Server.TLS
+	for _, f := range []struct{ key, path string }{{"cert_file", tls.CertFile}, {"key_file", tls.KeyFile}, {"client_ca_file", tls.ClientCAFile}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			ps.add("server.tls."+f.key, "%v", err)
 		}
 	}
 	for i, m := range c.Models {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/auth"
 )
 
 // Problem is one thing wrong with a configuration.
@@ -94,6 +95,7 @@ func (c *Config) Validate() error { return asError(c.problems()) }
 func (c *Config) problems() problems {
 	var ps problems
 	ps.nest("server", c.Server.problems())
+	ps.nest("auth", c.Auth.problems())
 	ps.nest("storage", c.Storage.problems())
 	ps.nest("pipeline", c.Pipeline.problems())
 	ps.nest("alerting", c.Alerting.problems())
@@ -127,6 +129,70 @@ func (s *Server) problems() problems {
 		ps.add("max_body_bytes", "must be > 0")
 	case s.MaxBodyBytes > GiB:
 		ps.add("max_body_bytes", "must be <= 1GiB, got %s", formatSize(s.MaxBodyBytes))
+	}
+	for i, h := range s.Hosts {
+		if h == "" || strings.ContainsAny(h, "/ :@") {
+			ps.add(indexPath("hosts", i), "want a host name or IP address without port, got %q", h)
+		}
+	}
+	for i, o := range s.CORSOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			ps.add(indexPath("cors_origins", i), "want an origin such as https://console.example.com, got %q", o)
+		}
+	}
+	switch t := s.TLS; {
+	case (t.CertFile == "") != (t.KeyFile == ""):
+		ps.add("tls", "cert_file and key_file go together")
+	case t.ClientCAFile != "" && t.CertFile == "":
+		ps.add("tls.client_ca_file", "needs cert_file and key_file: client certificates are asked for over TLS only")
+	}
+	return ps
+}
+
+// Validate checks the section; paths in the error are relative to it.
+func (a *Auth) Validate() error { return asError(a.problems()) }
+
+func (a *Auth) problems() problems {
+	var ps problems
+	first := map[string]int{}
+	for i, t := range a.Tokens {
+		path := indexPath("tokens", i)
+		var tp problems
+		checkName(&tp, t.Name)
+		if j, dup := first[t.Name]; dup && t.Name != "" {
+			tp.add("name", "duplicate name %q (also tokens[%d]): the audit log could not tell them apart", t.Name, j)
+		} else {
+			first[t.Name] = i
+		}
+		switch {
+		case t.SHA256 == "" && t.Env == "":
+			tp.add("sha256", "required: the hex SHA-256 of the token (warden token new prints it), or env naming a variable that holds the token")
+		case t.SHA256 != "" && t.Env != "":
+			tp.add("env", "set either sha256 or env, not both")
+		case t.SHA256 != "":
+			if _, err := auth.ParseHash(t.SHA256); err != nil {
+				tp.add("sha256", "%v", err)
+			}
+		case !isEnvName(t.Env):
+			tp.add("env", "want the name of an environment variable (letters, digits, _), got %q", t.Env)
+		}
+		if len(t.Roles) == 0 {
+			tp.add("roles", "required: one or more of ingest, read, admin")
+		}
+		for j, r := range t.Roles {
+			if _, err := auth.ParseRole(r); err != nil {
+				tp.add(indexPath("roles", j), "%v", err)
+			}
+		}
+		for j, m := range t.Models {
+			var mp problems
+			checkName(&mp, m)
+			if len(mp) > 0 {
+				tp.add(indexPath("models", j), "want a model name, got %q", m)
+			}
+		}
+		ps.nest(path, tp)
 	}
 	return ps
 }
