@@ -112,6 +112,19 @@ func (s *Set) Authenticate(secret string, now time.Time) (*Token, error) {
 	return t, nil
 }
 
+// Named returns the token with the name, or nil.
+func (s *Set) Named(name string) *Token {
+	if s == nil {
+		return nil
+	}
+	for i := range s.tokens {
+		if s.tokens[i].Name == name {
+			return &s.tokens[i]
+		}
+	}
+	return nil
+}
+
 // HashHex is the hex SHA-256 of a secret, as the configuration keeps it.
 func HashHex(secret string) string {
 	h := sha256.Sum256([]byte(secret))

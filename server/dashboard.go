@@ -27,8 +27,10 @@ body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#22
 h1{font-size:1.4em;margin-bottom:0}h2{font-size:1.1em;border-bottom:2px solid #333;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25em .5em;border-bottom:1px solid #ddd;vertical-align:top}
 .sev{font-weight:bold;white-space:nowrap}.critical{color:#b00020}.high{color:#d35400}.medium{color:#9a7d0a}.low{color:#555}
-.muted{color:#777}ul{margin:.3em 0}code{background:#f3f3f3;padding:0 .2em}
+.muted{color:#777}.warn{background:#fff3cd;padding:.5em;border:1px solid #e0c36a}.who{float:right}ul{margin:.3em 0}code{background:#f3f3f3;padding:0 .2em}
 </style></head><body>
+{{if .Open}}<p class="warn">No tokens are configured: anyone who can reach this address can use every route, admin ones included. Add <code>auth.tokens</code> (<code>warden token new</code>).</p>{{end}}
+{{if .Session}}<form class="who" method="post" action="/logout">Signed in as {{.Session.Name}} <input type="hidden" name="csrf" value="{{.Session.CSRF}}"><button type="submit">Sign out</button></form>{{end}}
 <h1>{{.Report.Title}}</h1>
 <p class="muted">{{.Report.Period}}{{if not .Report.To.IsZero}} ({{when .Report.From}} to {{when .Report.To}} UTC){{end}} &middot;
 models: {{range $i, $m := .Report.Models}}{{if $i}}, {{end}}{{$m}}{{else}}none registered{{end}} &middot; events monitored: {{thousands .Report.Events}}</p>
@@ -64,6 +66,9 @@ type dashboardModel struct {
 }
 
 func (s *Server) getDashboard(w http.ResponseWriter, r *http.Request) {
+	if s.forbidModel(w, r, "") {
+		return
+	}
 	ctx := r.Context()
 	rep, err := s.Report(ctx, report.Options{})
 	if err != nil {
@@ -76,10 +81,12 @@ func (s *Server) getDashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := struct {
-		Report *report.Report
-		Alerts []store.AlertRecord
-		Models []dashboardModel
-	}{Report: rep, Alerts: alerts}
+		Report  *report.Report
+		Alerts  []store.AlertRecord
+		Models  []dashboardModel
+		Open    bool
+		Session *session
+	}{Report: rep, Alerts: alerts, Open: s.tokens.Load().Len() == 0, Session: callerOf(r).session}
 	s.mu.RLock()
 	for _, name := range rep.Models {
 		if reg := s.models[name]; reg != nil {

@@ -43,7 +43,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/silences", s.postSilence)
 	mux.HandleFunc("GET /v1/report", s.getReport)
 	mux.HandleFunc("GET /{$}", s.getDashboard)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /metrics", s.getMetrics)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -54,7 +54,11 @@ func (s *Server) Handler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	return mux
+	mux.HandleFunc("GET /v1/audit", s.listAudit)
+	mux.HandleFunc("GET /login", s.getLogin)
+	mux.HandleFunc("POST /login", s.postLogin)
+	mux.HandleFunc("POST /logout", s.postLogout)
+	return s.guard(mux)
 }
 
 // maxSmallBody bounds the bodies of every route but events and references.
@@ -96,6 +100,14 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	dec := s.decoders.Get().(*event.Decoder)
 	defer s.decoders.Put(dec)
 	dec.Check = s.checkEvent
+	if c := callerOf(r); c.restricted() {
+		dec.Check = func(ev *event.Event) string {
+			if !c.mayTouch(ev.Model) {
+				return fmt.Sprintf("token %s may not send events of model %q", c.name(), ev.Model)
+			}
+			return s.checkEvent(ev)
+		}
+	}
 	events, rejected, err := dec.Decode(body, nil)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -226,11 +238,14 @@ func view(name string, r *registered) modelView {
 	return v
 }
 
-func (s *Server) listModels(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
+	c := callerOf(r)
 	s.mu.RLock()
 	out := []modelView{}
-	for name, r := range s.models {
-		out = append(out, view(name, r))
+	for name, reg := range s.models {
+		if c.mayTouch(name) {
+			out = append(out, view(name, reg))
+		}
 	}
 	s.mu.RUnlock()
 	slices.SortFunc(out, func(a, b modelView) int { return strings.Compare(a.Name, b.Name) })
@@ -239,6 +254,9 @@ func (s *Server) listModels(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) getModel(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
+	if s.forbidModel(w, r, name) {
+		return
+	}
 	s.mu.RLock()
 	m := s.models[name]
 	s.mu.RUnlock()
@@ -283,6 +301,9 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 	}
 	if !modelName.MatchString(req.Name) {
 		writeError(w, http.StatusBadRequest, "name %q: want 1 to 64 letters, digits, '_', '.' or '-'", req.Name)
+		return
+	}
+	if s.forbidModel(w, r, req.Name) {
 		return
 	}
 	m := config.DefaultModel()
@@ -343,10 +364,11 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
-	code := http.StatusCreated
+	code, action := http.StatusCreated, "model.register"
 	if prev != nil {
-		code = http.StatusOK
+		code, action = http.StatusOK, "model.update"
 	}
+	s.audit(r, action, m.Name, map[string]any{"settings": req})
 	writeJSON(w, code, view(m.Name, reg))
 }
 
@@ -372,6 +394,9 @@ func (s *Server) register(ctx context.Context, name string, r *registered) error
 // builds its profile.
 func (s *Server) putReference(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
+	if s.forbidModel(w, r, name) {
+		return
+	}
 	s.mu.RLock()
 	prev := s.models[name]
 	s.mu.RUnlock()
@@ -422,6 +447,8 @@ func (s *Server) putReference(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
+	s.audit(r, "reference.upload", name, map[string]any{"rows": t.Rows, "columns": len(t.Columns), "bytes": len(body),
+		"screening": ref.Outlier != nil, "warnings": ref.Warnings})
 	writeJSON(w, http.StatusOK, view(name, reg))
 }
 
@@ -443,6 +470,9 @@ type windowView struct {
 // returns false.
 func (s *Server) modelWindows(w http.ResponseWriter, r *http.Request, kinds []string, defaultLimit, maxLimit int) (string, []store.Window, bool) {
 	name := r.PathValue("name")
+	if s.forbidModel(w, r, name) {
+		return name, nil, false
+	}
 	s.mu.RLock()
 	known := s.models[name] != nil
 	s.mu.RUnlock()
@@ -502,6 +532,9 @@ func alertOf(rec store.AlertRecord) alertView {
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.AlertFilter{Model: q.Get("model"), Type: alert.Kind(q.Get("type")), State: store.AlertState(q.Get("state"))}
+	if s.forbidModel(w, r, f.Model) {
+		return
+	}
 	if v := q.Get("severity"); v != "" {
 		sev, err := alert.ParseSeverity(v)
 		if err != nil {
@@ -593,7 +626,13 @@ func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if req.By == "" {
-		req.By = "api" // who acknowledged is optional for callers
+		req.By = callerOf(r).name()
+	}
+	if c := callerOf(r); c.restricted() {
+		a, err := s.db.Alert(r.Context(), r.PathValue("id"))
+		if err == nil && s.forbidModel(w, r, a.Model) {
+			return
+		}
 	}
 	rec, err := s.db.AckAlert(r.Context(), r.PathValue("id"), req.By, s.opts.Now().UTC())
 	switch {
@@ -608,6 +647,7 @@ func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
+	s.audit(r, "alert.ack", rec.ID, map[string]any{"by": req.By, "model": rec.Model})
 	writeJSON(w, http.StatusOK, alertOf(rec))
 }
 
@@ -634,6 +674,10 @@ func (s *Server) postSilence(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if c := callerOf(r); c.restricted() && (req.Matchers["model"] == "" || !c.mayTouch(req.Matchers["model"])) {
+		writeError(w, http.StatusForbidden, "token %s may silence only its own models: give matchers.model", c.name())
+		return
+	}
 	now := s.opts.Now().UTC()
 	if req.StartsAt.IsZero() {
 		req.StartsAt = now
@@ -654,6 +698,8 @@ func (s *Server) postSilence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
+	s.audit(r, "silence.create", sil.ID, map[string]any{"matchers": sil.Matchers, "starts_at": sil.StartsAt, "ends_at": sil.EndsAt,
+		"created_by": sil.CreatedBy, "comment": sil.Comment})
 	writeJSON(w, http.StatusCreated, req)
 }
 
@@ -688,6 +734,9 @@ func intParam(r *http.Request, name string, def, lo, hi int) (int, error) {
 func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	opts := report.Options{Model: q.Get("model")}
+	if s.forbidModel(w, r, opts.Model) {
+		return
+	}
 	if v := q.Get("since"); v != "" {
 		d, err := report.ParsePeriod(v)
 		if err != nil {
@@ -716,4 +765,27 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
+}
+
+// forbidModel answers 403 when the caller's token may not touch the model;
+// model "" (every model) is forbidden to a token restricted to some.
+func (s *Server) forbidModel(w http.ResponseWriter, r *http.Request, model string) bool {
+	c := callerOf(r)
+	if !c.restricted() || (model != "" && c.mayTouch(model)) {
+		return false
+	}
+	if model == "" {
+		writeError(w, http.StatusForbidden, "token %s may touch only %s: name one with ?model=", c.name(), strings.Join(c.token.Models, ", "))
+	} else {
+		writeError(w, http.StatusForbidden, "token %s may not touch model %q", c.name(), model)
+	}
+	return true
+}
+
+// getMetrics serves the Prometheus metrics, which cover every model.
+func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.forbidModel(w, r, "") {
+		return
+	}
+	promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }

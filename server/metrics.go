@@ -22,6 +22,9 @@ type metrics struct {
 	screen    prometheus.Histogram
 	alerts    *prometheus.CounterVec
 	detector  *prometheus.HistogramVec
+	// authFailures counts requests refused for want of a valid token or
+	// role, by reason: missing, unknown, expired, role.
+	authFailures *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -60,8 +63,11 @@ func newMetrics() *metrics {
 			Name: "warden_detector_seconds", Help: "Time a detector takes to evaluate a closed pane (a drift window).",
 			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 14),
 		}, []string{"detector"}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_auth_failures_total", Help: "Requests refused for want of a valid token or role, by reason (missing, unknown, expired, role).",
+		}, []string{"reason"}),
 	}
-	m.registry.MustRegister(m.received, m.rejected, m.busy, m.batch, m.windows, m.screened, m.anomalies, m.screen, m.alerts, m.detector,
+	m.registry.MustRegister(m.authFailures, m.received, m.rejected, m.busy, m.batch, m.windows, m.screened, m.anomalies, m.screen, m.alerts, m.detector,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

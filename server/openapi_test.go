@@ -27,6 +27,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/server"
 	"github.com/warden-ml/warden/simulate"
 )
 
@@ -759,6 +760,10 @@ func handlerStatuses(t *testing.T, body ast.Node, methods map[string]*ast.BlockS
 	var inspect func(ast.Node)
 	inspect = func(body ast.Node) {
 		ast.Inspect(body, func(n ast.Node) bool {
+			if e, ok := n.(ast.Expr); ok && isCall(e, "promhttp", "HandlerFor") {
+				// Prometheus's handler answers the metrics or its error.
+				set["200"], set["500"] = true, true
+			}
 			if call, ok := n.(*ast.CallExpr); ok {
 				if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
 					if m, ok := methods[sel.Sel.Name]; ok && !seen[sel.Sel.Name] {
@@ -783,6 +788,51 @@ func handlerStatuses(t *testing.T, body ast.Node, methods map[string]*ast.BlockS
 	}
 	inspect(body)
 	return slices.Sorted(maps.Keys(set))
+}
+
+// guardStatuses are what the guard may answer before a route's handler
+// runs: a foreign Host (421) or Origin (403) on every route; no or a bad
+// token (401) and a missing role (403) where a role is needed; a body of
+// another media type (415) where the route takes one; the dashboard's
+// redirect to the login page (303).
+func guardStatuses(pattern, role string, types []string) []string {
+	out := []string{"403", "421"}
+	if role != "" {
+		out = append(out, "401")
+	}
+	if types != nil {
+		out = append(out, "415")
+	}
+	if pattern == "GET /" {
+		out = append(out, "303")
+	}
+	return out
+}
+
+// checkPolicy compares an operation's declared role and body media types
+// with the guard's policy for its route, so that a route added later
+// cannot be left open by mistake.
+func checkPolicy(t *testing.T, op operation, role string, bodyTypes []string) {
+	t.Helper()
+	declared := role
+	if declared == "" {
+		declared = "none"
+	}
+	if got := op.Spec["x-warden-role"]; got != declared {
+		t.Errorf("%s: x-warden-role %v, the guard requires %q", op, got, declared)
+	}
+	security, set := op.Spec["security"].([]any)
+	if open := set && len(security) == 0; open != (role == "") {
+		t.Errorf("%s: open in the document (security: []) %v, in the guard %v", op, open, role == "")
+	}
+	var types []string
+	if rb, ok := op.Spec["requestBody"].(map[string]any); ok {
+		content, _ := rb["content"].(map[string]any)
+		types = slices.Sorted(maps.Keys(content))
+	}
+	if want := slices.Sorted(slices.Values(bodyTypes)); !slices.Equal(types, want) {
+		t.Errorf("%s: the document takes bodies of %v, the guard %v", op, types, want)
+	}
 }
 
 func documentedStatuses(op operation) []string {
@@ -830,12 +880,19 @@ func TestOpenAPIRoutesMatchMux(t *testing.T) {
 			t.Errorf("%s: the mux serves %q, which the document lacks", r.Pos, r.Pattern)
 			continue
 		}
+		role, types, ok := server.RoutePolicy(r.Pattern + map[bool]string{true: "{$}", false: ""}[r.Pattern == "GET /"])
+		if !ok {
+			t.Errorf("%s: %s has no access policy in guard.go", r.Pos, r.Pattern)
+		}
+		checkPolicy(t, op, role, types)
 		if r.Handler == nil {
 			t.Logf("%s: handler not defined in this package; its statuses are checked by calls only", r.Pattern)
 			continue
 		}
-		if got, want := handlerStatuses(t, r.Handler, r.Methods, r.Pos), documentedStatuses(op); !slices.Equal(got, want) {
-			t.Errorf("%s: the handler answers %v, the document %v", r.Pattern, got, want)
+		got := handlerStatuses(t, r.Handler, r.Methods, r.Pos)
+		got = slices.Compact(slices.Sorted(slices.Values(append(got, guardStatuses(r.Pattern, role, types)...))))
+		if want := documentedStatuses(op); !slices.Equal(got, want) {
+			t.Errorf("%s: the handler and the guard answer %v, the document %v", r.Pattern, got, want)
 		}
 	}
 	if len(routes) == 0 {
@@ -909,7 +966,7 @@ func rawCall(t *testing.T, method, url, contentType string, body []byte) rawResp
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -920,6 +977,15 @@ func rawCall(t *testing.T, method, url, contentType string, body []byte) rawResp
 	}
 	return rawResponse{resp, raw}
 }
+
+// noRedirects shows a handler's redirect (303 See Other) as the answer it
+// is, and follows the mux's own redirects of unclean paths.
+var noRedirects = &http.Client{CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+	if req.Response != nil && req.Response.StatusCode == http.StatusSeeOther {
+		return http.ErrUseLastResponse
+	}
+	return nil
+}}
 
 // isMuxAnswer tells the mux's own 404 and 405 from a handler's: the mux
 // answers plain text, the handlers JSON.
@@ -1215,9 +1281,18 @@ func TestOpenAPIResponses(t *testing.T) {
 		{apiRequest{Method: "GET", Path: "/v1/alerts?type=drift&state=firing&since=2026-01-01T12:00:00Z&limit=5"}, 200},
 		{apiRequest{Method: "GET", Path: "/v1/alerts?type=data_quality&severity=low"}, 200},
 		{apiRequest{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: appJSON, Body: []byte(`{"by":"oncall"}`)}, 200},
-		{apiRequest{Method: "POST", Path: "/v1/alerts/" + id + "/ack"}, 200},
+		{apiRequest{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: appJSON}, 200},
+		{apiRequest{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: "text/plain", Body: []byte(`{"by":"x"}`), Invalid: true}, 415},
 		{apiRequest{Method: "POST", Path: "/v1/alerts/" + id + "/ack", ContentType: appJSON, Body: []byte(`{"by":`), Invalid: true}, 400},
-		{apiRequest{Method: "POST", Path: "/v1/alerts/nope/ack"}, 404},
+		{apiRequest{Method: "POST", Path: "/v1/alerts/nope/ack", ContentType: appJSON}, 404},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: "application/x-www-form-urlencoded", Body: []byte("a=b"), Invalid: true}, 415},
+		{apiRequest{Method: "GET", Path: "/v1/audit"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/audit?action=refused.&limit=5"}, 200},
+		{apiRequest{Method: "GET", Path: "/v1/audit?since=yesterday"}, 400},
+		{apiRequest{Method: "GET", Path: "/v1/audit?before=0"}, 400},
+		{apiRequest{Method: "GET", Path: "/login"}, 200},
+		{apiRequest{Method: "POST", Path: "/login", ContentType: "application/x-www-form-urlencoded", Body: []byte("token=anything")}, 303},
+		{apiRequest{Method: "POST", Path: "/logout", ContentType: "application/x-www-form-urlencoded", Body: []byte("csrf=x")}, 403},
 		{apiRequest{Method: "GET", Path: "/v1/alerts?state=acknowledged"}, 200},
 		{apiRequest{Method: "GET", Path: "/v1/alerts?severity=urgent"}, 400},
 		{apiRequest{Method: "GET", Path: "/v1/alerts?since=yesterday"}, 400},

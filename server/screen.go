@@ -50,6 +50,9 @@ func (s *Server) postScreen(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := events[0]
+	if s.forbidModel(w, r, ev.Model) {
+		return
+	}
 	s.mu.RLock()
 	reg := s.models[ev.Model]
 	s.mu.RUnlock()

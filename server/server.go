@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/auth"
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/event"
@@ -58,6 +59,10 @@ type Server struct {
 	// replayed counts the logged events processed again at start.
 	replayed int
 
+	tokens   atomic.Pointer[auth.Set] // replaced whole by ReloadAuth
+	sessions sessions
+	refusals refusals
+
 	mu     sync.RWMutex
 	models map[string]*registered
 
@@ -92,12 +97,19 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, &ConfigError{fmt.Errorf("storage.dir: %w", err)}
 	}
 	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, models: map[string]*registered{}, metrics: newMetrics()}
+	tokens, err := cfg.Auth.TokenSet()
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	s.tokens.Store(tokens)
+	if tokens.Len() == 0 {
+		s.log.Warn("no auth.tokens configured: anyone who can reach the listener can use every route, including admin ones")
+	}
 	s.decoders.New = func() any { return event.NewDecoder(event.DefaultLimits()) }
 	s.shards = cfg.Pipeline.Shards
 	if s.shards <= 0 {
 		s.shards = defaultShards()
 	}
-	var err error
 	if s.db, err = sqlite.Open(filepath.Join(cfg.Storage.Dir, "warden.db")); err != nil {
 		return nil, err
 	}
@@ -590,7 +602,30 @@ func (s *Server) Prune(ctx context.Context) (store.PruneStats, error) {
 		return now.Add(-d)
 	}
 	r := s.cfg.Storage.Retention
-	return s.db.Prune(ctx, store.Retention{Windows: cut(r.Windows), Alerts: cut(r.Alerts), Findings: cut(r.Alerts), Silences: cut(r.Alerts)})
+	return s.db.Prune(ctx, store.Retention{Windows: cut(r.Windows), Alerts: cut(r.Alerts), Findings: cut(r.Alerts), Silences: cut(r.Alerts),
+		Audit: cut(r.Audit)})
+}
+
+// ReloadAuth replaces the accepted tokens, as SIGHUP does: a token removed
+// from the configuration or its variable stops working at once, and the
+// dashboard sessions it opened with it.
+func (s *Server) ReloadAuth(a config.Auth) error {
+	tokens, err := a.TokenSet()
+	if err != nil {
+		return err
+	}
+	s.tokens.Store(tokens)
+	s.log.Info("tokens reloaded", "tokens", tokens.Len())
+	return nil
+}
+
+// audit records what a caller did (an admin action) or was refused. A
+// failure to record is logged, not returned: the action has happened.
+func (s *Server) audit(r *http.Request, action, target string, detail map[string]any) {
+	e := store.AuditEntry{Time: s.opts.Now().UTC(), Actor: callerOf(r).name(), Remote: r.RemoteAddr, Action: action, Target: target, Detail: detail}
+	if _, err := s.db.AddAudit(context.WithoutCancel(r.Context()), e); err != nil {
+		s.log.Error("recording an audit entry", "action", action, "err", err)
+	}
 }
 
 // Handle registers an in-process handler for alerts of a kind ("" for

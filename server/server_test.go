@@ -207,7 +207,7 @@ func TestModelsAlertsAckSilences(t *testing.T) {
 	if code, doc, raw := call(t, "POST", hs.URL+"/v1/alerts/"+id+"/ack", "application/json", []byte(`{"by":"oncall"}`)); code != 200 || doc["state"] != "acknowledged" || doc["acked_by"] != "oncall" {
 		t.Errorf("ack: %d %s", code, raw)
 	}
-	if code, _, _ := call(t, "POST", hs.URL+"/v1/alerts/nope/ack", "", nil); code != 404 {
+	if code, _, _ := call(t, "POST", hs.URL+"/v1/alerts/nope/ack", "application/json", nil); code != 404 {
 		t.Errorf("ack unknown: %d", code)
 	}
 	_, _, raw := call(t, "GET", hs.URL+"/v1/alerts?state=acknowledged", "", nil)

@@ -165,6 +165,7 @@ type Retention struct {
 	Alerts   time.Time // alerts (with their outbox items) whose time is before
 	Findings time.Time // findings whose time is before
 	Silences time.Time // silences that ended before
+	Audit    time.Time // audit entries recorded before
 }
 
 // PruneStats counts what Prune deleted.
@@ -174,6 +175,28 @@ type PruneStats struct {
 	Deliveries int64
 	Findings   int64
 	Silences   int64
+	Audit      int64
+}
+
+// AuditEntry is one thing somebody did, or was refused: who (the token's
+// name, "anonymous" without tokens), when (the server's clock), from where,
+// what and to what, with the details of the change.
+type AuditEntry struct {
+	ID     int64 // assigned by AddAudit
+	Time   time.Time
+	Actor  string
+	Remote string
+	Action string // "model.register", "reference.upload", "refused.token", ...
+	Target string // the model, alert or silence acted on; "" when none
+	Detail map[string]any
+}
+
+// AuditFilter selects audit entries; zero fields match everything.
+type AuditFilter struct {
+	Since  time.Time // Time >= Since
+	Action string    // exact, or a prefix ending in "." ("refused.")
+	Before int64     // ID < Before when positive: the next page
+	Limit  int       // 0 means DefaultLimit
 }
 
 // Store is Warden's persistent state. Methods are safe for concurrent use.
@@ -241,6 +264,12 @@ type Store interface {
 	SaveCheckpoint(ctx context.Context, c Checkpoint) error
 	// LoadCheckpoint returns the checkpoint, or false if none was saved.
 	LoadCheckpoint(ctx context.Context) (Checkpoint, bool, error)
+
+	// AddAudit records an audit entry and returns its ID; entries are
+	// never changed, only pruned.
+	AddAudit(ctx context.Context, e AuditEntry) (int64, error)
+	// Audit lists the entries f selects, newest first.
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 
 	// Prune deletes what r says is too old, in one transaction.
 	Prune(ctx context.Context, r Retention) (PruneStats, error)

@@ -589,7 +589,7 @@ func (d *DB) LoadCheckpoint(ctx context.Context) (store.Checkpoint, bool, error)
 
 // Prune deletes what r says is too old, in one transaction.
 func (d *DB) Prune(ctx context.Context, r store.Retention) (store.PruneStats, error) {
-	for field, t := range map[string]time.Time{"windows": r.Windows, "alerts": r.Alerts, "findings": r.Findings, "silences": r.Silences} {
+	for field, t := range map[string]time.Time{"windows": r.Windows, "alerts": r.Alerts, "findings": r.Findings, "silences": r.Silences, "audit": r.Audit} {
 		if err := store.CheckTime("retention of "+field, t); err != nil {
 			return store.PruneStats{}, err
 		}
@@ -606,6 +606,7 @@ func (d *DB) Prune(ctx context.Context, r store.Retention) (store.PruneStats, er
 			{r.Windows, &st.Windows, `DELETE FROM windows WHERE end_ns < ?`},
 			{r.Findings, &st.Findings, `DELETE FROM findings WHERE time_ns < ?`},
 			{r.Silences, &st.Silences, `DELETE FROM silences WHERE ends_ns < ?`},
+			{r.Audit, &st.Audit, `DELETE FROM audit WHERE time_ns < ?`},
 		}
 		for _, s := range steps {
 			if s.cutoff.IsZero() {

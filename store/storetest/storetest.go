@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Outbox", testOutbox},
 		{"OutboxErrors", testOutboxErrors},
 		{"Checkpoint", testCheckpoint},
+		{"Audit", testAudit},
 		{"Prune", testPrune},
 		{"Times", testTimes},
 		{"Concurrent", testConcurrent},
@@ -764,6 +765,53 @@ func testCheckpoint(t *testing.T, s store.Store) {
 		if !ok || !equal(got, c) {
 			t.Errorf("checkpoint %d: loaded %v %+v, want %+v", i, ok, got, c)
 		}
+	}
+}
+
+func testAudit(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	entries := []store.AuditEntry{
+		{Time: at(0), Actor: "ops", Remote: "10.0.0.7:51234", Action: "model.register", Target: "fraud", Detail: map[string]any{"drift": map[string]any{"window": 500.0}}},
+		{Time: at(time.Minute), Actor: "anonymous", Remote: "203.0.113.9:4000", Action: "refused.token", Detail: map[string]any{"detail": "unknown"}},
+		{Time: at(2 * time.Minute), Actor: "ops", Remote: "10.0.0.7:51234", Action: "silence.create", Target: "s1"},
+		{Time: at(3 * time.Minute), Actor: "ci", Remote: "10.0.0.8:1", Action: "refused.role"},
+	}
+	for i := range entries {
+		id, err := s.AddAudit(ctx, entries[i])
+		must(t, err)
+		if i > 0 && id <= entries[i-1].ID {
+			t.Errorf("entry %d: id %d after %d", i, id, entries[i-1].ID)
+		}
+		entries[i].ID = id
+	}
+	tests := []struct {
+		name string
+		f    store.AuditFilter
+		want []int
+	}{
+		{"all, newest first", store.AuditFilter{}, []int{3, 2, 1, 0}},
+		{"since", store.AuditFilter{Since: at(2 * time.Minute)}, []int{3, 2}},
+		{"one action", store.AuditFilter{Action: "model.register"}, []int{0}},
+		{"a family of actions", store.AuditFilter{Action: "refused."}, []int{3, 1}},
+		{"next page", store.AuditFilter{Before: entries[2].ID, Limit: 1}, []int{1}},
+	}
+	for _, tc := range tests {
+		got, err := s.Audit(ctx, tc.f)
+		must(t, err)
+		var want []store.AuditEntry
+		for _, i := range tc.want {
+			want = append(want, entries[i])
+		}
+		if !equal(got, want) {
+			t.Errorf("%s: got %+v, want %+v", tc.name, got, want)
+		}
+	}
+	_, err := s.AddAudit(ctx, store.AuditEntry{Time: at(0), Actor: "x"})
+	wantErr(t, "an entry without action", err, store.ErrInvalid)
+	st, err := s.Prune(ctx, store.Retention{Audit: at(2 * time.Minute)})
+	must(t, err)
+	if left, _ := s.Audit(ctx, store.AuditFilter{}); st.Audit != 2 || len(left) != 2 {
+		t.Errorf("prune before minute 2: deleted %d, %d left", st.Audit, len(left))
 	}
 }
 
