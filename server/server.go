@@ -7,6 +7,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,6 +63,8 @@ type Server struct {
 	tokens   atomic.Pointer[auth.Set] // replaced whole by ReloadAuth
 	sessions sessions
 	refusals refusals
+	cert     certificate
+	tls      *tls.Config // nil: plain HTTP
 
 	mu     sync.RWMutex
 	models map[string]*registered
@@ -102,6 +105,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, &ConfigError{err}
 	}
 	s.tokens.Store(tokens)
+	if cfg.Server.TLS.Enabled() {
+		if s.tls, err = s.tlsConfig(); err != nil {
+			return nil, &ConfigError{err}
+		}
+	}
 	if tokens.Len() == 0 {
 		s.log.Warn("no auth.tokens configured: anyone who can reach the listener can use every route, including admin ones")
 	}
@@ -460,6 +468,9 @@ func (a logAdapter) Append(records ...[]byte) error {
 // Serve answers HTTP on l until ctx is done, then shuts down gracefully:
 // requests in flight finish, the queues drain, the store closes.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	if s.tls != nil {
+		l = tls.NewListener(l, s.tls)
+	}
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -613,6 +624,9 @@ func (s *Server) ReloadAuth(a config.Auth) error {
 	tokens, err := a.TokenSet()
 	if err != nil {
 		return err
+	}
+	if tokens.Len() == 0 && s.tokens.Load().Len() > 0 {
+		return errors.New("the configuration now lists no tokens, which would open every route; restart to serve without tokens")
 	}
 	s.tokens.Store(tokens)
 	s.log.Info("tokens reloaded", "tokens", tokens.Len())

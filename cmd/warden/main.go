@@ -73,6 +73,7 @@ Every command exits 0 when it ran and found nothing, 1 when it found something,
 		newServeCmd(),
 		newReportCmd(),
 		newDemoCmd(),
+		newTokenCmd(),
 	)
 	root.Version = versionString()
 	root.SetVersionTemplate("warden {{.Version}}\n")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 
 func newReportCmd() *cobra.Command {
 	var serverURL, dataDir, model, since, format, out string
+	var cf clientFlags
 	cmd := &cobra.Command{
 		Use:   "report [--server URL | --data DIR] [--model M] [--since 24h] [--format text|json] [--out FILE]",
 		Short: "Print the ML security monitoring report",
@@ -42,7 +44,7 @@ that ends at the newest event time in the store. It reads a running service
 			}
 			var rep *report.Report
 			if serverURL != "" {
-				rep, err = fetchReport(serverURL, model, since)
+				rep, err = fetchReport(&cf, serverURL, model, since)
 			} else {
 				rep, err = storeReport(cmd, dataDir, model, period)
 			}
@@ -74,6 +76,7 @@ that ends at the newest event time in the store. It reads a running service
 	f.StringVar(&since, "since", "24h", "period back from the newest event: 24h, 7d, 90m")
 	f.StringVar(&format, "format", "text", "text or json")
 	f.StringVar(&out, "out", "", "write to this file instead of stdout")
+	cf.register(cmd)
 	return cmd
 }
 
@@ -107,13 +110,24 @@ func storeReport(cmd *cobra.Command, dir, model string, period time.Duration) (*
 	return rep, err
 }
 
-func fetchReport(base, model, since string) (*report.Report, error) {
+func fetchReport(cf *clientFlags, base, model, since string) (*report.Report, error) {
 	q := url.Values{"since": {since}}
 	if model != "" {
 		q.Set("model", model)
 	}
-	client := &http.Client{Timeout: time.Minute}
-	resp, err := client.Get(base + "/v1/report?" + q.Encode())
+	client, token, err := cf.client()
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequest(http.MethodGet, base+"/v1/report?"+q.Encode(), nil)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, usageErr(err)
 	}
@@ -122,8 +136,11 @@ func fetchReport(base, model, since string) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, usageErrf("%s: %s: %s", base, resp.Status, body)
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized && token == "":
+		return nil, usageErrf("%s needs a token: give --token or set WARDEN_TOKEN (a token with the read role)", base)
+	case resp.StatusCode != http.StatusOK:
+		return nil, usageErrf("%s: %s: %s", base, resp.Status, bytes.TrimSpace(body))
 	}
 	var rep report.Report
 	if err := json.Unmarshal(body, &rep); err != nil {

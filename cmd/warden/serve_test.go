@@ -26,13 +26,16 @@ type service struct {
 	base string
 }
 
-var listening = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
+var listening = regexp.MustCompile(`listening on (https?://\S+)`)
 
 // startService starts `warden serve` on a free port with its store in
 // dataDir and any further arguments (--config FILE).
 func startService(t *testing.T, dataDir string, args ...string) *service {
 	t.Helper()
-	cmd := exec.Command(wardenBin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, args...)...)
+	if !slices.Contains(args, "--addr") {
+		args = append(args, "--addr", "127.0.0.1:0")
+	}
+	cmd := exec.Command(wardenBin, append([]string{"serve", "--data", dataDir}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
