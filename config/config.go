@@ -33,7 +33,19 @@ type Server struct {
 	WriteTimeout    time.Duration `yaml:"write_timeout"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	MaxBodyBytes    int64         `yaml:"max_body_bytes" config:"bytes"`
+	// ScreenDetail is how much POST /v1/screen tells a caller about the
+	// detector: ScreenDetailReasons (the default; "" means it too) or
+	// ScreenDetailFull.
+	ScreenDetail string `yaml:"screen_detail"`
 }
+
+// POST /v1/screen answers with a risk level and reasons worded without
+// numbers unless ScreenDetail is full: scores and exact limits would let
+// whoever calls it hill-climb an input to just under the threshold.
+const (
+	ScreenDetailReasons = "reasons"
+	ScreenDetailFull    = "full"
+)
 
 // Storage is the embedded store.
 type Storage struct {
@@ -196,6 +208,7 @@ func Default() *Config {
 			WriteTimeout:    30 * time.Second,
 			ShutdownTimeout: 30 * time.Second,
 			MaxBodyBytes:    32 * MiB,
+			ScreenDetail:    ScreenDetailReasons,
 		},
 		Storage: Storage{
 			Dir: "./warden-data",

@@ -128,6 +128,10 @@ func (s *Server) problems() problems {
 	case s.MaxBodyBytes > GiB:
 		ps.add("max_body_bytes", "must be <= 1GiB, got %s", formatSize(s.MaxBodyBytes))
 	}
+	// "" is the default for a Server built in code rather than parsed.
+	if s.ScreenDetail != "" && s.ScreenDetail != ScreenDetailReasons && s.ScreenDetail != ScreenDetailFull {
+		ps.add("screen_detail", "want %s or %s, got %q", ScreenDetailReasons, ScreenDetailFull, s.ScreenDetail)
+	}
 	return ps
 }
 
