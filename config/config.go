@@ -34,6 +34,10 @@ type Server struct {
 	WriteTimeout    time.Duration `yaml:"write_timeout"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	MaxBodyBytes    int64         `yaml:"max_body_bytes" config:"bytes"`
+	// ScreenDetail is how much POST /v1/screen tells a caller about the
+	// detector: ScreenDetailReasons (the default; "" means it too) or
+	// ScreenDetailFull.
+	ScreenDetail string `yaml:"screen_detail"`
 	// Hosts are the names a request's Host may carry besides the listen
 	// address, localhost and loopback addresses; others are refused, which
 	// stops DNS rebinding.
@@ -72,6 +76,14 @@ type Token struct {
 	Expires time.Time `yaml:"expires,omitempty"` // RFC 3339; zero: never
 	Models  []string  `yaml:"models,omitempty"`  // the models it may touch; none: all
 }
+
+// POST /v1/screen answers with a risk level and reasons worded without
+// numbers unless ScreenDetail is full: scores and exact limits would let
+// whoever calls it hill-climb an input to just under the threshold.
+const (
+	ScreenDetailReasons = "reasons"
+	ScreenDetailFull    = "full"
+)
 
 // Storage is the embedded store.
 type Storage struct {
@@ -235,6 +247,7 @@ func Default() *Config {
 			WriteTimeout:    30 * time.Second,
 			ShutdownTimeout: 30 * time.Second,
 			MaxBodyBytes:    32 * MiB,
+			ScreenDetail:    ScreenDetailReasons,
 		},
 		Storage: Storage{
 			Dir: "./warden-data",

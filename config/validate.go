@@ -130,6 +130,10 @@ func (s *Server) problems() problems {
 	case s.MaxBodyBytes > GiB:
 		ps.add("max_body_bytes", "must be <= 1GiB, got %s", formatSize(s.MaxBodyBytes))
 	}
+	// "" is the default for a Server built in code rather than parsed.
+	if s.ScreenDetail != "" && s.ScreenDetail != ScreenDetailReasons && s.ScreenDetail != ScreenDetailFull {
+		ps.add("screen_detail", "want %s or %s, got %q", ScreenDetailReasons, ScreenDetailFull, s.ScreenDetail)
+	}
 	for i, h := range s.Hosts {
 		if h == "" || strings.ContainsAny(h, "/ :@") {
 			ps.add(indexPath("hosts", i), "want a host name or IP address without port, got %q", h)

@@ -65,6 +65,9 @@ func TestValidationRules(t *testing.T) {
 		{"body over 1GiB", "server: {max_body_bytes: 1073741825}", []want{{"server.max_body_bytes", "must be <= 1GiB, got 1073741825"}}},
 		{"body 2GB", "server: {max_body_bytes: 2GB}", []want{{"server.max_body_bytes", "must be <= 1GiB, got 2GB"}}},
 		{"body 64KiB", "server: {max_body_bytes: 64KiB}", nil},
+		{"screen detail full", "server: {screen_detail: full}", nil},
+		{"screen detail reasons", "server: {screen_detail: reasons}", nil},
+		{"screen detail unknown", "server: {screen_detail: scores}", []want{{"server.screen_detail", `want reasons or full, got "scores"`}}},
 
 		// storage
 		{"dir empty", "storage: {dir: ''}", []want{{"storage.dir", "required"}}},

@@ -3,7 +3,6 @@ package drift
 import (
 	"bufio"
 	"fmt"
-	"github.com/warden-ml/warden/internal/count"
 	"io"
 	"math"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/dataset"
+	"github.com/warden-ml/warden/internal/count"
+	"github.com/warden-ml/warden/internal/safetext"
 )
 
 // TextOptions control the text rendering of a report.
@@ -39,13 +40,17 @@ func Heading(w io.Writer, title string, terminal bool) {
 	if terminal {
 		rule = "━"
 	}
+	title = safetext.Escape(title)
 	fmt.Fprintf(w, "%s\n%s\n", title, strings.Repeat(rule, len(title)))
 }
 
 // WriteText writes the report in the lab's style: a DRIFT DETECTION section
 // with one entry per drifted column, most severe first, then data quality.
+// Column names, categories and units come from the files compared, so they
+// are escaped (package safetext) on their way to what may be a terminal.
 func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 	w := bufio.NewWriter(out)
+	esc := safetext.Escape
 	Heading(w, "DRIFT DETECTION", opts.Terminal)
 	var calm []string
 	for _, sev := range []alert.Severity{alert.Critical, alert.High, alert.Medium, alert.Low} {
@@ -57,20 +62,20 @@ func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 	}
 	for _, c := range r.Columns {
 		if !c.DriftDetected {
-			calm = append(calm, c.Column)
+			calm = append(calm, esc(c.Column))
 		}
 	}
 	if len(calm) > 0 {
 		fmt.Fprintf(w, "No drift: %s\n", strings.Join(calm, ", "))
 	}
 	for _, s := range r.Skipped {
-		fmt.Fprintf(w, "Not tested: %s (%s)\n", s.Column, s.Reason)
+		fmt.Fprintf(w, "Not tested: %s (%s)\n", esc(s.Column), esc(s.Reason))
 	}
 	if len(r.Findings) > 0 {
 		fmt.Fprintln(w)
 		Heading(w, "DATA QUALITY", opts.Terminal)
 		for _, f := range r.Findings {
-			fmt.Fprintf(w, "%s: %s\n", f.Column, f.Detail)
+			fmt.Fprintf(w, "%s: %s\n", esc(f.Column), esc(f.Detail))
 		}
 	}
 	fmt.Fprintln(w)
@@ -112,7 +117,8 @@ func ColumnNoun(column string) string {
 }
 
 func writeDrifted(w io.Writer, c *ColumnResult, opts TextOptions) {
-	fmt.Fprintf(w, "%s: %s '%s' drift detected\n", SeverityLabel(c.Severity, opts.Terminal), ColumnNoun(c.Column), c.Column)
+	esc := safetext.Escape
+	fmt.Fprintf(w, "%s: %s '%s' drift detected\n", SeverityLabel(c.Severity, opts.Terminal), ColumnNoun(c.Column), esc(c.Column))
 	threshold := strconv.FormatFloat(c.Threshold, 'g', -1, 64)
 	switch c.Method {
 	case MethodKS:
@@ -125,11 +131,11 @@ func writeDrifted(w io.Writer, c *ColumnResult, opts TextOptions) {
 	switch ref := c.Reference.(type) {
 	case *NumericSummary:
 		cur := c.Current.(*NumericSummary)
-		fmt.Fprintf(w, "  Production mean: %s vs Reference: %s\n", FormatValue(float64(cur.Mean), c.Unit), FormatValue(float64(ref.Mean), c.Unit))
+		fmt.Fprintf(w, "  Production mean: %s vs Reference: %s\n", esc(FormatValue(float64(cur.Mean), c.Unit)), esc(FormatValue(float64(ref.Mean), c.Unit)))
 	case *CategoricalSummary:
 		cur := c.Current.(*CategoricalSummary)
 		if v, rs, cs, ok := largestChange(ref, cur, c.Type); ok {
-			fmt.Fprintf(w, "  Production share of %s: %s vs Reference: %s\n", v, percent(cs), percent(rs))
+			fmt.Fprintf(w, "  Production share of %s: %s vs Reference: %s\n", esc(v), percent(cs), percent(rs))
 		}
 	}
 }

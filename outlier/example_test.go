@@ -55,3 +55,12 @@ func Example() {
 	// knn
 	// top feature: transaction_amount
 }
+
+// What a caller who must not learn the detector's limits is told.
+func ExampleReason_Plain() {
+	r := outlier.Reason{Feature: "transaction_amount", Kind: outlier.ReasonAboveRange, Value: 48000, Limit: 6811.72,
+		Message: "transaction_amount = 48000 is above the reference range (limit 6811.72)"}
+	fmt.Println(r.Plain())
+	// Output:
+	// transaction_amount is above the reference range
+}

@@ -2,11 +2,12 @@ package outlier
 
 import (
 	"fmt"
-	"github.com/warden-ml/warden/internal/count"
 	"slices"
 	"strings"
 
 	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/internal/count"
+	"github.com/warden-ml/warden/internal/safetext"
 )
 
 // Summary counts a batch of verdicts the way the lab's report does.
@@ -133,7 +134,8 @@ func (s Summary) Text() string {
 	return b.String()
 }
 
-// writeCounts lists counts largest first, ties by name.
+// writeCounts lists counts largest first, ties by name. The names are
+// features of the data, so they are escaped for the terminal.
 func writeCounts(b *strings.Builder, title string, counts map[string]int) {
 	if len(counts) == 0 {
 		return
@@ -142,7 +144,7 @@ func writeCounts(b *strings.Builder, title string, counts map[string]int) {
 	width := 0
 	for k := range counts {
 		keys = append(keys, k)
-		width = max(width, len(k))
+		width = max(width, len(safetext.Escape(k)))
 	}
 	slices.SortFunc(keys, func(a, c string) int {
 		if counts[a] != counts[c] {
@@ -152,6 +154,6 @@ func writeCounts(b *strings.Builder, title string, counts map[string]int) {
 	})
 	b.WriteString(title + "\n")
 	for _, k := range keys {
-		fmt.Fprintf(b, "  %-*s %s\n", width, k, count.Thousands(counts[k]))
+		fmt.Fprintf(b, "  %-*s %s\n", width, safetext.Escape(k), count.Thousands(counts[k]))
 	}
 }

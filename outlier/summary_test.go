@@ -77,3 +77,16 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("one input: %q", got)
 	}
 }
+
+// Feature names come from the data: the text escapes them and lines up
+// the escaped form.
+func TestSummaryTextEscapesFeatures(t *testing.T) {
+	s := Summary{Inputs: 2, Anomalies: 2, Rate: 1, BySeverity: map[string]int{"high": 2},
+		ByFeature: map[string]int{"amount\u202e": 2, "\x1b[2J": 1}}
+	want := "Anomalies Detected: 2 of 2 inputs (100.00%)\nHIGH: 2 inputs with extreme values\nBy feature:\n" +
+		"  amount\\u202e 2\n" +
+		"  \\x1b[2J      1\n"
+	if got := s.Text(); got != want {
+		t.Errorf("text:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -1,6 +1,10 @@
 package outlier
 
-import "github.com/warden-ml/warden/alert"
+import (
+	"fmt"
+
+	"github.com/warden-ml/warden/alert"
+)
 
 // Verdict is the outcome of scoring one input.
 type Verdict struct {
@@ -66,4 +70,30 @@ type Reason struct {
 type Contribution struct {
 	Feature string  `json:"feature"`
 	Share   float64 `json:"share"`
+}
+
+// Plain words the reason without its numbers (the input's value, the limit
+// it crossed, a detector's raw score): which feature, which way, which
+// check. A caller who is told only this learns why an input was flagged,
+// not how far it is from being flagged.
+func (r Reason) Plain() string {
+	switch r.Kind {
+	case ReasonAboveRange:
+		return r.Feature + " is above the reference range"
+	case ReasonBelowRange:
+		return r.Feature + " is below the reference range"
+	case ReasonMissing:
+		return r.Feature + " is missing"
+	case ReasonUnseenCategory:
+		return fmt.Sprintf("%s = %q was never seen in the reference", r.Feature, r.Category)
+	case ReasonRareCategory:
+		return fmt.Sprintf("%s = %q is rare in the reference", r.Feature, r.Category)
+	case ReasonIsolation:
+		return "the isolation forest separates the input from the reference more easily than usual"
+	case ReasonMahalanobis:
+		return "the input lies far from the reference as a whole (robust Mahalanobis distance)"
+	case ReasonKNN:
+		return "the input lies far from its nearest reference rows"
+	}
+	return r.Kind
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/store"
@@ -241,5 +242,63 @@ func TestParsePeriod(t *testing.T) {
 		if _, err := ParsePeriod(bad); err == nil {
 			t.Errorf("ParsePeriod(%q) accepted", bad)
 		}
+	}
+}
+
+// Names and ids in the report come from the monitored traffic: in the text
+// they are escaped, so that no terminal control reaches the operator; the
+// JSON keeps them exact.
+func TestTextEscapesInput(t *testing.T) {
+	const (
+		user   = "\x1b]0;owned\x07\x1b[2J"
+		column = "amount\u202egnp.exe"
+		model  = "fraud\u009b31m"
+	)
+	adv := adversarialAlert(model, user, alert.Critical, -time.Hour)
+	adv.Details["event_id"] = "ev\r\x1b[1A-7"
+	adv.Details["reasons"] = []any{map[string]any{"feature": column, "kind": "above_range", "message": column + " is above the reference range"}}
+	src := testStore(t, []string{model},
+		map[string][]store.Window{model: {
+			{Kind: "count", End: t0},
+			{Kind: "traffic", End: t0, Events: 100},
+			{Kind: "outliers", End: t0, Report: []byte(`{"inputs":100,"anomalies":1,"by_severity":{"critical":1},"by_feature":{"amount\u202egnp.exe":1}}`)},
+		}},
+		[]store.AlertRecord{driftAlert(model, column, alert.High, -time.Hour, 0.2), adv,
+			{Alert: alert.Alert{ID: "dq", Type: alert.KindDataQuality, Severity: alert.Medium, Model: model, Subject: "merchant\nCRITICAL: forged",
+				Time: t0.Add(-time.Hour), Details: map[string]any{"detail": "unseen categories \"\x1b[5m\": 2 rows"}}}})
+	rep, err := Build(context.Background(), src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, terminal := range []bool{false, true} {
+		var buf bytes.Buffer
+		if err := rep.WriteText(&buf, TextOptions{Terminal: terminal}); err != nil {
+			t.Fatal(err)
+		}
+		text := buf.String()
+		if i := strings.IndexAny(text, "\x1b\x07\r\u009b\u202e"); i >= 0 || !utf8.ValidString(text) {
+			t.Errorf("terminal %v: a control or invalid byte reached the text at %d:\n%q", terminal, i, text)
+		}
+		for _, want := range []string{`User \x1b]0;owned\x07\x1b[2J:`, `Feature 'amount\u202egnp.exe' drift detected`, `Model: fraud\u009b31m`,
+			`Latest flagged input: ev\r\x1b[1A-7`, `Data quality of 'merchant\nCRITICAL: forged'`, `unseen categories "\x1b[5m"`,
+			`By feature: amount\u202egnp.exe 1`, `amount\u202egnp.exe is above the reference range`} {
+			if !strings.Contains(text, want) {
+				t.Errorf("terminal %v: text lacks %s:\n%s", terminal, want, text)
+			}
+		}
+		if strings.Contains(text, "\nCRITICAL: forged") {
+			t.Errorf("a line feed in a subject forged a line:\n%s", text)
+		}
+	}
+	raw, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Models[0] != model || back.Sections[1].Items[0].Subject != user {
+		t.Errorf("JSON changed the names: model %q, user %q", back.Models[0], back.Sections[1].Items[0].Subject)
 	}
 }

@@ -53,13 +53,27 @@ func Example_screen() {
 			Risk    string `json:"risk"`
 			Outlier struct {
 				Anomaly bool `json:"anomaly"`
+				Reasons []struct {
+					Message string `json:"message"`
+				} `json:"reasons"`
 			} `json:"outlier"`
 		}
 		json.NewDecoder(resp.Body).Decode(&answer)
 		resp.Body.Close()
+		// The reasons say why, not by how much: no score or limit for a
+		// prober to climb against.
 		fmt.Println(answer.Risk, answer.Outlier.Anomaly)
+		for _, r := range answer.Outlier.Reasons {
+			fmt.Println("  " + r.Message)
+		}
 	}
 	// Output:
 	// low false
 	// high true
+	//   transaction_amount is above the reference range
+	//   distance_from_home_km is above the reference range
+	//   num_tx_last_24h is above the reference range
+	//   the isolation forest separates the input from the reference more easily than usual
+	//   the input lies far from the reference as a whole (robust Mahalanobis distance)
+	//   the input lies far from its nearest reference rows
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/auth"
+	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/event"
 	"github.com/warden-ml/warden/outlier"
 	"github.com/warden-ml/warden/pipeline"
@@ -17,11 +19,53 @@ import (
 // allow/deny an attacker could binary-search: what to do with it is the
 // caller's policy.
 type screenResult struct {
-	Model   string           `json:"model"`
-	User    string           `json:"user"`
-	ID      string           `json:"id,omitempty"`
-	Risk    string           `json:"risk"`
-	Outlier *outlier.Verdict `json:"outlier,omitempty"`
+	Model string `json:"model"`
+	User  string `json:"user"`
+	ID    string `json:"id,omitempty"`
+	Risk  string `json:"risk"`
+	// Outlier is a *screenVerdict, or the whole *outlier.Verdict for a
+	// request with full detail.
+	Outlier any `json:"outlier,omitempty"`
+}
+
+// screenVerdict is the detector's verdict as a caller sees it by default:
+// whether the input was flagged, how severely and why, in words. Scores,
+// per-detector scores and exact limits are left out: with them a caller
+// probing the model could hill-climb an input to just under the threshold.
+type screenVerdict struct {
+	Anomaly  bool           `json:"anomaly"`
+	Severity alert.Severity `json:"severity"`
+	Reasons  []screenReason `json:"reasons,omitempty"`
+	Unknown  []string       `json:"unknown,omitempty"`
+}
+
+// screenReason is an outlier.Reason without its value and limit, its
+// message worded without numbers (outlier.Reason.Plain).
+type screenReason struct {
+	Feature  string `json:"feature,omitempty"`
+	Kind     string `json:"kind"`
+	Category string `json:"category,omitempty"`
+	Message  string `json:"message"`
+}
+
+func newScreenVerdict(v *outlier.Verdict) *screenVerdict {
+	sv := &screenVerdict{Anomaly: v.Anomaly, Severity: v.Severity, Unknown: v.Unknown}
+	for _, r := range v.Reasons {
+		sv.Reasons = append(sv.Reasons, screenReason{Feature: r.Feature, Kind: r.Kind, Category: r.Category, Message: r.Plain()})
+	}
+	return sv
+}
+
+// fullScreenDetail decides, in this one place, whether the answer to a
+// screen request carries the detector's numbers (score, isolation, each
+// detector's score, reasons with values and limits, top features): when
+// server.screen_detail is full, or for a caller with the admin role.
+func (s *Server) fullScreenDetail(r *http.Request) bool {
+	if s.cfg.Server.ScreenDetail == config.ScreenDetailFull {
+		return true
+	}
+	c := callerOf(r)
+	return c.token != nil && c.token.Has(auth.RoleAdmin)
 }
 
 // postScreen checks one input synchronously and records it like an
@@ -78,7 +122,11 @@ func (s *Server) postScreen(w http.ResponseWriter, r *http.Request) {
 			v.Severity = t.Severity(v.Isolation, v.Severity)
 			res.Risk = v.Severity.String()
 		}
-		res.Outlier = &v
+		if s.fullScreenDetail(r) {
+			res.Outlier = &v
+		} else {
+			res.Outlier = newScreenVerdict(&v)
+		}
 	}
 	if err := s.pipe.Record([]event.Event{ev}); err != nil {
 		if errors.Is(err, pipeline.ErrBusy) {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/internal/safetext"
 )
 
 func newConfigCmd() *cobra.Command {
@@ -74,7 +75,7 @@ func configErr(stderr io.Writer, err error) error {
 		se *config.SyntaxError
 	)
 	if errors.As(err, &ve) || errors.As(err, &se) {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(stderr, safetext.EscapeLines(err.Error()))
 		return &exitError{code: exitUsage}
 	}
 	return usageErr(err)

@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/warden-ml/warden/internal/safetext"
 )
 
 // Exit codes shared by every command (DESIGN.md).
@@ -88,17 +90,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitClean
 	}
+	// Messages quote column names, values and ids from the files read:
+	// escaped, they cannot drive the terminal.
 	var ee *exitError
 	if errors.As(err, &ee) {
 		switch {
 		case ee.err != nil && ee.placed:
-			fmt.Fprintln(stderr, ee.err)
+			fmt.Fprintln(stderr, safetext.EscapeLines(ee.err.Error()))
 		case ee.err != nil:
-			fmt.Fprintln(stderr, "warden:", ee.err)
+			fmt.Fprintln(stderr, "warden:", safetext.EscapeLines(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "warden: internal error:", err)
+	fmt.Fprintln(stderr, "warden: internal error:", safetext.EscapeLines(err.Error()))
 	return exitInternal
 }
 

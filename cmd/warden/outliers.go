@@ -22,6 +22,7 @@ import (
 	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/internal/jsonw"
+	"github.com/warden-ml/warden/internal/safetext"
 	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/outlier"
 )
@@ -118,7 +119,7 @@ func runOutliers(cmd *cobra.Command, f *outliersFlags) (runErr error) {
 			return
 		}
 		for _, w := range d.Warnings() {
-			fmt.Fprintf(stderr, "warden: warning: %s\n", w)
+			fmt.Fprintf(stderr, "warden: warning: %s\n", safetext.Escape(w))
 		}
 	}()
 	if f.save != "" {
@@ -297,7 +298,7 @@ func fitOutliers(f *outliersFlags, stderr io.Writer) (*outlier.Detector, *datase
 			case c.Missing+c.Inf == t.Rows:
 				why = "no finite values"
 			}
-			skipped = append(skipped, fmt.Sprintf("%s (%s)", c.Name, why))
+			skipped = append(skipped, fmt.Sprintf("%s (%s)", safetext.Escape(c.Name), why))
 		}
 	}
 	if len(skipped) > 0 {
@@ -556,7 +557,8 @@ func appendVerdictJSON(b []byte, i int, v *outlier.Verdict) []byte {
 }
 
 // writeOutliersText lists the flagged rows, most severe first and then in row
-// order, and the batch summary.
+// order, and the batch summary. Feature names and categories come from the
+// files, so they are escaped for the terminal.
 func writeOutliersText(out io.Writer, flagged []flaggedRow, sum outlier.Summary, terminal bool) error {
 	w := bufio.NewWriter(out)
 	drift.Heading(w, "OUTLIER DETECTION", terminal)
@@ -568,12 +570,12 @@ func writeOutliersText(out io.Writer, flagged []flaggedRow, sum outlier.Summary,
 			}
 			fmt.Fprintf(w, "%s: row %d (score %.6f, isolation %.3f)\n", drift.SeverityLabel(sev, terminal), f.row, v.Score, v.Isolation)
 			for _, r := range v.Reasons {
-				fmt.Fprintf(w, "  - %s\n", r.Message)
+				fmt.Fprintf(w, "  - %s\n", safetext.Escape(r.Message))
 			}
 			if len(v.Top) > 0 {
 				parts := make([]string, len(v.Top))
 				for k, c := range v.Top {
-					parts[k] = fmt.Sprintf("%s %.0f%%", c.Feature, 100*c.Share)
+					parts[k] = fmt.Sprintf("%s %.0f%%", safetext.Escape(c.Feature), 100*c.Share)
 				}
 				fmt.Fprintf(w, "  most unusual: %s\n", strings.Join(parts, ", "))
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/internal/safetext"
 	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/outlier"
 )
@@ -79,7 +80,7 @@ configuration. warden profile show prints what it holds.`,
 				}
 				detector = "outlier detector over " + count.Plural(len(d.Features()), "input", "inputs")
 				for _, w := range d.Warnings() {
-					fmt.Fprintf(cmd.ErrOrStderr(), "warden: warning: %s\n", w)
+					fmt.Fprintf(cmd.ErrOrStderr(), "warden: warning: %s\n", safetext.Escape(w))
 				}
 			}
 			p.WrittenBy = "warden " + versionString()
@@ -251,15 +252,19 @@ func describeProfile(path string, p *drift.Profile, d *outlier.Detector) *profil
 	return desc
 }
 
+// writeText prints the profile for people. Everything but the numbers was
+// read from the file, which may have come from anywhere, so every string is
+// escaped for the terminal; a tab, which would shift the table, too.
 func (p *profileDesc) writeText(out io.Writer, terminal bool) error {
+	esc := safetext.Escape
 	w := bufio.NewWriter(out)
 	drift.Heading(w, "PROFILE", terminal)
-	fmt.Fprintf(w, "File:    %s (Warden profile, format version %d)\n", p.File, p.FormatVersion)
+	fmt.Fprintf(w, "File:    %s (Warden profile, format version %d)\n", esc(p.File), p.FormatVersion)
 	if p.WrittenBy != "" {
-		fmt.Fprintf(w, "Written: by %s\n", p.WrittenBy)
+		fmt.Fprintf(w, "Written: by %s\n", esc(p.WrittenBy))
 	}
 	if p.Source != "" {
-		fmt.Fprintf(w, "Source:  %s\n", p.Source)
+		fmt.Fprintf(w, "Source:  %s\n", esc(p.Source))
 	}
 	fmt.Fprintf(w, "Rows:    %d\nColumns: %d\n\n", p.Rows, len(p.Columns))
 	var table bytes.Buffer
@@ -268,9 +273,9 @@ func (p *profileDesc) writeText(out io.Writer, terminal bool) error {
 	for _, c := range p.Columns {
 		typ := c.Type.String()
 		if c.Unit != "" {
-			typ += " (" + c.Unit + ")"
+			typ += " (" + esc(c.Unit) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", c.Name, typ, c.Rows, c.Missing, c.values())
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", esc(c.Name), typ, c.Rows, c.Missing, c.values())
 	}
 	tw.Flush()
 	// Every line has all the cells, so that the columns line up; the last
@@ -289,7 +294,7 @@ func (p *profileDesc) writeText(out io.Writer, terminal bool) error {
 	}
 	names := make([]string, len(d.Features))
 	for i, f := range d.Features {
-		names[i] = f.Name
+		names[i] = esc(f.Name)
 	}
 	var kinds []string
 	for _, k := range []string{"numeric", "boolean", "categorical"} {
@@ -299,7 +304,7 @@ func (p *profileDesc) writeText(out io.Writer, terminal bool) error {
 	}
 	exclude := "none"
 	if len(d.Exclude) > 0 {
-		exclude = strings.Join(d.Exclude, ", ")
+		exclude = esc(strings.Join(d.Exclude, ", "))
 	}
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Features:\t%d (%s): %s\n", len(names), strings.Join(kinds, ", "), strings.Join(names, ", "))
@@ -315,7 +320,7 @@ func (p *profileDesc) writeText(out io.Writer, terminal bool) error {
 	fmt.Fprintf(tw, "Seed:\t%d\n", d.Seed)
 	tw.Flush()
 	if d.Calibration.Warning != "" {
-		fmt.Fprintf(w, "Warning: %s\n", d.Calibration.Warning)
+		fmt.Fprintf(w, "Warning: %s\n", esc(d.Calibration.Warning))
 	}
 	return w.Flush()
 }
@@ -337,7 +342,7 @@ func (c *columnDesc) values() string {
 		}
 		parts := make([]string, len(s.Top))
 		for i, sh := range s.Top {
-			parts[i] = fmt.Sprintf("%s %.1f%%", sh.Value, 100*sh.Share)
+			parts[i] = fmt.Sprintf("%s %.1f%%", safetext.Escape(sh.Value), 100*sh.Share)
 		}
 		text := fmt.Sprintf("%d categories", c.Categories)
 		if c.Categories == 1 {

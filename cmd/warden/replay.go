@@ -18,6 +18,7 @@ import (
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/event"
+	"github.com/warden-ml/warden/internal/safetext"
 	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/pipeline"
 )
@@ -126,7 +127,7 @@ func buildPipeline(cfg *config.Config, sink pipeline.Sink, onWindow func(string,
 			return nil, usageErrf("models[%d] (%s): %v", i, m.Name, err)
 		}
 		for _, w := range ref.Warnings {
-			fmt.Fprintln(warn, "warden: "+w)
+			fmt.Fprintln(warn, "warden: "+safetext.Escape(w))
 		}
 		pm, err := monitor.NewModel(m, ref, shards, monitor.ModelThresholds(cfg, m), monitor.Hooks{OnWindow: onWindow})
 		if err != nil {
@@ -188,9 +189,11 @@ func writeAlerts(w io.Writer, alerts []alert.Alert, format string) error {
 		}
 		return bw.Flush()
 	}
+	// Model names, users and features in the summaries come from the
+	// events: escaped for the terminal, exact in the JSON lines.
 	for _, a := range alerts {
 		fmt.Fprintf(bw, "%s  %-8s  %s  %s: %s\n", a.Time.UTC().Format("2006-01-02T15:04:05.000Z"),
-			strings.ToUpper(a.Severity.String()), a.Model, a.Type, a.Summary)
+			strings.ToUpper(a.Severity.String()), safetext.Escape(a.Model), a.Type, safetext.Escape(a.Summary))
 	}
 	return bw.Flush()
 }
