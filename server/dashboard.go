@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/warden-ml/warden/internal/count"
+	"github.com/warden-ml/warden/internal/safetext"
 	"html/template"
 	"net/http"
 	"strings"
@@ -18,7 +19,10 @@ var dashboardPage = template.Must(template.New("dashboard").Funcs(template.FuncM
 	"upper":     strings.ToUpper,
 	"when":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
 	"thousands": count.Thousands,
-	"plural":    count.Plural,
+	// html/template escapes markup, not the invisible and bidirectional
+	// characters that make one id look like another.
+	"safe":   safetext.Escape,
+	"plural": count.Plural,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">
 <title>Warden</title>
@@ -33,24 +37,24 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25em .5
 {{if .Session}}<form class="who" method="post" action="/logout">Signed in as {{.Session.Name}} <input type="hidden" name="csrf" value="{{.Session.CSRF}}"><button type="submit">Sign out</button></form>{{end}}
 <h1>{{.Report.Title}}</h1>
 <p class="muted">{{.Report.Period}}{{if not .Report.To.IsZero}} ({{when .Report.From}} to {{when .Report.To}} UTC){{end}} &middot;
-models: {{range $i, $m := .Report.Models}}{{if $i}}, {{end}}{{$m}}{{else}}none registered{{end}} &middot; events monitored: {{thousands .Report.Events}}</p>
+models: {{range $i, $m := .Report.Models}}{{if $i}}, {{end}}{{safe $m}}{{else}}none registered{{end}} &middot; events monitored: {{thousands .Report.Events}}</p>
 {{range .Report.Sections}}
 <h2>{{.Title}}</h2>
 {{if eq .Status "not monitored"}}<p class="muted">Not monitored</p>
-{{else}}{{if .Summary}}<p>{{.Summary}}</p>{{end}}{{if .Lines}}<ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{else}}{{if .Summary}}<p>{{.Summary}}</p>{{end}}{{if .Lines}}<ul>{{range .Lines}}<li>{{safe .}}</li>{{end}}</ul>{{end}}
 {{if eq .Status "no findings"}}<p>{{or .Clean "No findings"}}</p>{{else}}
 <table>{{range .Items}}<tr><td class="sev {{.Severity}}">{{upper .Severity.String}}</td>
-<td><b>{{.Headline}}</b> <span class="muted">[{{.Model}}, {{plural .Alerts "alert" "alerts"}}]</span><ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul></td></tr>{{end}}</table>
+<td><b>{{safe .Headline}}</b> <span class="muted">[{{safe .Model}}, {{plural .Alerts "alert" "alerts"}}]</span><ul>{{range .Lines}}<li>{{safe .}}</li>{{end}}</ul></td></tr>{{end}}</table>
 {{end}}{{end}}{{end}}
 <h2>RECOMMENDATIONS</h2>
-<ol>{{range .Report.Recommendations}}<li>{{.Action}}{{if .Severity}} <span class="sev {{.Severity}}">({{upper .Severity.String}})</span>{{end}}</li>{{end}}</ol>
+<ol>{{range .Report.Recommendations}}<li>{{safe .Action}}{{if .Severity}} <span class="sev {{.Severity}}">({{upper .Severity.String}})</span>{{end}}</li>{{end}}</ol>
 <h2>Newest alerts</h2>
 {{if .Alerts}}<table><tr><th>event time</th><th>severity</th><th>model</th><th>type</th><th>subject</th><th>summary</th><th>state</th></tr>
-{{range .Alerts}}<tr><td>{{when .Time}}</td><td class="sev {{.Severity}}">{{upper .Severity.String}}</td><td>{{.Model}}</td><td>{{.Type}}</td><td>{{.Subject}}</td><td>{{.Summary}}</td><td>{{.State}}</td></tr>
+{{range .Alerts}}<tr><td>{{when .Time}}</td><td class="sev {{.Severity}}">{{upper .Severity.String}}</td><td>{{safe .Model}}</td><td>{{.Type}}</td><td>{{safe .Subject}}</td><td>{{safe .Summary}}</td><td>{{.State}}</td></tr>
 {{end}}</table>{{else}}<p>No alerts</p>{{end}}
 <h2>Models</h2>
 <table><tr><th>model</th><th>reference rows</th><th>latest window</th><th>events</th><th>dataset drift</th><th>input screening</th></tr>
-{{range .Models}}<tr><td>{{.Name}}</td><td>{{if .Reference}}{{thousands .Reference.Rows}}{{else}}<span class="muted">no reference yet</span>{{end}}</td>
+{{range .Models}}<tr><td>{{safe .Name}}</td><td>{{if .Reference}}{{thousands .Reference.Rows}}{{else}}<span class="muted">no reference yet</span>{{end}}</td>
 <td>{{if .Window}}{{.Window.Kind}} to {{when .Window.End}}{{else}}<span class="muted">none yet</span>{{end}}</td>
 <td>{{if .Window}}{{thousands .Window.Events}}{{end}}</td><td>{{if .Window}}{{if .Window.Drift}}<b class="critical">yes</b>{{else}}no{{end}}{{end}}</td>
 <td>{{if .Outliers.Screening}}on, {{len .Outliers.Features}} features, {{.Outliers.FPR}} false-positive rate{{else}}<span class="muted">off</span>{{end}}</td></tr>

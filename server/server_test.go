@@ -481,3 +481,26 @@ func TestSmallReferenceWarns(t *testing.T) {
 		t.Errorf("GET model: %d %s", code, raw)
 	}
 }
+
+// The dashboard shows ids from input with their invisible and
+// bidirectional characters made visible, as the text report does.
+func TestDashboardEscapesIDs(t *testing.T) {
+	dir := t.TempDir()
+	_, hs := newServer(t, dir, nil)
+	db, err := sqlite.Open(filepath.Join(dir, "warden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	subject := "user\u202ekcatta"
+	fp := alert.Fingerprint("m", alert.KindAdversarial, subject)
+	if _, _, err := db.UpsertAlert(context.Background(), alert.Alert{ID: alert.AlertID(fp, at), Fingerprint: fp, Time: at,
+		Type: alert.KindAdversarial, Severity: alert.High, Model: "m", Subject: subject, Summary: "probe from " + subject}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, page := call(t, "GET", hs.URL+"/", "", nil)
+	if strings.Contains(page, "\u202e") || !strings.Contains(page, `user\u202ekcatta`) {
+		t.Errorf("the dashboard shows the subject raw")
+	}
+}
