@@ -191,7 +191,7 @@ func dispatch(ctx context.Context, c *settings, stdout, stderr io.Writer) error 
 		// Another seed than the reference's: the events are a new sample.
 		return writeFile(c.WriteCSV, func(w io.Writer) error { return writeCSV(w, c.Seed+1, c.Rows, driftAt) })
 	case c.Register != "":
-		return register(ctx, http.DefaultClient, c.URL, c.Model, c.Register, !c.RegisterOff)
+		return register(ctx, &http.Client{Transport: withToken(http.DefaultTransport)}, c.URL, c.Model, c.Register, !c.RegisterOff)
 	}
 	s, err := bench(ctx, c, stderr)
 	if err != nil {
@@ -246,11 +246,11 @@ func bench(ctx context.Context, c *settings, stderr io.Writer) (*summary, error)
 
 	client := &http.Client{
 		Timeout: 2 * time.Minute,
-		Transport: &http.Transport{
+		Transport: withToken(&http.Transport{
 			MaxIdleConnsPerHost: c.Conns,
 			MaxConnsPerHost:     c.Conns,
 			DisableCompression:  true,
-		},
+		}),
 	}
 	if _, err := get(ctx, client, c.URL+"/readyz"); err != nil {
 		return nil, fmt.Errorf("server not ready: %w", err)
@@ -325,3 +325,21 @@ func bench(ctx context.Context, c *settings, stderr io.Writer) (*summary, error)
 	}
 	return s, nil
 }
+
+// withToken sends $WARDEN_TOKEN, when set, as every request's bearer
+// token, for a service with auth.tokens.
+func withToken(rt http.RoundTripper) http.RoundTripper {
+	token := os.Getenv("WARDEN_TOKEN")
+	if token == "" {
+		return rt
+	}
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+token)
+		return rt.RoundTrip(r)
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
