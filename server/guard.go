@@ -105,6 +105,9 @@ func (s *Server) guard(mux *http.ServeMux) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("Cache-Control", "no-store")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 
 		if host, ok := s.knownHost(r.Host); !ok {
 			s.refuse(r, "host", host)

@@ -95,6 +95,9 @@ func TestServeTLS(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 || resp.TLS.PeerCertificates[0].SerialNumber.Int64() != 10 {
 		t.Fatalf("a client with a certificate: %v %v", resp, err)
 	}
+	if resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("no Strict-Transport-Security over TLS")
+	}
 	resp.Body.Close()
 
 	ca.issue(t, dir, "server", 11, false) // renewed in place
