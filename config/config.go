@@ -179,6 +179,11 @@ type TimeWindow struct {
 	Step time.Duration `yaml:"step,omitempty"` // sliding windows only
 }
 
+// MaxStep is the longest time window (and outlier summary) a model may
+// have: pipeline.MaxStep, which keeps every window's bounds within what the
+// store keeps.
+const MaxStep = 90 * 24 * time.Hour
+
 // Byte sizes.
 const (
 	KiB int64 = 1 << 10

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/warden-ml/warden/alert"
 )
@@ -428,7 +429,15 @@ func (o *Outliers) problems() problems {
 		ps.add("burst_alpha", "must be a p-value between 0 and 1 (exclusive), got %v", o.BurstAlpha)
 	}
 	positive(&ps, "summary_every", o.SummaryEvery)
+	atMostMaxStep(&ps, "summary_every", o.SummaryEvery)
 	return ps
+}
+
+// atMostMaxStep refuses a window longer than MaxStep.
+func atMostMaxStep(ps *problems, path string, d time.Duration) {
+	if d > MaxStep {
+		ps.add(path, "must be at most %s (%d days), got %s", formatDuration(MaxStep), MaxStep/(24*time.Hour), formatDuration(d))
+	}
 }
 
 // Validate checks the window; paths in the error are relative to it.
@@ -444,6 +453,7 @@ func (w TimeWindow) problems() problems {
 		ps.add("type", "want tumbling or sliding, got %q", w.Type)
 	}
 	positive(&ps, "size", w.Size)
+	atMostMaxStep(&ps, "size", w.Size)
 	switch {
 	case w.Type == WindowSliding && w.Step <= 0:
 		ps.add("step", "must be > 0 for a sliding window")

@@ -209,7 +209,13 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "warden_queue_depth", Help: "Events accepted and not yet processed by the detectors.",
-	}, func() float64 { return float64(s.pipe.InFlight()) }))
+	}, func() float64 { return float64(s.pipe.InFlight()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "warden_events_held", Help: "Events held back because they are dated too far ahead of their model's traffic.",
+		}, func() float64 { return float64(s.pipe.Held()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "warden_events_dropped_total", Help: "Events never processed: held back beyond the limit, or dated after 2261.",
+		}, func() float64 { return float64(s.pipe.Dropped()) }))
 	n, err := s.replayLog(ctx, from)
 	if err != nil {
 		return fmt.Errorf("replaying the event log: %w", err)

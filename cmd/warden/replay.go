@@ -97,6 +97,10 @@ summary goes to stderr. Identical input gives identical output. Exit status:
 			fmt.Fprintf(cmd.ErrOrStderr(), "replay: %s, %s evaluated, %s (critical %d, high %d, medium %d, low %d)\n",
 				count.Plural(len(events), "event", "events"), count.Plural(windows, "window", "windows"), count.Plural(len(alerts), "alert", "alerts"),
 				counts[alert.Critical], counts[alert.High], counts[alert.Medium], counts[alert.Low])
+			if n := p.Dropped(); n > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "replay: %s ignored: dated far ahead of the rest of their model's traffic\n",
+					count.Plural(int(n), "event", "events"))
+			}
 			if len(alerts) > 0 {
 				return errFound
 			}
