@@ -54,6 +54,10 @@ type Retention struct {
 type Pipeline struct {
 	Shards    int `yaml:"shards"`     // 0: one per CPU
 	QueueSize int `yaml:"queue_size"` // events buffered per shard
+	// MaxFuture is how far ahead of the server's clock an event's time may
+	// be; warden serve refuses an event further ahead, so that no client
+	// can move a model's event-time clock into the future.
+	MaxFuture time.Duration `yaml:"max_future"`
 }
 
 // Alerting turns findings into alerts and sends them.
@@ -210,7 +214,7 @@ func Default() *Config {
 				Alerts:  90 * 24 * time.Hour,
 			},
 		},
-		Pipeline: Pipeline{QueueSize: 65536},
+		Pipeline: Pipeline{QueueSize: 65536, MaxFuture: 5 * time.Minute},
 		Alerting: Alerting{
 			RepeatInterval: 4 * time.Hour,
 			// The lab's thresholds (DESIGN.md).

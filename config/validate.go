@@ -175,6 +175,7 @@ func (p *Pipeline) problems() problems {
 	if p.QueueSize <= 0 {
 		ps.add("queue_size", "must be > 0")
 	}
+	positive(&ps, "max_future", p.MaxFuture)
 	return ps
 }
 
@@ -436,7 +437,7 @@ func (o *Outliers) problems() problems {
 // atMostMaxStep refuses a window longer than MaxStep.
 func atMostMaxStep(ps *problems, path string, d time.Duration) {
 	if d > MaxStep {
-		ps.add(path, "must be at most %s (%d days), got %s", formatDuration(MaxStep), MaxStep/(24*time.Hour), formatDuration(d))
+		ps.add(path, "must be at most %s (%d days), got %s", FormatDuration(MaxStep), MaxStep/(24*time.Hour), FormatDuration(d))
 	}
 }
 
@@ -458,7 +459,7 @@ func (w TimeWindow) problems() problems {
 	case w.Type == WindowSliding && w.Step <= 0:
 		ps.add("step", "must be > 0 for a sliding window")
 	case w.Type == WindowSliding && w.Size > 0 && w.Step > w.Size:
-		ps.add("step", "must be <= size (%s), got %s", formatDuration(w.Size), formatDuration(w.Step))
+		ps.add("step", "must be <= size (%s), got %s", FormatDuration(w.Size), FormatDuration(w.Step))
 	case w.Type != WindowSliding && w.Step != 0:
 		ps.add("step", "only for sliding windows")
 	}

@@ -95,7 +95,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	body := http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes)
 	dec := s.decoders.Get().(*event.Decoder)
 	defer s.decoders.Put(dec)
-	dec.Check = s.checkEvent
+	dec.Check = s.eventCheck(s.opts.Now())
 	events, rejected, err := dec.Decode(body, nil)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {

@@ -382,11 +382,33 @@ func (s *Server) onOutlier(model string, sum *monitor.OutlierSummary) {
 	s.metrics.anomalies.WithLabelValues(model).Add(float64(sum.Anomalies))
 }
 
-// checkEvent refuses an event of a model the service does not know, as an
-// item of its batch.
-func (s *Server) checkEvent(ev *event.Event) string {
-	if !s.pipe.Known(ev.Model) {
-		return fmt.Sprintf("unknown model %q", ev.Model)
+// eventCheck refuses, as items of their batch, events of a model the
+// service does not know and events whose time checkTime refuses at now.
+func (s *Server) eventCheck(now time.Time) func(*event.Event) string {
+	return func(ev *event.Event) string {
+		if !s.pipe.Known(ev.Model) {
+			return fmt.Sprintf("unknown model %q", ev.Model)
+		}
+		return s.checkTime(ev.Model, ev.Time, now)
+	}
+}
+
+// checkTime refuses an event time more than pipeline.max_future ahead of
+// the server's clock, which would otherwise be the only thing a client
+// needs to push a model's clock into the future, and one outside the
+// years the store keeps. A zero time is fine: it gets the server's clock.
+func (s *Server) checkTime(model string, t, now time.Time) string {
+	switch {
+	case t.IsZero():
+		return ""
+	case t.Sub(now) > s.cfg.Pipeline.MaxFuture:
+		s.metrics.timeRejected.WithLabelValues(model, "future").Inc()
+		return fmt.Sprintf("time %s is ahead of the server's clock (%s) by more than pipeline.max_future (%s)",
+			t.Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339), config.FormatDuration(s.cfg.Pipeline.MaxFuture))
+	case t.Before(pipeline.MinTime) || !t.Before(pipeline.MaxTime):
+		s.metrics.timeRejected.WithLabelValues(model, "out_of_range").Inc()
+		return fmt.Sprintf("time %s is outside the years %d to %d that Warden keeps",
+			t.Format(time.RFC3339Nano), pipeline.MinTime.Year(), pipeline.MaxTime.Year()-1)
 	}
 	return ""
 }
