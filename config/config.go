@@ -114,6 +114,10 @@ type Model struct {
 	Columns   []string `yaml:"columns,omitempty"` // features to watch; none means all in the reference
 	Drift     Drift    `yaml:"drift"`
 	Outliers  Outliers `yaml:"outliers"`
+	// ExpectEvery, when set, is the longest the model's events may stop
+	// for: a longer silence is a feed finding (someone may be cutting
+	// Warden off). 0 turns the check off.
+	ExpectEvery time.Duration `yaml:"expect_every"`
 	// ThresholdOverrides replace alerting.thresholds for this model, kind by
 	// kind; a kind given with only one of its levels takes the other from
 	// alerting.thresholds.
@@ -187,6 +191,10 @@ type TimeWindow struct {
 // have: pipeline.MaxStep, which keeps every window's bounds within what the
 // store keeps.
 const MaxStep = 90 * 24 * time.Hour
+
+// MinExpectEvery is the shortest expect_every: feed gaps are judged from
+// minutes of traffic.
+const MinExpectEvery = time.Minute
 
 // Byte sizes.
 const (

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -200,24 +201,11 @@ func (a *Alerting) problems() problems {
 	return ps
 }
 
-// kinds are the finding kinds thresholds may be set for.
-var kinds = []alert.Kind{
-	alert.KindDrift, alert.KindPredictionDrift, alert.KindConceptDrift, alert.KindDataQuality,
-	alert.KindAdversarial, alert.KindExtraction, alert.KindUsage, alert.KindPromptInjection, alert.KindPromptLeak,
-}
-
-func knownKind(k string) bool {
-	for _, kind := range kinds {
-		if string(kind) == k {
-			return true
-		}
-	}
-	return false
-}
+func knownKind(k string) bool { return slices.Contains(alert.Kinds, alert.Kind(k)) }
 
 func kindList() string {
-	names := make([]string, len(kinds))
-	for i, k := range kinds {
+	names := make([]string, len(alert.Kinds))
+	for i, k := range alert.Kinds {
 		names[i] = string(k)
 	}
 	return strings.Join(names, ", ")
@@ -364,6 +352,9 @@ func (m *Model) problems() problems {
 	}
 	ps.nest("drift", m.Drift.problems())
 	ps.nest("outliers", m.Outliers.problems())
+	if m.ExpectEvery != 0 && m.ExpectEvery < MinExpectEvery {
+		ps.add("expect_every", "must be 0 (off) or at least %s, got %s", FormatDuration(MinExpectEvery), FormatDuration(m.ExpectEvery))
+	}
 	ps.nest("thresholds", thresholdProblems(m.ThresholdOverrides))
 	return ps
 }

@@ -228,6 +228,8 @@ func TestSectionValidate(t *testing.T) {
 		{"alerting bad", (&config.Alerting{Thresholds: map[string]config.Thresholds{"drift": {Warning: 2, Critical: 1}}}).Validate(), "thresholds.drift.critical: must be >= warning (2), got 1"},
 		{"receiver bad", (&config.Receiver{Name: "r", Type: "stdout", MinSeverity: alert.Low}).Validate(), "timeout: must be > 0, got 0s"},
 		{"model bad", (&config.Model{Name: "m", Drift: config.DefaultModel().Drift, Outliers: config.DefaultModel().Outliers, Columns: []string{""}}).Validate(), "columns[0]: empty column name"},
+		{"expect_every", (&config.Model{Name: "m", Drift: config.DefaultModel().Drift, Outliers: config.DefaultModel().Outliers, ExpectEvery: time.Minute}).Validate(), ""},
+		{"expect_every too short", (&config.Model{Name: "m", Drift: config.DefaultModel().Drift, Outliers: config.DefaultModel().Outliers, ExpectEvery: 59 * time.Second}).Validate(), "expect_every: must be 0 (off) or at least 1m, got 59s"},
 		{"summaries too long", (&config.Outliers{FPR: 0.1, BurstMin: 1, BurstAlpha: 0.01, SummaryEvery: 91 * 24 * time.Hour}).Validate(), "summary_every: must be at most 2160h (90 days), got 2184h"},
 		{"time window too long", config.TimeWindow{Type: "tumbling", Size: config.MaxStep + 1}.Validate(), "size: must be at most 2160h (90 days), got 2160h0m0.000000001s"},
 		{"drift bad", (&config.Drift{Method: "auto", Threshold: 0.5, Window: 1, Every: 1, MinEvents: 2}).Validate(), "min_events: must be <= window (1), got 2"},

@@ -62,6 +62,7 @@ func (s *Server) postScreen(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "screen request: %s", reason)
 		return
 	}
+	s.fed(ev.Model, now)
 	if ev.Time.IsZero() {
 		ev.Time = now.UTC()
 	}

@@ -136,6 +136,8 @@ func buildPipeline(cfg *config.Config, sink pipeline.Sink, onWindow func(string,
 		if err != nil {
 			return nil, usageErr(err)
 		}
+		// Without a clock of its own, replay finds feed gaps by event time.
+		monitor.WatchFeed(&pm, m)
 		models = append(models, pm)
 	}
 	return pipeline.New(pipeline.Options{Shards: shards, QueueSize: cfg.Pipeline.QueueSize, Sink: sink}, models)
