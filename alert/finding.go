@@ -21,11 +21,12 @@ const (
 	KindUsage           Kind = "usage"
 	KindPromptInjection Kind = "prompt_injection"
 	KindPromptLeak      Kind = "prompt_leak"
+	KindFeed            Kind = "feed" // a model's events stopped for longer than its expect_every: Warden may be cut off
 )
 
 // Kinds lists every finding kind.
 var Kinds = []Kind{KindDrift, KindPredictionDrift, KindConceptDrift, KindDataQuality, KindAdversarial,
-	KindExtraction, KindUsage, KindPromptInjection, KindPromptLeak}
+	KindExtraction, KindUsage, KindPromptInjection, KindPromptLeak, KindFeed}
 
 // Severity orders findings: None < Low < Medium < High < Critical.
 type Severity uint8

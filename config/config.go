@@ -105,6 +105,10 @@ type Retention struct {
 type Pipeline struct {
 	Shards    int `yaml:"shards"`     // 0: one per CPU
 	QueueSize int `yaml:"queue_size"` // events buffered per shard
+	// MaxFuture is how far ahead of the server's clock an event's time may
+	// be; warden serve refuses an event further ahead, so that no client
+	// can move a model's event-time clock into the future.
+	MaxFuture time.Duration `yaml:"max_future"`
 }
 
 // Alerting turns findings into alerts and sends them.
@@ -161,6 +165,10 @@ type Model struct {
 	Columns   []string `yaml:"columns,omitempty"` // features to watch; none means all in the reference
 	Drift     Drift    `yaml:"drift"`
 	Outliers  Outliers `yaml:"outliers"`
+	// ExpectEvery, when set, is the longest the model's events may stop
+	// for: a longer silence is a feed finding (someone may be cutting
+	// Warden off). 0 turns the check off.
+	ExpectEvery time.Duration `yaml:"expect_every"`
 	// ThresholdOverrides replace alerting.thresholds for this model, kind by
 	// kind; a kind given with only one of its levels takes the other from
 	// alerting.thresholds.
@@ -230,6 +238,15 @@ type TimeWindow struct {
 	Step time.Duration `yaml:"step,omitempty"` // sliding windows only
 }
 
+// MaxStep is the longest time window (and outlier summary) a model may
+// have: pipeline.MaxStep, which keeps every window's bounds within what the
+// store keeps.
+const MaxStep = 90 * 24 * time.Hour
+
+// MinExpectEvery is the shortest expect_every: feed gaps are judged from
+// minutes of traffic.
+const MinExpectEvery = time.Minute
+
 // Byte sizes.
 const (
 	KiB int64 = 1 << 10
@@ -258,7 +275,7 @@ func Default() *Config {
 				Audit:   365 * 24 * time.Hour,
 			},
 		},
-		Pipeline: Pipeline{QueueSize: 65536},
+		Pipeline: Pipeline{QueueSize: 65536, MaxFuture: 5 * time.Minute},
 		Alerting: Alerting{
 			RepeatInterval: 4 * time.Hour,
 			// The lab's thresholds (DESIGN.md).

@@ -12,6 +12,7 @@ import (
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/pipeline"
 )
 
 // testDir is the configuration directory tests parse against.
@@ -105,6 +106,9 @@ func TestDefaultsMatchDetectors(t *testing.T) {
 	}
 	if got := config.Default().Alerting.Thresholds[string(alert.KindDrift)]; alert.Thresholds(got) != alert.DriftThresholds {
 		t.Errorf("drift thresholds: config %+v, alert package %+v", got, alert.DriftThresholds)
+	}
+	if config.MaxStep != pipeline.MaxStep {
+		t.Errorf("longest window: config %v, pipeline %v", config.MaxStep, pipeline.MaxStep)
 	}
 }
 

@@ -72,7 +72,7 @@ func scalar(tag, value string) *yaml.Node {
 func encodeValue(v reflect.Value, unit string) *yaml.Node {
 	switch v.Type() {
 	case durationType:
-		return scalar("!!str", formatDuration(time.Duration(v.Int())))
+		return scalar("!!str", FormatDuration(time.Duration(v.Int())))
 	case severityType:
 		return scalar("!!str", alert.Severity(v.Uint()).String())
 	case timeType:

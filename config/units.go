@@ -64,9 +64,9 @@ func formatSize(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// formatDuration is time.Duration.String without its trailing zero units:
-// "168h" rather than "168h0m0s".
-func formatDuration(d time.Duration) string {
+// FormatDuration is time.Duration.String without its trailing zero units:
+// "168h" rather than "168h0m0s", as the configuration writes durations.
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]
@@ -79,13 +79,13 @@ func formatDuration(d time.Duration) string {
 
 func positive(ps *problems, path string, d time.Duration) {
 	if d <= 0 {
-		ps.add(path, "must be > 0, got %s", formatDuration(d))
+		ps.add(path, "must be > 0, got %s", FormatDuration(d))
 	}
 }
 
 func nonNegative(ps *problems, path string, d time.Duration) {
 	if d < 0 {
-		ps.add(path, "must be >= 0, got %s", formatDuration(d))
+		ps.add(path, "must be >= 0, got %s", FormatDuration(d))
 	}
 }
 

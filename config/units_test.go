@@ -99,9 +99,9 @@ func TestFormatDuration(t *testing.T) {
 		{time.Hour + 1, "1h0m0.000000001s"},
 	}
 	for _, tc := range tests {
-		got := formatDuration(tc.in)
+		got := FormatDuration(tc.in)
 		if got != tc.want {
-			t.Errorf("formatDuration(%v) = %q, want %q", tc.in, got, tc.want)
+			t.Errorf("FormatDuration(%v) = %q, want %q", tc.in, got, tc.want)
 		}
 		if back, err := time.ParseDuration(got); err != nil || back != tc.in {
 			t.Errorf("time.ParseDuration(%q) = %v, %v; want %v", got, back, err, tc.in)

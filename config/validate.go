@@ -5,8 +5,10 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/auth"
@@ -244,6 +246,7 @@ func (p *Pipeline) problems() problems {
 	if p.QueueSize <= 0 {
 		ps.add("queue_size", "must be > 0")
 	}
+	positive(&ps, "max_future", p.MaxFuture)
 	return ps
 }
 
@@ -268,24 +271,11 @@ func (a *Alerting) problems() problems {
 	return ps
 }
 
-// kinds are the finding kinds thresholds may be set for.
-var kinds = []alert.Kind{
-	alert.KindDrift, alert.KindPredictionDrift, alert.KindConceptDrift, alert.KindDataQuality,
-	alert.KindAdversarial, alert.KindExtraction, alert.KindUsage, alert.KindPromptInjection, alert.KindPromptLeak,
-}
-
-func knownKind(k string) bool {
-	for _, kind := range kinds {
-		if string(kind) == k {
-			return true
-		}
-	}
-	return false
-}
+func knownKind(k string) bool { return slices.Contains(alert.Kinds, alert.Kind(k)) }
 
 func kindList() string {
-	names := make([]string, len(kinds))
-	for i, k := range kinds {
+	names := make([]string, len(alert.Kinds))
+	for i, k := range alert.Kinds {
 		names[i] = string(k)
 	}
 	return strings.Join(names, ", ")
@@ -432,6 +422,9 @@ func (m *Model) problems() problems {
 	}
 	ps.nest("drift", m.Drift.problems())
 	ps.nest("outliers", m.Outliers.problems())
+	if m.ExpectEvery != 0 && m.ExpectEvery < MinExpectEvery {
+		ps.add("expect_every", "must be 0 (off) or at least %s, got %s", FormatDuration(MinExpectEvery), FormatDuration(m.ExpectEvery))
+	}
 	ps.nest("thresholds", thresholdProblems(m.ThresholdOverrides))
 	return ps
 }
@@ -498,7 +491,15 @@ func (o *Outliers) problems() problems {
 		ps.add("burst_alpha", "must be a p-value between 0 and 1 (exclusive), got %v", o.BurstAlpha)
 	}
 	positive(&ps, "summary_every", o.SummaryEvery)
+	atMostMaxStep(&ps, "summary_every", o.SummaryEvery)
 	return ps
+}
+
+// atMostMaxStep refuses a window longer than MaxStep.
+func atMostMaxStep(ps *problems, path string, d time.Duration) {
+	if d > MaxStep {
+		ps.add(path, "must be at most %s (%d days), got %s", FormatDuration(MaxStep), MaxStep/(24*time.Hour), FormatDuration(d))
+	}
 }
 
 // Validate checks the window; paths in the error are relative to it.
@@ -514,11 +515,12 @@ func (w TimeWindow) problems() problems {
 		ps.add("type", "want tumbling or sliding, got %q", w.Type)
 	}
 	positive(&ps, "size", w.Size)
+	atMostMaxStep(&ps, "size", w.Size)
 	switch {
 	case w.Type == WindowSliding && w.Step <= 0:
 		ps.add("step", "must be > 0 for a sliding window")
 	case w.Type == WindowSliding && w.Size > 0 && w.Step > w.Size:
-		ps.add("step", "must be <= size (%s), got %s", formatDuration(w.Size), formatDuration(w.Step))
+		ps.add("step", "must be <= size (%s), got %s", FormatDuration(w.Size), FormatDuration(w.Step))
 	case w.Type != WindowSliding && w.Step != 0:
 		ps.add("step", "only for sliding windows")
 	}

@@ -115,8 +115,8 @@ func (d *Drift) Name() string { return "drift" }
 func (d *Drift) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 	for wi, w := range d.opts.Windows {
 		idx := ev.Panes[w.Spec]
-		if idx < 0 {
-			continue // late
+		if idx == pipeline.Late {
+			continue
 		}
 		acc := d.open[shard][wi][idx]
 		if acc == nil {

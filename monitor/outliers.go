@@ -131,7 +131,7 @@ func (o *Outliers) Name() string { return "outliers" }
 func (o *Outliers) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 	sh := &o.shards[shard]
 	var part *outlierPart
-	if idx := ev.Panes[o.opts.Spec]; idx >= 0 {
+	if idx := ev.Panes[o.opts.Spec]; idx != pipeline.Late {
 		part = sh.open[idx]
 		if part == nil {
 			part = &outlierPart{Summary: &OutlierSummary{}, Users: map[string]*userPane{}}
@@ -342,8 +342,9 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 			"inputs_in_hour": inputs, "flagged_in_hour": flagged, "burst_p": p, "base_rate": base, "burst": burst,
 		}))
 	}
-	// Once an hour of panes, users with nothing in the hour are forgotten.
-	if index-o.swept >= int64(o.hour) {
+	// Once an hour of panes, users with nothing in the hour are forgotten
+	// (panes before 1970 have negative indices: they start the count too).
+	if index-o.swept >= int64(o.hour) || index < o.swept {
 		o.swept = index
 		for name, ps := range o.users {
 			if ps = keep(ps); len(ps) > 0 {

@@ -35,13 +35,13 @@ type modelSnapshot struct {
 	Specs     []PaneSpec                 `json:"specs"`
 	Seq       int64                      `json:"seq"`
 	State     []specSnapshot             `json:"state"`
+	Clock     *clockSnapshot             `json:"clock,omitempty"` // absent before the watermark: set again by the traffic
 	Detectors map[string]json.RawMessage `json:"detectors,omitempty"`
 }
 
 type specSnapshot struct {
 	Open        []paneSnapshot `json:"open,omitempty"`
 	Closed      int64          `json:"closed"`
-	MaxTime     time.Time      `json:"max_time"`
 	Count       *paneSnapshot  `json:"count,omitempty"`
 	CountNext   int64          `json:"count_next"`
 	PendingLate int            `json:"pending_late,omitempty"`
@@ -70,9 +70,10 @@ func (ps paneSnapshot) restore() *openPane {
 func (p *Pipeline) snapshot() ([]byte, error) {
 	snap := snapshot{Models: map[string]modelSnapshot{}}
 	for _, ms := range p.sortedModels() {
-		m := modelSnapshot{Specs: ms.Specs, Seq: ms.seq, Detectors: map[string]json.RawMessage{}}
+		clock := ms.clock.snapshot()
+		m := modelSnapshot{Specs: ms.Specs, Seq: ms.seq, Clock: &clock, Detectors: map[string]json.RawMessage{}}
 		for _, st := range ms.specs {
-			ss := specSnapshot{Closed: st.closed, MaxTime: st.maxTime, CountNext: st.countNext, PendingLate: st.pendingLate}
+			ss := specSnapshot{Closed: st.closed, CountNext: st.countNext, PendingLate: st.pendingLate}
 			if st.count != nil {
 				c := st.count.snapshot()
 				ss.Count = &c
@@ -111,9 +112,14 @@ func (p *Pipeline) restore(state []byte) (fresh []string, err error) {
 			continue
 		}
 		ms.seq = m.Seq
+		if m.Clock != nil {
+			if err := ms.clock.restore(*m.Clock); err != nil {
+				return nil, fmt.Errorf("pipeline: %s: checkpoint: clock: %w", ms.Name, err)
+			}
+		}
 		for i, ss := range m.State {
 			st := &ms.specs[i]
-			st.closed, st.maxTime, st.countNext, st.pendingLate = ss.Closed, ss.MaxTime, ss.CountNext, ss.PendingLate
+			st.closed, st.countNext, st.pendingLate = ss.Closed, ss.CountNext, ss.PendingLate
 			if ss.Count != nil {
 				st.count = ss.Count.restore()
 			}

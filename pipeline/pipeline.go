@@ -6,10 +6,12 @@
 // One goroutine, the sequencer, owns the order: it appends batches to the
 // event log (one fsync for every batch waiting), numbers each model's events,
 // decides pane boundaries from event time and counts, and sends events and
-// pane markers to the shard queues in that order. Workers observe events and,
-// at a marker, cut their partial summaries; the merger closes a pane once
-// every shard has cut it, in marker order, so identical input gives identical
-// output however the workers interleave.
+// pane markers to the shard queues in that order. Time panes close by each
+// model's event-time clock, which follows the traffic rather than any one
+// event (see Watermark). Workers observe events and, at a marker, cut their
+// partial summaries; the merger closes a pane once every shard has cut it, in
+// marker order, so identical input gives identical output however the workers
+// interleave.
 package pipeline
 
 import (
@@ -56,10 +58,15 @@ type Windowed interface {
 type Sequenced struct {
 	*event.Event
 	Seq   int64   // 0-based position among the model's events
-	Panes []int64 // the pane of each of the model's pane specs (-1: late, in no pane)
+	Panes []int64 // the pane of each of the model's pane specs (Late: in no pane)
 
 	ms *modelState // the model as it was when the event was sequenced
 }
+
+// Late marks, in Sequenced.Panes, an event that came after its time pane
+// closed. Time panes before 1970 have negative indices, so the mark is
+// none of them.
+const Late int64 = math.MinInt64
 
 // PaneSpec cuts a model's stream into panes: every Events events (count
 // panes) or every Step of event time (time panes).
@@ -87,7 +94,7 @@ type Marker struct {
 type Model struct {
 	Name      string
 	Specs     []PaneSpec
-	Lateness  time.Duration // time panes close at the newest event time minus this
+	Lateness  time.Duration // time panes close at the model's event-time clock minus this
 	Detectors []Detector
 }
 
@@ -115,6 +122,8 @@ type Options struct {
 	// Restore is a state saved by Checkpoint to resume from. Models whose
 	// pane specs changed since start afresh (see Fresh).
 	Restore []byte
+	// Watermark says how the models' event-time clocks advance.
+	Watermark Watermark
 }
 
 // Pipeline is the running machinery; create it with New.
@@ -135,6 +144,7 @@ type Pipeline struct {
 	fresh        []string     // models not restored from Options.Restore
 	order        int64        // markers emitted (sequencer only)
 	merged       atomic.Int64 // markers closed by the merger
+	dropped      atomic.Int64 // events never processed (see Watermark)
 }
 
 type request struct {
@@ -167,12 +177,12 @@ type modelState struct {
 	windowed []Windowed
 	seq      int64
 	specs    []specState
+	clock    *clock
 }
 
 type specState struct {
 	open      map[int64]*openPane // time panes with events, by index
 	closed    int64               // time panes with index < closed are closed
-	maxTime   time.Time           // newest event time seen
 	count     *openPane           // count panes: the pane being filled
 	countNext int64
 
@@ -197,6 +207,7 @@ func New(opts Options, models []Model) (*Pipeline, error) {
 	if opts.Sink == nil {
 		return nil, errors.New("pipeline: no sink")
 	}
+	opts.Watermark = opts.Watermark.withDefaults()
 	p := &Pipeline{
 		opts:    opts,
 		seed:    maphash.MakeSeed(),
@@ -208,7 +219,7 @@ func New(opts Options, models []Model) (*Pipeline, error) {
 		if _, dup := initial[m.Name]; dup {
 			return nil, fmt.Errorf("pipeline: model %q twice", m.Name)
 		}
-		ms, err := newModelState(m)
+		ms, err := p.newModelState(m)
 		if err != nil {
 			return nil, err
 		}
@@ -239,11 +250,14 @@ func New(opts Options, models []Model) (*Pipeline, error) {
 	return p, nil
 }
 
-func newModelState(m Model) (*modelState, error) {
-	ms := &modelState{Model: m, specs: make([]specState, len(m.Specs))}
+func (p *Pipeline) newModelState(m Model) (*modelState, error) {
+	ms := &modelState{Model: m, specs: make([]specState, len(m.Specs)), clock: newClock(p.opts.Watermark, p.drop)}
 	for i, s := range m.Specs {
 		if (s.Events > 0) == (s.Step > 0) {
 			return nil, fmt.Errorf("pipeline: model %q pane spec %d: want either events or a time step", m.Name, i)
+		}
+		if s.Step > MaxStep {
+			return nil, fmt.Errorf("pipeline: model %q pane spec %d: step %v is over %v", m.Name, i, s.Step, MaxStep)
 		}
 		ms.specs[i].open = map[int64]*openPane{}
 		ms.specs[i].closed = math.MinInt64
@@ -267,7 +281,7 @@ func (p *Pipeline) Known(model string) bool { _, ok := (*p.models.Load())[model]
 // new settings): events submitted after SetModel returns go to it, with
 // fresh detector state; those before it finish with the old one.
 func (p *Pipeline) SetModel(m Model) error {
-	ms, err := newModelState(m)
+	ms, err := p.newModelState(m)
 	if err != nil {
 		return err
 	}
@@ -353,10 +367,28 @@ func (p *Pipeline) enqueue(ctx context.Context, events []event.Event, log, async
 	return err
 }
 
-// InFlight is the number of admitted events not yet processed.
+// InFlight is the number of admitted events not yet processed, apart from
+// those held back (Held).
 func (p *Pipeline) InFlight() int64 {
 	return int64(len(p.shards)*p.opts.QueueSize) - p.permits.Load()
 }
+
+// Held is the number of events held back, over every model, because they
+// are too far ahead of their model's event-time clock (see Watermark).
+func (p *Pipeline) Held() int64 {
+	var n int64
+	for _, ms := range *p.models.Load() {
+		n += ms.clock.nHeld.Load()
+	}
+	return n
+}
+
+// Dropped is the number of events never processed: dated at or after
+// MaxTime, held beyond Watermark.MaxHeld, or still held at the end of a
+// replay.
+func (p *Pipeline) Dropped() int64 { return p.dropped.Load() }
+
+func (p *Pipeline) drop(n int) { p.dropped.Add(int64(n)) }
 
 // Close stops accepting events and drains the queues. With flush, every open
 // pane is closed and evaluated (the end of a replay); without, open panes
@@ -452,6 +484,7 @@ func (p *Pipeline) sequence() {
 	}
 	if p.flushOnClose {
 		for _, ms := range p.sortedModels() {
+			ms.clock.flush(func(ev *event.Event) { p.release(ms, ev, emit) })
 			for si := range ms.specs {
 				st := &ms.specs[si]
 				if st.count != nil {
@@ -478,6 +511,11 @@ func (r *request) control() bool { return r.model != nil || r.checkpoint != nil 
 func (p *Pipeline) control(r *request) {
 	if r.model != nil {
 		next := maps.Clone(*p.models.Load())
+		if old := next[r.model.Name]; old != nil {
+			// The clock, and the events it holds, are the traffic's,
+			// whatever the model's settings.
+			r.model.clock = old.clock
+		}
 		next[r.model.Name] = r.model
 		p.models.Store(&next)
 		r.done <- nil
@@ -507,13 +545,51 @@ func (p *Pipeline) quiesce() {
 	}
 }
 
-// dispatch numbers one event, sends it to its shard and closes the panes it
-// completes.
-func (p *Pipeline) dispatch(ev *event.Event, emit func(*modelState, int, *openPane)) {
+type emitFunc func(ms *modelState, spec int, op *openPane)
+
+// dispatch takes one event in log order. The model's clock counts it; the
+// event is placed in the stream at once unless it is too far ahead of the
+// clock, in which case it waits, and the panes that end before the clock,
+// less the lateness, close.
+func (p *Pipeline) dispatch(ev *event.Event, emit emitFunc) {
 	ms := (*p.models.Load())[ev.Model]
+	c := ms.clock
+	switch {
+	case !ev.Time.Before(MaxTime):
+		p.permits.Add(1)
+		p.drop(1)
+		return
+	case ev.Time.Before(MinTime):
+		p.place(ms, ev, emit) // late in every time pane; the clock never goes there
+		return
+	}
+	moved := c.observe(ev.User, ev.Time)
+	if moved {
+		c.release(func(held *event.Event) { p.release(ms, held, emit) })
+	}
+	if c.ahead(ev.Time) {
+		c.hold(ev)
+		p.permits.Add(1) // waiting, not in flight
+	} else {
+		p.place(ms, ev, emit)
+	}
+	if moved {
+		p.closePanes(ms, emit)
+	}
+}
+
+// release places a held event, in flight again.
+func (p *Pipeline) release(ms *modelState, ev *event.Event, emit emitFunc) {
+	p.permits.Add(-1)
+	p.place(ms, ev, emit)
+}
+
+// place numbers one event, sends it to its shard and closes the count
+// panes it fills.
+func (p *Pipeline) place(ms *modelState, ev *event.Event, emit emitFunc) {
 	s := &Sequenced{Event: ev, Seq: ms.seq, Panes: make([]int64, len(ms.specs)), ms: ms}
 	ms.seq++
-	var toClose []func()
+	var filled []int
 	for si, spec := range ms.Specs {
 		st := &ms.specs[si]
 		if spec.Events > 0 {
@@ -535,14 +611,18 @@ func (p *Pipeline) dispatch(ev *event.Event, emit func(*modelState, int, *openPa
 			op.events++
 			s.Panes[si] = op.index
 			if op.events == spec.Events {
-				st.count = nil
-				toClose = append(toClose, func() { emit(ms, si, op) })
+				filled = append(filled, si)
 			}
 			continue
 		}
-		idx := floorDiv(ev.Time.UnixNano(), int64(spec.Step))
-		if idx < st.closed {
-			s.Panes[si] = -1
+		var idx int64
+		late := ev.Time.Before(MinTime)
+		if !late {
+			idx = floorDiv(ev.Time.UnixNano(), int64(spec.Step))
+			late = idx < st.closed
+		}
+		if late {
+			s.Panes[si] = Late
 			// Late: counted against the newest closed pane's successor.
 			if op := st.open[st.closed]; op != nil {
 				op.late++
@@ -561,27 +641,41 @@ func (p *Pipeline) dispatch(ev *event.Event, emit func(*modelState, int, *openPa
 		op.last = s.Seq
 		op.events++
 		s.Panes[si] = idx
-		if ev.Time.After(st.maxTime) {
-			st.maxTime = ev.Time
-		}
-		// Panes ending at or before the watermark close.
-		watermark := st.maxTime.Add(-ms.Lateness).UnixNano()
-		limit := floorDiv(watermark, int64(spec.Step)) // panes with index < limit have ended
-		if limit > st.closed {
-			for _, k := range sortedKeys(st.open) {
-				if k < limit {
-					op := st.open[k]
-					delete(st.open, k)
-					toClose = append(toClose, func() { emit(ms, si, op) })
-				}
-			}
-			st.closed = limit
-		}
 	}
 	shard := p.shardOf(ev.Model, ev.User)
 	p.shards[shard] <- item{ev: s}
-	for _, f := range toClose {
-		f()
+	for _, si := range filled {
+		st := &ms.specs[si]
+		op := st.count
+		st.count = nil
+		emit(ms, si, op)
+	}
+}
+
+// closePanes closes the time panes that end at or before the model's clock
+// less its lateness.
+func (p *Pipeline) closePanes(ms *modelState, emit emitFunc) {
+	watermark := ms.clock.now.Add(-ms.Lateness)
+	if watermark.Before(MinTime) {
+		return // no pane ends there
+	}
+	for si, spec := range ms.Specs {
+		if spec.Events > 0 {
+			continue
+		}
+		st := &ms.specs[si]
+		limit := floorDiv(watermark.UnixNano(), int64(spec.Step)) // panes with index < limit have ended
+		if limit <= st.closed {
+			continue
+		}
+		for _, k := range sortedKeys(st.open) {
+			if k < limit {
+				op := st.open[k]
+				delete(st.open, k)
+				emit(ms, si, op)
+			}
+		}
+		st.closed = limit
 	}
 }
 

@@ -36,7 +36,7 @@ func (c *counter) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for spec, pane := range ev.Panes {
-		if pane >= 0 {
+		if pane != pipeline.Late {
 			c.open[[2]int64{int64(shard), int64(spec)<<32 | pane}]++
 		}
 	}

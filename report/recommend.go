@@ -41,6 +41,7 @@ var rules = []rule{
 	{alert.KindPromptInjection, alert.High, "Block {subject}'s injection attempts and review the prompts"},
 	{alert.KindPromptInjection, alert.Low, "Review the prompts flagged for {subject}"},
 	{alert.KindPromptLeak, alert.Low, "Rotate the system prompt of {model} and review its outputs"},
+	{alert.KindFeed, alert.Low, "Find out why {model}'s events stopped reaching Warden: its monitoring was blind meanwhile"},
 }
 
 // NoAction is the recommendation when there is nothing to do.

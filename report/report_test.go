@@ -104,6 +104,8 @@ func TestBuildAndText(t *testing.T) {
 			adversarialAlert("fraud_detection_v2", "api_user_312", alert.High, -90*time.Minute),
 			{Alert: alert.Alert{ID: "dq", Type: alert.KindDataQuality, Severity: alert.Medium, Model: "fraud_detection_v2", Subject: "merchant_category",
 				Time: t0.Add(-time.Hour), Details: map[string]any{"detail": `unseen categories "crypto": 200 rows (20.0%)`}}},
+			{Alert: alert.Alert{ID: "feed", Type: alert.KindFeed, Severity: alert.High, Model: "fraud_detection_v2", Subject: "fraud_detection_v2",
+				Time: t0.Add(-3 * time.Hour), Summary: "No events for fraud_detection_v2 from 2026-01-01T20:00:00Z to 2026-01-01T21:00:00Z (1h), longer than its expect_every (10m)"}},
 		})
 	rep, err := Build(context.Background(), src, Options{})
 	if err != nil {
@@ -151,12 +153,17 @@ PROMPT INJECTION
 ----------------
 Not monitored
 
+FEED GAPS
+---------
+HIGH: No events for fraud_detection_v2 from 2026-01-01T20:00:00Z to 2026-01-01T21:00:00Z (1h), longer than its expect_every (10m)
+
 RECOMMENDATIONS
 ---------------
 1. Investigate drift in transaction_amount now; consider retraining fraud_detection_v2 on recent data (CRITICAL)
 2. Block api_user_312's anomalous inputs to fraud_detection_v2 and review them for crafted attacks (HIGH)
-3. Watch hour for continued drift (MEDIUM)
-4. Check the data pipeline feeding merchant_category (MEDIUM)
+3. Find out why fraud_detection_v2's events stopped reaching Warden: its monitoring was blind meanwhile (HIGH)
+4. Watch hour for continued drift (MEDIUM)
+5. Check the data pipeline feeding merchant_category (MEDIUM)
 `
 	if got := buf.String(); got != want {
 		t.Errorf("text report:\n%s\nwant:\n%s", got, want)

@@ -91,6 +91,11 @@ func init() {
 	})
 	Register(Section{Title: "EXTRACTION ATTEMPTS", Kinds: []alert.Kind{alert.KindExtraction, alert.KindUsage}})
 	Register(Section{Title: "PROMPT INJECTION", Kinds: []alert.Kind{alert.KindPromptInjection, alert.KindPromptLeak}})
+	// Whoever cuts a model's events off blinds every section above.
+	Register(Section{
+		Title: "FEED GAPS", Kinds: []alert.Kind{alert.KindFeed}, Monitored: true,
+		Clean: "No gaps found; models with an expect_every are watched",
+	})
 }
 
 func (s Section) empty(haveModels bool) *SectionResult {

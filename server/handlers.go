@@ -99,13 +99,14 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	body := http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes)
 	dec := s.decoders.Get().(*event.Decoder)
 	defer s.decoders.Put(dec)
-	dec.Check = s.checkEvent
+	dec.Check = s.eventCheck(s.opts.Now())
 	if c := callerOf(r); c.restricted() {
+		check := dec.Check
 		dec.Check = func(ev *event.Event) string {
 			if !c.mayTouch(ev.Model) {
 				return fmt.Sprintf("token %s may not send events of model %q", c.name(), ev.Model)
 			}
-			return s.checkEvent(ev)
+			return check(ev)
 		}
 	}
 	events, rejected, err := dec.Decode(body, nil)
@@ -173,11 +174,12 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 
 // modelView is a model as the API shows it.
 type modelView struct {
-	Name      string          `json:"name"`
-	Columns   []string        `json:"columns,omitempty"`
-	Drift     driftView       `json:"drift"`
-	Outliers  outliersView    `json:"outliers"`
-	Reference *referenceShape `json:"reference,omitempty"`
+	Name        string          `json:"name"`
+	Columns     []string        `json:"columns,omitempty"`
+	Drift       driftView       `json:"drift"`
+	Outliers    outliersView    `json:"outliers"`
+	ExpectEvery string          `json:"expect_every,omitempty"`
+	Reference   *referenceShape `json:"reference,omitempty"`
 }
 
 // outliersView is a model's outlier settings and whether its inputs are
@@ -222,6 +224,9 @@ func view(name string, r *registered) modelView {
 	}}
 	o := r.Config.Outliers
 	v.Outliers = outliersView{Enabled: o.Enabled, FPR: o.FPR, Contamination: o.Contamination, Exclude: o.Exclude}
+	if r.Config.ExpectEvery > 0 {
+		v.ExpectEvery = config.FormatDuration(r.Config.ExpectEvery)
+	}
 	if r.Ref != nil {
 		v.Outliers.Warnings = r.Ref.Warnings
 		if r.Ref.Outlier != nil {
@@ -292,6 +297,7 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 			BurstMin      int      `json:"burst_min"`
 			BurstAlpha    *float64 `json:"burst_alpha"`
 		} `json:"outliers"`
+		ExpectEvery string `json:"expect_every"`
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSmallBody))
 	dec.DisallowUnknownFields()
@@ -348,6 +354,14 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 		if o.BurstAlpha != nil {
 			m.Outliers.BurstAlpha = *o.BurstAlpha
 		}
+	}
+	if req.ExpectEvery != "" {
+		d, err := time.ParseDuration(req.ExpectEvery)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "expect_every %q: want a duration like 10m", req.ExpectEvery)
+			return
+		}
+		m.ExpectEvery = d
 	}
 	if err := m.Validate(); err != nil {
 		writeError(w, http.StatusBadRequest, "%v", err)

@@ -13,9 +13,11 @@ type metrics struct {
 	registry *prometheus.Registry
 	received *prometheus.CounterVec
 	rejected *prometheus.CounterVec
-	busy     prometheus.Counter
-	batch    prometheus.Histogram
-	windows  *prometheus.CounterVec
+	// timeRejected breaks down the rejected events whose time is refused.
+	timeRejected *prometheus.CounterVec
+	busy         prometheus.Counter
+	batch        prometheus.Histogram
+	windows      *prometheus.CounterVec
 	// screened and anomalies count inputs in closed outlier summaries.
 	screened  *prometheus.CounterVec
 	anomalies *prometheus.CounterVec
@@ -36,6 +38,10 @@ func newMetrics() *metrics {
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "warden_events_rejected_total", Help: "Events rejected, by reason class.",
 		}, []string{"reason"}),
+		timeRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_events_time_rejected_total",
+			Help: "Events and screen requests refused for their time, by model and reason: future (more than pipeline.max_future ahead of the server's clock) or out_of_range (outside the years 1678 to 2261).",
+		}, []string{"model", "reason"}),
 		busy: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "warden_ingest_throttled_total", Help: "Batches answered 429 because the queues were full.",
 		}),
@@ -67,7 +73,7 @@ func newMetrics() *metrics {
 			Name: "warden_auth_failures_total", Help: "Requests refused for want of a valid token or role, by reason (missing, unknown, expired, role).",
 		}, []string{"reason"}),
 	}
-	m.registry.MustRegister(m.authFailures, m.received, m.rejected, m.busy, m.batch, m.windows, m.screened, m.anomalies, m.screen, m.alerts, m.detector,
+	m.registry.MustRegister(m.authFailures, m.received, m.rejected, m.timeRejected, m.busy, m.batch, m.windows, m.screened, m.anomalies, m.screen, m.alerts, m.detector,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -104,8 +104,14 @@ func (s *Server) postScreen(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "unknown model %q", ev.Model)
 		return
 	}
+	now := s.opts.Now()
+	if reason := s.checkTime(ev.Model, ev.Time, now); reason != "" {
+		writeError(w, http.StatusBadRequest, "screen request: %s", reason)
+		return
+	}
+	s.fed(ev.Model, now)
 	if ev.Time.IsZero() {
-		ev.Time = s.opts.Now().UTC()
+		ev.Time = now.UTC()
 	}
 	res := screenResult{Model: ev.Model, User: ev.User, ID: ev.ID, Risk: alert.Low.String()}
 	if reg.Ref != nil && reg.Ref.Outlier != nil && reg.Config.Outliers.Enabled && len(ev.Features) > 0 {

@@ -13,10 +13,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,6 +72,16 @@ type Server struct {
 	models map[string]*registered
 
 	decoders sync.Pool
+
+	feeds   sync.Map   // model -> *feed
+	feedsMu sync.Mutex // one CheckFeeds at a time
+}
+
+// feed is when a model's events last came, by the server's clock, and
+// whether its current silence was reported.
+type feed struct {
+	last     atomic.Int64 // Unix nanoseconds; 0 until known
+	reported bool         // under feedsMu
 }
 
 // registered is a model the service knows: its settings and, once a
@@ -229,7 +241,13 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "warden_queue_depth", Help: "Events accepted and not yet processed by the detectors.",
-	}, func() float64 { return float64(s.pipe.InFlight()) }))
+	}, func() float64 { return float64(s.pipe.InFlight()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "warden_events_held", Help: "Events held back because they are dated too far ahead of their model's traffic.",
+		}, func() float64 { return float64(s.pipe.Held()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "warden_events_dropped_total", Help: "Events never processed: held back beyond the limit, or dated after 2261.",
+		}, func() float64 { return float64(s.pipe.Dropped()) }))
 	n, err := s.replayLog(ctx, from)
 	if err != nil {
 		return fmt.Errorf("replaying the event log: %w", err)
@@ -396,11 +414,106 @@ func (s *Server) onOutlier(model string, sum *monitor.OutlierSummary) {
 	s.metrics.anomalies.WithLabelValues(model).Add(float64(sum.Anomalies))
 }
 
-// checkEvent refuses an event of a model the service does not know, as an
-// item of its batch.
-func (s *Server) checkEvent(ev *event.Event) string {
-	if !s.pipe.Known(ev.Model) {
-		return fmt.Sprintf("unknown model %q", ev.Model)
+// eventCheck refuses, as items of their batch, events of a model the
+// service does not know and events whose time checkTime refuses at now.
+func (s *Server) eventCheck(now time.Time) func(*event.Event) string {
+	return func(ev *event.Event) string {
+		if !s.pipe.Known(ev.Model) {
+			return fmt.Sprintf("unknown model %q", ev.Model)
+		}
+		if reason := s.checkTime(ev.Model, ev.Time, now); reason != "" {
+			return reason
+		}
+		s.fed(ev.Model, now)
+		return ""
+	}
+}
+
+// fed notes that events of the model came at now. A batch refused as a
+// whole later (queues full) counts too: its sender is there.
+func (s *Server) fed(model string, now time.Time) {
+	last, ns := &s.feed(model).last, now.UnixNano()
+	for {
+		if old := last.Load(); old >= ns || last.CompareAndSwap(old, ns) {
+			return
+		}
+	}
+}
+
+func (s *Server) feed(model string) *feed {
+	f, ok := s.feeds.Load(model)
+	if !ok {
+		f, _ = s.feeds.LoadOrStore(model, &feed{})
+	}
+	return f.(*feed)
+}
+
+// feedCheckEvery is how often Serve runs CheckFeeds.
+const feedCheckEvery = 30 * time.Second
+
+// CheckFeeds raises a feed finding for each model with an expect_every
+// whose events have not come for longer by the server's clock, once per
+// silence: when events come again the model is watched afresh. A model
+// that never sent any is silent from the first check that saw it. Serve
+// runs it every 30 seconds.
+func (s *Server) CheckFeeds() {
+	s.feedsMu.Lock()
+	defer s.feedsMu.Unlock()
+	now := s.opts.Now()
+	s.mu.RLock()
+	every := map[string]time.Duration{}
+	for name, r := range s.models {
+		if r.Config.ExpectEvery > 0 {
+			every[name] = r.Config.ExpectEvery
+		}
+	}
+	s.mu.RUnlock()
+	for _, name := range slices.Sorted(maps.Keys(every)) {
+		f := s.feed(name)
+		f.last.CompareAndSwap(0, now.UnixNano())
+		last := time.Unix(0, f.last.Load()).UTC()
+		switch {
+		case now.Sub(last) <= every[name]:
+			if f.reported {
+				s.log.Info("events came again", "model", name, "at", last)
+			}
+			f.reported = false
+		case !f.reported:
+			f.reported = true
+			sink{s}.Findings([]alert.Finding{monitor.FeedFinding(name, last, now.UTC(), every[name], false)})
+		}
+	}
+}
+
+func (s *Server) watchFeeds(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.CheckFeeds()
+		}
+	}
+}
+
+// checkTime refuses an event time more than pipeline.max_future ahead of
+// the server's clock, which would otherwise be the only thing a client
+// needs to push a model's clock into the future, and one outside the
+// years the store keeps. A zero time is fine: it gets the server's clock.
+func (s *Server) checkTime(model string, t, now time.Time) string {
+	switch {
+	case t.IsZero():
+		return ""
+	case t.Sub(now) > s.cfg.Pipeline.MaxFuture:
+		s.metrics.timeRejected.WithLabelValues(model, "future").Inc()
+		return fmt.Sprintf("time %s is ahead of the server's clock (%s) by more than pipeline.max_future (%s)",
+			t.Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339), config.FormatDuration(s.cfg.Pipeline.MaxFuture))
+	case t.Before(pipeline.MinTime) || !t.Before(pipeline.MaxTime):
+		s.metrics.timeRejected.WithLabelValues(model, "out_of_range").Inc()
+		return fmt.Sprintf("time %s is outside the years %d to %d that Warden keeps",
+			t.Format(time.RFC3339Nano), pipeline.MinTime.Year(), pipeline.MaxTime.Year()-1)
 	}
 	return ""
 }
@@ -483,6 +596,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	go s.pruneEvery(ctx, 10*time.Minute)
+	go s.watchFeeds(ctx, feedCheckEvery)
 	go s.checkpointEvery(ctx, checkpointInterval)
 	notified := make(chan error, 1)
 	go func() { notified <- s.notify.Run(ctx) }()

@@ -7,7 +7,9 @@
 // Times are kept to the nanosecond and come back in UTC. The zero
 // time.Time is stored as "unset" and comes back as the zero time; other
 // times must lie within what Unix nanoseconds represent (years 1678 to
-// 2262). JSON-valued fields (Finding.Evidence, Alert.Details) come back as
+// 2262). The service takes event times from pipeline.MinTime to
+// pipeline.MaxTime only (1678 to 2261), so that every window around them
+// fits. JSON-valued fields (Finding.Evidence, Alert.Details) come back as
 // encoding/json decodes them into map[string]any: numbers as float64.
 package store
 

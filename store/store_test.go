@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/pipeline"
 	"github.com/warden-ml/warden/store"
 )
 
@@ -23,6 +24,10 @@ func TestCheckTime(t *testing.T) {
 		{"one past the latest", time.Unix(0, 1<<63-1).Add(1), false},
 		{"year 1", time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC), false},
 		{"year 9999", time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		// Every event time the pipeline places in panes, and the longest
+		// pane around it: the service refuses the others.
+		{"the earliest pane of an event", pipeline.MinTime.Add(-pipeline.MaxStep), true},
+		{"the latest pane of an event", pipeline.MaxTime.Add(pipeline.MaxStep), true},
 	}
 	for _, tc := range tests {
 		err := store.CheckTime("field", tc.t)

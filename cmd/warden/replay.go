@@ -98,6 +98,10 @@ summary goes to stderr. Identical input gives identical output. Exit status:
 			fmt.Fprintf(cmd.ErrOrStderr(), "replay: %s, %s evaluated, %s (critical %d, high %d, medium %d, low %d)\n",
 				count.Plural(len(events), "event", "events"), count.Plural(windows, "window", "windows"), count.Plural(len(alerts), "alert", "alerts"),
 				counts[alert.Critical], counts[alert.High], counts[alert.Medium], counts[alert.Low])
+			if n := p.Dropped(); n > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "replay: %s ignored: dated far ahead of the rest of their model's traffic\n",
+					count.Plural(int(n), "event", "events"))
+			}
 			if len(alerts) > 0 {
 				return errFound
 			}
@@ -133,6 +137,8 @@ func buildPipeline(cfg *config.Config, sink pipeline.Sink, onWindow func(string,
 		if err != nil {
 			return nil, usageErr(err)
 		}
+		// Without a clock of its own, replay finds feed gaps by event time.
+		monitor.WatchFeed(&pm, m)
 		models = append(models, pm)
 	}
 	return pipeline.New(pipeline.Options{Shards: shards, QueueSize: cfg.Pipeline.QueueSize, Sink: sink}, models)
