@@ -19,9 +19,10 @@ import (
 //
 // The clock is the Users-th latest among the latest event times of the
 // users who sent at least one of the model's last Recent events (each user
-// counts once, however many events it sent), and it never goes back. Until
-// the model has had Recent events it needs Users distinct users; after
-// that, when fewer users sent the last Recent events, all of them. An event
+// counts once, however many events it sent), and it never goes back. When
+// fewer users sent the last Recent events, it is the earliest of their
+// latest times: a model whose events name one user, or none, follows that
+// traffic, and only serve's max_future bounds how far it may jump. An event
 // more than MaxAhead ahead of the clock, or any event while the clock is
 // unset, is held back, and processed once the clock comes within MaxAhead
 // of it; at most MaxHeld events per model are held, the furthest ahead
@@ -174,10 +175,10 @@ func (c *clock) earliestTop() int {
 // whether it moved. final is the end of the stream: the users there are
 // all there will be.
 func (c *clock) advance(final bool) bool {
-	k := c.w.Users
-	if c.full || final {
-		k = min(k, len(c.users))
-	}
+	// With fewer recent users than Users, all of them: a model whose
+	// events carry no user, or one, must not wait for users who never
+	// come. Serve bounds how far ahead any event may be (max_future).
+	k := min(c.w.Users, len(c.users))
 	// The top holds min(Users, recent users), so with k of them it is the
 	// k latest and its earliest is the k-th latest.
 	if k == 0 || len(c.top) < k {

@@ -11,7 +11,7 @@ import (
 )
 
 // The clock rule, event by event: the Users-th latest of the recent users'
-// latest times, never going back; fewer users once the ring is full.
+// latest times (all of them when fewer), never going back.
 func TestClockRule(t *testing.T) {
 	at := func(m int) time.Time { return time.Date(2026, 1, 1, 0, m, 0, 0, time.UTC) }
 	next := at(365 * 24 * 60)
@@ -25,16 +25,16 @@ func TestClockRule(t *testing.T) {
 		recent int
 		events []ev
 	}{
-		{"unset until three users", 10, []ev{{"a", 0, -1}, {"a", 1, -1}, {"b", 2, -1}, {"c", 3, 1}, {"d", 4, 2}}},
-		{"one user counts once", 10, []ev{{"a", 0, -1}, {"b", 1, -1}, {"c", 2, 0}, {"c", 9, 0}, {"c", 10, 0}, {"a", 11, 1}}},
-		{"a year ahead does not move it", 10, []ev{{"a", 0, -1}, {"b", 1, -1}, {"c", 2, 0}, {"m", -1, 1}, {"a", 3, 2}, {"b", 4, 3}}},
-		{"two users a year ahead do not", 10, []ev{{"a", 0, -1}, {"b", 1, -1}, {"c", 2, 0}, {"m", -1, 1}, {"e", -1, 2}, {"a", 3, 3}}},
-		{"three users a year ahead do", 10, []ev{{"a", 0, -1}, {"b", 1, -1}, {"c", 2, 0}, {"m", -1, 1}, {"e", -1, 2}, {"f", -1, -2}}},
-		{"never back", 10, []ev{{"a", 5, -1}, {"b", 6, -1}, {"c", 7, 5}, {"d", 1, 5}, {"e", 2, 5}}},
-		// Ring of 4: once full, the users among the last 4 events.
-		{"a lone user once the ring is full", 4, []ev{{"a", 0, -1}, {"a", 1, -1}, {"a", 2, -1}, {"a", 3, 3}, {"a", 4, 4}}},
-		{"an idle user leaves the ring", 4, []ev{{"a", 0, -1}, {"b", 1, -1}, {"a", 2, -1}, {"a", 3, 1}, {"a", 4, 1}, {"a", 5, 5}}},
-		{"a departing top user is replaced", 4, []ev{{"a", 0, -1}, {"b", 1, -1}, {"c", 2, 0}, {"d", 3, 1}, {"d", 4, 1}, {"d", 5, 2}, {"d", 6, 6}}},
+		{"fewer users, all of them", 10, []ev{{"a", 0, 0}, {"a", 1, 1}, {"b", 2, 1}, {"c", 3, 1}, {"d", 4, 2}}},
+		{"one user counts once", 10, []ev{{"a", 0, 0}, {"b", 1, 0}, {"c", 2, 0}, {"c", 9, 0}, {"c", 10, 0}, {"a", 11, 1}}},
+		{"a year ahead does not move it", 10, []ev{{"a", 0, 0}, {"b", 1, 0}, {"c", 2, 0}, {"m", -1, 1}, {"a", 3, 2}, {"b", 4, 3}}},
+		{"two users a year ahead do not", 10, []ev{{"a", 0, 0}, {"b", 1, 0}, {"c", 2, 0}, {"m", -1, 1}, {"e", -1, 2}, {"a", 3, 3}}},
+		{"three users a year ahead do", 10, []ev{{"a", 0, 0}, {"b", 1, 0}, {"c", 2, 0}, {"m", -1, 1}, {"e", -1, 2}, {"f", -1, -2}}},
+		{"never back", 10, []ev{{"a", 5, 5}, {"b", 6, 5}, {"c", 7, 5}, {"d", 1, 5}, {"e", 2, 5}}},
+		// Ring of 4: the users among the last 4 events.
+		{"a lone user", 4, []ev{{"a", 0, 0}, {"a", 1, 1}, {"a", 2, 2}, {"a", 3, 3}, {"a", 4, 4}}},
+		{"an idle user leaves the ring", 4, []ev{{"a", 0, 0}, {"b", 1, 0}, {"a", 2, 1}, {"a", 3, 1}, {"a", 4, 1}, {"a", 5, 5}}},
+		{"a departing top user is replaced", 4, []ev{{"a", 0, 0}, {"b", 1, 0}, {"c", 2, 0}, {"d", 3, 1}, {"d", 4, 1}, {"d", 5, 2}, {"d", 6, 6}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,21 +173,36 @@ func TestCheckpointKeepsHeldEvents(t *testing.T) {
 func TestSetModelKeepsHeldEvents(t *testing.T) {
 	c := newCounter()
 	p := start(t, pipeline.Options{Shards: 1, QueueSize: 1000, Sink: &sink{}}, c, pipeline.PaneSpec{Events: 3})
-	if err := p.Submit(context.Background(), events(2, time.Second)); err != nil {
+	// Three users set the clock; a fourth's two events two hours ahead wait.
+	evs := events(3, time.Second)
+	for i := range 2 {
+		evs = append(evs, event.Event{ID: fmt.Sprint("ahead-", i), Model: "m", User: "x", Time: t0.Add(2 * time.Hour),
+			Features: []event.Feature{{Name: "x", Value: event.NumberValue(1)}}})
+	}
+	if err := p.Submit(context.Background(), evs); err != nil {
 		t.Fatal(err)
 	}
 	if p.Held() != 2 {
-		t.Fatalf("held %d before the clock is set, want 2", p.Held())
+		t.Fatalf("held %d of two events far ahead, want 2", p.Held())
 	}
 	c2 := newCounter()
 	if err := p.SetModel(pipeline.Model{Name: "m", Specs: []pipeline.PaneSpec{{Events: 3}}, Detectors: []pipeline.Detector{c2}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Submit(context.Background(), events(3, time.Second)[2:]); err != nil {
+	// Two more users catch up with x: the clock moves to the held events,
+	// which the new model then sees.
+	var later []event.Event
+	for _, u := range []string{"y", "z"} {
+		later = append(later, event.Event{ID: u, Model: "m", User: u, Time: t0.Add(2 * time.Hour),
+			Features: []event.Feature{{Name: "x", Value: event.NumberValue(1)}}})
+	}
+	if err := p.Submit(context.Background(), later); err != nil {
 		t.Fatal(err)
 	}
 	p.Close(true)
-	if len(c.closed) != 0 || len(c2.closed) != 1 || p.Dropped() != 0 {
+	// The new model has the two held events and y's and z's: a pane of 3
+	// and, at the end, one of 1.
+	if len(c.closed) != 1 || len(c2.closed) != 2 || !strings.Contains(c2.closed[1], ": 1 events") || p.Dropped() != 0 {
 		t.Errorf("old model closed %v, new one %v, dropped %d", c.closed, c2.closed, p.Dropped())
 	}
 }

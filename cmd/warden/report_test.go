@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +128,37 @@ func TestReportWithoutStore(t *testing.T) {
 	}
 	if r := warden(t, "report", "--since", "soon"); r.code != exitUsage || !strings.Contains(r.stderr, "want a duration such as 24h or 7d") {
 		t.Errorf("--since soon: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// Events that name no user are one user's traffic: the service follows
+// their clock from the first event, and the report counts them.
+func TestReportOfAnonymousStream(t *testing.T) {
+	cfg, events, start, n := hourlyFixture(t)
+	raw, err := os.ReadFile(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anonymous := regexp.MustCompile(`"user":"u[0-9]+",`).ReplaceAll(raw, nil)
+	svc := startService(t, filepath.Join(t.TempDir(), "data"), "--config", cfg)
+	if code, body := svc.do(t, "POST", "/v1/events", "application/x-ndjson", anonymous); code != 202 {
+		t.Fatalf("events: %d %s", code, body)
+	}
+	// The last event's minute stays open, as with named users.
+	to := start.Add(time.Duration(n-2)*time.Hour + time.Minute)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		code, raw := svc.do(t, "GET", "/v1/report?model=plain", "", nil)
+		var rep struct {
+			To     time.Time `json:"to"`
+			Events int       `json:"events"`
+		}
+		if code == 200 && json.Unmarshal(raw, &rep) == nil && rep.To.Equal(to) && rep.Events == 24 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the report of an anonymous stream never reached %s with 24 events: %d %s", to, code, raw)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
