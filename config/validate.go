@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/event"
 )
 
 // Problem is one thing wrong with a configuration.
@@ -96,7 +97,14 @@ func (c *Config) problems() problems {
 	ps.nest("server", c.Server.problems())
 	ps.nest("storage", c.Storage.problems())
 	ps.nest("pipeline", c.Pipeline.problems())
+	if need := c.Server.BatchBytes(); c.Pipeline.QueueBytes > 0 && c.Server.problems() == nil && c.Pipeline.QueueBytes < need {
+		ps.add("pipeline.queue_bytes", "must hold one batch within the server's limits, at least %s (server.max_body_bytes, %d B per event of server.max_events, %d B per value of server.max_values), got %s",
+			formatSize(roundUp(need, MiB)), event.EventFootprint, event.ValueFootprint, formatSize(c.Pipeline.QueueBytes))
+	}
 	ps.nest("alerting", c.Alerting.problems())
+	if c.Server.MaxModels > 0 && len(c.Models) > c.Server.MaxModels {
+		ps.add("models", "%d models, more than server.max_models (%d)", len(c.Models), c.Server.MaxModels)
+	}
 	first := map[string]int{}
 	for i := range c.Models {
 		path := indexPath("models", i)
@@ -128,7 +136,34 @@ func (s *Server) problems() problems {
 	case s.MaxBodyBytes > GiB:
 		ps.add("max_body_bytes", "must be <= 1GiB, got %s", formatSize(s.MaxBodyBytes))
 	}
+	intRange(&ps, "max_events", s.MaxEvents, 1, 10_000_000)
+	intRange(&ps, "max_values", s.MaxValues, 1, 100_000_000)
+	intRange(&ps, "max_features", s.MaxFeatures, 1, 65536)
+	intRange(&ps, "max_models", s.MaxModels, 1, 100_000)
+	switch {
+	case s.MaxReferenceBytes <= 0:
+		ps.add("max_reference_bytes", "must be > 0")
+	case s.MaxReferenceBytes > GiB:
+		ps.add("max_reference_bytes", "must be <= 1GiB, got %s", formatSize(s.MaxReferenceBytes))
+	}
+	intRange(&ps, "max_reference_rows", s.MaxReferenceRows, 1, 100_000_000)
 	return ps
+}
+
+// BatchBytes is the most memory one batch of events within the limits can
+// take by the decoder's estimate (event.Event.Footprint): its body, and the
+// fixed part of each event and each value.
+func (s *Server) BatchBytes() int64 {
+	return s.MaxBodyBytes + int64(s.MaxEvents)*event.EventFootprint + int64(s.MaxValues)*event.ValueFootprint
+}
+
+func roundUp(n, unit int64) int64 { return (n + unit - 1) / unit * unit }
+
+// intRange adds a problem unless lo <= n <= hi.
+func intRange(ps *problems, path string, n, lo, hi int) {
+	if n < lo || n > hi {
+		ps.add(path, "must be %d to %d, got %d", lo, hi, n)
+	}
 }
 
 func checkAddr(addr string) string {
@@ -173,6 +208,9 @@ func (p *Pipeline) problems() problems {
 	}
 	if p.QueueSize <= 0 {
 		ps.add("queue_size", "must be > 0")
+	}
+	if p.QueueBytes <= 0 {
+		ps.add("queue_bytes", "must be > 0")
 	}
 	return ps
 }
@@ -428,6 +466,7 @@ func (o *Outliers) problems() problems {
 		ps.add("burst_alpha", "must be a p-value between 0 and 1 (exclusive), got %v", o.BurstAlpha)
 	}
 	positive(&ps, "summary_every", o.SummaryEvery)
+	intRange(&ps, "max_users", o.MaxUsers, 1, 10_000_000)
 	return ps
 }
 

@@ -60,11 +60,29 @@ func TestValidationRules(t *testing.T) {
 		{"timeouts ok", "server: {read_timeout: 1ms, write_timeout: 1h, shutdown_timeout: 90s}", nil},
 		{"body zero", "server: {max_body_bytes: 0}", []want{{"server.max_body_bytes", "must be > 0"}}},
 		{"body negative", "server: {max_body_bytes: -1}", []want{{"server.max_body_bytes", "must be > 0"}}},
-		{"body 1GiB", "server: {max_body_bytes: 1GiB}", nil},
-		{"body 1GiB in bytes", "server: {max_body_bytes: 1073741824}", nil},
+		{"body 1GiB", "server: {max_body_bytes: 1GiB}\npipeline: {queue_bytes: 2GiB}", nil},
+		{"body 1GiB in bytes", "server: {max_body_bytes: 1073741824}\npipeline: {queue_bytes: 2147483648}", nil},
 		{"body over 1GiB", "server: {max_body_bytes: 1073741825}", []want{{"server.max_body_bytes", "must be <= 1GiB, got 1073741825"}}},
 		{"body 2GB", "server: {max_body_bytes: 2GB}", []want{{"server.max_body_bytes", "must be <= 1GiB, got 2GB"}}},
 		{"body 64KiB", "server: {max_body_bytes: 64KiB}", nil},
+		{"batch limits ok", "server: {max_events: 1, max_values: 1, max_features: 1}", nil},
+		{"batch limits zero", "server: {max_events: 0, max_values: 0, max_features: 0}", []want{
+			{"server.max_events", "must be 1 to 10000000, got 0"},
+			{"server.max_values", "must be 1 to 100000000, got 0"},
+			{"server.max_features", "must be 1 to 65536, got 0"},
+		}},
+		{"features over", "server: {max_features: 65537}", []want{{"server.max_features", "must be 1 to 65536, got 65537"}}},
+		{"models zero", "server: {max_models: 0}", []want{{"server.max_models", "must be 1 to 100000, got 0"}}},
+		{"models over the limit", "server: {max_models: 1}\nmodels: [{name: a}, {name: b}]", []want{{"models", "2 models, more than server.max_models (1)"}}},
+		{"reference limits", "server: {max_reference_bytes: 0, max_reference_rows: 0}", []want{
+			{"server.max_reference_bytes", "must be > 0"},
+			{"server.max_reference_rows", "must be 1 to 100000000, got 0"},
+		}},
+		{"reference too large", "server: {max_reference_bytes: 2GiB}", []want{{"server.max_reference_bytes", "must be <= 1GiB, got 2GiB"}}},
+		{"queue holds no batch", "server: {max_body_bytes: 512MiB}", []want{
+			{"pipeline.queue_bytes", "must hold one batch within the server's limits, at least 607MiB (server.max_body_bytes, 512 B per event of server.max_events, 48 B per value of server.max_values), got 256MiB"},
+		}},
+		{"queue holds a small batch", "server: {max_body_bytes: 1MiB, max_events: 1000, max_values: 10000}\npipeline: {queue_bytes: 2MiB}", nil},
 
 		// storage
 		{"dir empty", "storage: {dir: ''}", []want{{"storage.dir", "required"}}},
@@ -78,6 +96,7 @@ func TestValidationRules(t *testing.T) {
 
 		// pipeline
 		{"shards cpus", "pipeline: {shards: 0}", nil},
+		{"queue bytes zero", "pipeline: {queue_bytes: 0}", []want{{"pipeline.queue_bytes", "must be > 0"}}},
 		{"shards max", "pipeline: {shards: 1024}", nil},
 		{"shards over", "pipeline: {shards: 1025}", []want{{"pipeline.shards", "must be 0 (one per CPU) to 1024, got 1025"}}},
 		{"shards negative", "pipeline: {shards: -1}", []want{{"pipeline.shards", "got -1"}}},
@@ -154,6 +173,7 @@ func TestValidationRules(t *testing.T) {
 		{"outlier contamination", "models: [{name: a, outliers: {contamination: 0.3}}]", []want{{"models[0].outliers.contamination", "0 to 0.25"}}},
 		{"outlier exclude empty", "models: [{name: a, outliers: {exclude: [label, '']}}]", []want{{"models[0].outliers.exclude[1]", "empty column name"}}},
 		{"outlier burst", "models: [{name: a, outliers: {burst_min: 0, burst_alpha: 2, summary_every: 0s}}]", []want{{"models[0].outliers.burst_min", ">= 1"}, {"models[0].outliers.burst_alpha", "between 0 and 1"}, {"models[0].outliers.summary_every", "> 0"}}},
+		{"outlier users", "models: [{name: a, outliers: {max_users: 0}}]", []want{{"models[0].outliers.max_users", "must be 1 to 10000000, got 0"}}},
 		{"every zero", "models: [{name: a, drift: {every: 0}}]", []want{{"models[0].drift.every", "must be > 0"}}},
 		{"every over window", "models: [{name: a, drift: {window: 50, min_events: 50}}]", []want{{"models[0].drift.every", "must be <= window (50), got 100"}}},
 		{"every equal window", "models: [{name: a, drift: {window: 100, every: 100, min_events: 100}}]", nil},
@@ -217,18 +237,20 @@ func TestSectionValidate(t *testing.T) {
 		err  error
 		want string // "" for valid
 	}{
-		{"server", (&config.Server{Addr: "x:1", ReadTimeout: 1, WriteTimeout: 1, ShutdownTimeout: 1, MaxBodyBytes: 1}).Validate(), ""},
-		{"server bad", (&config.Server{Addr: "x:1", WriteTimeout: 1, ShutdownTimeout: 1, MaxBodyBytes: 1}).Validate(), "read_timeout: must be > 0, got 0s"},
+		{"server", (&config.Server{Addr: "x:1", ReadTimeout: 1, WriteTimeout: 1, ShutdownTimeout: 1, MaxBodyBytes: 1,
+			MaxEvents: 1, MaxValues: 1, MaxFeatures: 1, MaxModels: 1, MaxReferenceBytes: 1, MaxReferenceRows: 1}).Validate(), ""},
+		{"server bad", (&config.Server{Addr: "x:1", WriteTimeout: 1, ShutdownTimeout: 1, MaxBodyBytes: 1,
+			MaxEvents: 1, MaxValues: 1, MaxFeatures: 1, MaxModels: 1, MaxReferenceBytes: 1, MaxReferenceRows: 1}).Validate(), "read_timeout: must be > 0, got 0s"},
 		{"storage", (&config.Storage{Dir: "d"}).Validate(), ""},
 		{"storage bad", (&config.Storage{}).Validate(), "dir: required"},
-		{"pipeline", (&config.Pipeline{QueueSize: 1}).Validate(), ""},
-		{"pipeline bad", (&config.Pipeline{}).Validate(), "queue_size: must be > 0"},
+		{"pipeline", (&config.Pipeline{QueueSize: 1, QueueBytes: 1}).Validate(), ""},
+		{"pipeline bad", (&config.Pipeline{QueueBytes: 1}).Validate(), "queue_size: must be > 0"},
 		{"alerting", (&config.Alerting{}).Validate(), ""},
 		{"alerting bad", (&config.Alerting{Thresholds: map[string]config.Thresholds{"drift": {Warning: 2, Critical: 1}}}).Validate(), "thresholds.drift.critical: must be >= warning (2), got 1"},
 		{"receiver bad", (&config.Receiver{Name: "r", Type: "stdout", MinSeverity: alert.Low}).Validate(), "timeout: must be > 0, got 0s"},
 		{"model bad", (&config.Model{Name: "m", Drift: config.DefaultModel().Drift, Outliers: config.DefaultModel().Outliers, Columns: []string{""}}).Validate(), "columns[0]: empty column name"},
 		{"drift bad", (&config.Drift{Method: "auto", Threshold: 0.5, Window: 1, Every: 1, MinEvents: 2}).Validate(), "min_events: must be <= window (1), got 2"},
-		{"outliers bad", (&config.Outliers{FPR: 0.5, BurstMin: 1, BurstAlpha: 0.01, SummaryEvery: time.Minute}).Validate(), "fpr: must be a share between 0 and 0.5 (exclusive), got 0.5"},
+		{"outliers bad", (&config.Outliers{FPR: 0.5, BurstMin: 1, BurstAlpha: 0.01, SummaryEvery: time.Minute, MaxUsers: 1}).Validate(), "fpr: must be a share between 0 and 0.5 (exclusive), got 0.5"},
 		{"time window bad", config.TimeWindow{Type: "sliding", Size: time.Hour}.Validate(), "step: must be > 0 for a sliding window"},
 		{"thresholds bad", config.Thresholds{Warning: -1, Critical: 1}.Validate(), "warning: must be a finite number >= 0, got -1"},
 	}

@@ -96,11 +96,14 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	dec := s.decoders.Get().(*event.Decoder)
 	defer s.decoders.Put(dec)
 	dec.Check = s.checkEvent
+	// Decoding reserves the events' memory from the queue's budget as it
+	// goes, so that many large batches at once get 429, not the memory.
+	dec.Reserve = s.pipe.Reserve
 	events, rejected, err := dec.Decode(body, nil)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		s.metrics.rejected.WithLabelValues("too_large").Inc()
-		writeError(w, http.StatusRequestEntityTooLarge, "body larger than %d bytes", s.cfg.Server.MaxBodyBytes)
+	dec.Reserve = nil
+	reserved := dec.Reserved()
+	defer func() { s.pipe.Release(reserved) }()
+	if s.refuseBatch(w, err) {
 		return
 	}
 	res := ingestResult{Errors: []itemError{}}
@@ -137,13 +140,13 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, res)
 		return
 	}
-	if err := s.pipe.Submit(r.Context(), kept); err != nil {
-		if errors.Is(err, pipeline.ErrBusy) {
-			s.metrics.busy.Inc()
-			w.Header().Set("Retry-After", "1")
-			writeError(w, http.StatusTooManyRequests, "ingest queues are full; retry later")
-			return
-		}
+	// The batch carries the reservation from here on, taken or not.
+	err = s.pipe.SubmitReserved(r.Context(), kept, reserved)
+	reserved = 0
+	if s.refuseBatch(w, err) {
+		return
+	}
+	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "events not stored: %v", err)
 		return
 	}
@@ -157,6 +160,36 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.batch.Observe(time.Since(start).Seconds())
 	writeJSON(w, http.StatusAccepted, res)
+}
+
+// refuseBatch answers a batch over a limit (413) or one the queues have no
+// room for (429), and reports whether it did. Nothing of such a batch is
+// kept: taking part of it would leave the client guessing which part.
+func (s *Server) refuseBatch(w http.ResponseWriter, err error) bool {
+	var tooBig *http.MaxBytesError
+	var limit *event.LimitError
+	var why string
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, pipeline.ErrBusy):
+		s.metrics.busy.Inc()
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "ingest queues are full; retry later")
+		return true
+	case errors.As(err, &tooBig):
+		why = fmt.Sprintf("body larger than %d bytes (server.max_body_bytes)", s.cfg.Server.MaxBodyBytes)
+	case errors.As(err, &limit):
+		setting := map[string]string{"bytes": "server.max_body_bytes, decompressed", "items": "server.max_events", "values": "server.max_values"}[limit.Limit]
+		why = fmt.Sprintf("%s (%s)", limit, setting)
+	case errors.Is(err, pipeline.ErrTooLarge):
+		why = fmt.Sprintf("larger than the event log takes once encoded (%v)", err)
+	default:
+		return false
+	}
+	s.metrics.rejected.WithLabelValues("too_large").Inc()
+	writeError(w, http.StatusRequestEntityTooLarge, "batch refused whole, nothing was kept: %s; send smaller batches", why)
+	return true
 }
 
 // modelView is a model as the API shows it.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -92,7 +93,10 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, &ConfigError{fmt.Errorf("storage.dir: %w", err)}
 	}
 	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, models: map[string]*registered{}, metrics: newMetrics()}
-	s.decoders.New = func() any { return event.NewDecoder(event.DefaultLimits()) }
+	limits := event.DefaultLimits()
+	limits.MaxFeatures, limits.MaxItems, limits.MaxValues = cfg.Server.MaxFeatures, cfg.Server.MaxEvents, cfg.Server.MaxValues
+	limits.MaxBodyBytes = cfg.Server.MaxBodyBytes // decompressed, as MaxBytesReader bounds it sent
+	s.decoders.New = func() any { return event.NewDecoder(limits) }
 	s.shards = cfg.Pipeline.Shards
 	if s.shards <= 0 {
 		s.shards = defaultShards()
@@ -180,7 +184,8 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	popts := pipeline.Options{
-		Shards: s.shards, QueueSize: s.cfg.Pipeline.QueueSize, Log: logAdapter{s.events}, Sink: sink{s},
+		Shards: s.shards, QueueSize: s.cfg.Pipeline.QueueSize, QueueBytes: s.cfg.Pipeline.QueueBytes,
+		MaxRecordBytes: eventlog.MaxRecordBytes, Log: logAdapter{s.events}, Sink: sink{s},
 		Timed: func(d string, took time.Duration) { s.metrics.detector.WithLabelValues(d).Observe(took.Seconds()) },
 	}
 	if restore != nil {
@@ -210,6 +215,9 @@ func (s *Server) start(ctx context.Context) error {
 	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "warden_queue_depth", Help: "Events accepted and not yet processed by the detectors.",
 	}, func() float64 { return float64(s.pipe.InFlight()) }))
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "warden_queue_bytes", Help: "Memory taken of pipeline.queue_bytes, by estimate: events being decoded, and accepted and not yet processed.",
+	}, func() float64 { return float64(s.pipe.QueuedBytes()) }))
 	n, err := s.replayLog(ctx, from)
 	if err != nil {
 		return fmt.Errorf("replaying the event log: %w", err)
@@ -282,7 +290,7 @@ func (s *Server) replayLog(ctx context.Context, from eventlog.Position) (int, er
 		return 0, err
 	}
 	defer r.Close()
-	dec := event.NewDecoder(event.DefaultLimits())
+	dec := event.NewDecoder(logLimits)
 	total := 0
 	for {
 		rec, pos, _, err := r.Next()
@@ -315,6 +323,17 @@ func (s *Server) replayLog(ctx context.Context, from eventlog.Position) (int, er
 		}
 		total += len(kept)
 	}
+}
+
+// logLimits decode the event log. Its records passed the limits of their
+// day, which may have been higher than today's, and were re-encoded, which
+// can lengthen an item (a number written out in full, a time added).
+var logLimits = event.Limits{
+	MaxItemBytes: 1 << 20,
+	MaxFeatures:  1 << 20,
+	MaxItems:     math.MaxInt32,
+	MaxValues:    math.MaxInt,
+	MaxBodyBytes: eventlog.MaxRecordBytes,
 }
 
 // pipelineModel is a registered model's pipeline model; one without a
