@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -368,6 +369,10 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev := s.models[m.Name]
+	if prev == nil && len(s.models) >= s.cfg.Server.MaxModels {
+		writeError(w, http.StatusConflict, "%d models are registered, as many as server.max_models allows; change an existing one or raise the limit", len(s.models))
+		return
+	}
 	reg := &registered{Config: m}
 	if prev != nil {
 		reg.Ref = prev.Ref
@@ -420,14 +425,15 @@ func (s *Server) putReference(w http.ResponseWriter, r *http.Request) {
 	case strings.Contains(ct, "json"):
 		opts.Format = dataset.FormatJSONL
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, "reference larger than %d bytes", s.cfg.Server.MaxBodyBytes)
-		return
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "reference: %v", err)
+	// One reference at a time: profiling holds several copies of the data.
+	select {
+	case s.building <- struct{}{}:
+		defer func() { <-s.building }()
+	case <-r.Context().Done():
+		return // the client is gone
+	}
+	body, err := s.readReference(w, r, opts.Format)
+	if err != nil {
 		return
 	}
 	t, err := dataset.Read(bytes.NewReader(body), "reference", opts)
@@ -457,6 +463,54 @@ func (s *Server) putReference(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, view(name, reg))
 }
+
+// readReference reads a reference upload within server.max_reference_bytes
+// (as sent and once decompressed) and server.max_reference_rows, before it
+// is parsed; on failure it answers and returns the error.
+func (s *Server) readReference(w http.ResponseWriter, r *http.Request, format dataset.Format) ([]byte, error) {
+	limit := s.cfg.Server.MaxReferenceBytes
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, "reference larger than %d bytes (server.max_reference_bytes)", limit)
+		return nil, err
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "reference: %v", err)
+		return nil, err
+	}
+	if len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err == nil {
+			body, err = io.ReadAll(io.LimitReader(zr, limit+1))
+		}
+		switch {
+		case err != nil:
+			writeError(w, http.StatusBadRequest, "reference: gzip: %v", err)
+			return nil, err
+		case int64(len(body)) > limit:
+			writeError(w, http.StatusRequestEntityTooLarge, "reference larger than %d bytes once decompressed (server.max_reference_bytes)", limit)
+			return nil, errReferenceTooLarge
+		}
+	}
+	// Lines bound rows (a quoted CSV cell may span lines), and counting
+	// them costs far less than parsing.
+	lines := bytes.Count(body, []byte{'\n'})
+	if len(body) > 0 && body[len(body)-1] != '\n' {
+		lines++
+	}
+	rows := lines
+	if format == dataset.FormatCSV || format == dataset.FormatAuto && !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n\ufeff"), []byte("{")) {
+		rows-- // the header
+	}
+	if max := s.cfg.Server.MaxReferenceRows; rows > max {
+		writeError(w, http.StatusRequestEntityTooLarge, "reference has %d rows (counted as lines), more than server.max_reference_rows (%d)", rows, max)
+		return nil, errReferenceTooLarge
+	}
+	return body, nil
+}
+
+var errReferenceTooLarge = errors.New("reference too large")
 
 // windowView is a stored drift window.
 type windowView struct {

@@ -127,3 +127,73 @@ func TestIngestQueueBytes(t *testing.T) {
 		t.Errorf("the service holds %d events, want 100", got)
 	}
 }
+
+// A reference upload is bounded as sent, once decompressed and in rows,
+// before it is parsed.
+func TestReferenceLimits(t *testing.T) {
+	_, hs := newServer(t, t.TempDir(), func(c *config.Config) {
+		c.Server.MaxReferenceBytes = 256 << 10
+		c.Server.MaxReferenceRows = 2000
+	})
+	if code, _, raw := call(t, "POST", hs.URL+"/v1/models", "application/json", []byte(`{"name":"`+model+`"}`)); code != http.StatusCreated {
+		t.Fatalf("POST /v1/models: %d %s", code, raw)
+	}
+	csv := func(rows int) []byte {
+		var b bytes.Buffer
+		b.WriteString("a,b\n")
+		for i := range rows {
+			fmt.Fprintf(&b, "%d,%d\n", i%97, i%13)
+		}
+		return b.Bytes()
+	}
+	jsonl := func(rows int) []byte {
+		var b bytes.Buffer
+		for i := range rows {
+			fmt.Fprintf(&b, `{"a":%d,"b":%d}`+"\n", i%97, i%13)
+		}
+		return b.Bytes()
+	}
+	tests := []struct {
+		name        string
+		contentType string
+		body        []byte
+		code        int
+		says        string
+	}{
+		{"csv at the row limit", "text/csv", csv(2000), 200, `"rows": 2000`},
+		{"csv over the row limit", "text/csv", csv(2001), 413, "reference has 2001 rows (counted as lines), more than server.max_reference_rows (2000)"},
+		{"json lines at the row limit", "application/x-ndjson", jsonl(2000), 200, `"rows": 2000`},
+		{"json lines over the row limit", "application/x-ndjson", jsonl(2001), 413, "more than server.max_reference_rows (2000)"},
+		{"gzip", "text/csv", gzipBytes(t, csv(1000)), 200, `"rows": 1000`},
+		{"over the byte limit", "text/csv", append(csv(10), bytes.Repeat([]byte("\n"), 300<<10)...), 413, "reference larger than 262144 bytes (server.max_reference_bytes)"},
+		{"over the byte limit once decompressed", "text/csv", gzipBytes(t, append(csv(10), bytes.Repeat([]byte("\n"), 300<<10)...)), 413,
+			"reference larger than 262144 bytes once decompressed (server.max_reference_bytes)"},
+		{"corrupt gzip", "text/csv", []byte{0x1f, 0x8b, 0, 0, 1}, 400, "reference: gzip:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, raw := call(t, "PUT", hs.URL+"/v1/models/"+model+"/reference", tt.contentType, tt.body)
+			if code != tt.code || !strings.Contains(raw, tt.says) {
+				t.Errorf("%d %s, want %d saying %q", code, raw, tt.code, tt.says)
+			}
+		})
+	}
+}
+
+// Past server.max_models, a new model is refused; the registered ones can
+// still be changed.
+func TestMaxModels(t *testing.T) {
+	_, hs := newServer(t, t.TempDir(), func(c *config.Config) { c.Server.MaxModels = 2 })
+	for _, tt := range []struct {
+		name string
+		code int
+	}{{"a", 201}, {"b", 201}, {"c", 409}, {"a", 200}} {
+		code, _, raw := call(t, "POST", hs.URL+"/v1/models", "application/json", []byte(`{"name":"`+tt.name+`"}`))
+		if code != tt.code {
+			t.Errorf("model %s: %d %s, want %d", tt.name, code, raw, tt.code)
+		}
+		if code == 409 && !strings.Contains(raw, "server.max_models") {
+			t.Errorf("409 does not name the setting: %s", raw)
+		}
+	}
+}

@@ -63,6 +63,7 @@ type Server struct {
 	models map[string]*registered
 
 	decoders sync.Pool
+	building chan struct{} // held while a reference upload is read and profiled
 }
 
 // registered is a model the service knows: its settings and, once a
@@ -92,7 +93,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if err := os.MkdirAll(cfg.Storage.Dir, 0o700); err != nil {
 		return nil, &ConfigError{fmt.Errorf("storage.dir: %w", err)}
 	}
-	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, models: map[string]*registered{}, metrics: newMetrics()}
+	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, models: map[string]*registered{}, metrics: newMetrics(), building: make(chan struct{}, 1)}
 	limits := event.DefaultLimits()
 	limits.MaxFeatures, limits.MaxItems, limits.MaxValues = cfg.Server.MaxFeatures, cfg.Server.MaxEvents, cfg.Server.MaxValues
 	limits.MaxBodyBytes = cfg.Server.MaxBodyBytes // decompressed, as MaxBytesReader bounds it sent
