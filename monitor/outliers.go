@@ -1,15 +1,18 @@
 package monitor
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"github.com/warden-ml/warden/internal/count"
 	"maps"
+	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/internal/count"
 	"github.com/warden-ml/warden/outlier"
 	"github.com/warden-ml/warden/pipeline"
 	"github.com/warden-ml/warden/stats"
@@ -28,15 +31,35 @@ import (
 // runs in pane order on the merger, so its findings do not depend on how the
 // shards interleave, and drift that raises every user's flags does not
 // single anyone out. A finding shows the pane's most isolated input.
+//
+// The users kept are bounded by Settings.MaxUsers, so that a flood of new
+// user ids costs neither memory nor checkpoint space without end, and
+// cannot wash a suspect's history out:
+//   - in a pane, each shard tracks up to its share of MaxUsers. A new user
+//     past that is tracked only if its input is flagged, in place of the
+//     earliest tracked user with nothing flagged in the pane, whose inputs
+//     then count for the pane's traffic but no user's; with every user
+//     tracked flagged, the newcomer is not tracked, and its input is
+//     reported at once if it is critical;
+//   - over the hour, past MaxUsers the merger forgets users until a
+//     sixteenth of the room is free: first those with nothing flagged in
+//     the hour, then those with the fewest flagged inputs, least recently
+//     seen first, and users with a finding in the hour last of all.
+//
+// Which users of a flood a full pane keeps depends on how users are
+// spread over the shards, so under a flood a restart may not give exactly
+// the findings an uninterrupted run would have.
 type Outliers struct {
-	opts   OutliersOptions
-	shards []outlierShard
-	hour   int // panes in the burst window
+	opts      OutliersOptions
+	shards    []outlierShard
+	hour      int // panes in the burst window
+	paneUsers int // users one shard tracks in a pane
 
 	// Merger state: the last hour of panes, per user and for everyone.
-	users map[string][]paneCount // each user's panes of the hour, oldest first
-	all   []paneCount            // oldest first
-	swept int64                  // the pane at which idle users were last forgotten
+	users    map[string][]paneCount // each user's panes of the hour, oldest first
+	reported map[string]int64       // users with a finding: the pane of the latest
+	all      []paneCount            // oldest first
+	swept    int64                  // the pane at which idle users were last forgotten
 }
 
 // OutliersOptions configure the adapter.
@@ -48,6 +71,16 @@ type OutliersOptions struct {
 	Spec     int // the pane spec summaries follow; its step is Settings.SummaryEvery
 	// OnSummary receives each closed pane's summary.
 	OnSummary func(model string, s *OutlierSummary)
+	// OnUsers receives the burst test's bookkeeping when a pane closes.
+	OnUsers func(model string, u UserStats)
+}
+
+// UserStats says how many users the burst test keeps and what it gave up
+// for MaxUsers when a pane closed.
+type UserStats struct {
+	Tracked   int // users with an hour of panes kept
+	Forgotten int // users forgotten at this pane for room
+	Untracked int // inputs of the pane counted for no user, its shards being full
 }
 
 // OutlierSummary counts one pane's screened inputs; its JSON form is what
@@ -71,6 +104,11 @@ type outlierShard struct {
 type outlierPart struct {
 	Summary *OutlierSummary      `json:"summary"`
 	Users   map[string]*userPane `json:"users"`
+	// Untracked counts inputs of users the pane could not track.
+	Untracked int `json:"untracked,omitempty"`
+
+	order []string // users in the order they were tracked; before next, passed over for dropping
+	next  int
 }
 
 // userPane is one user's inputs in a pane, with the most isolated flagged
@@ -114,9 +152,13 @@ func NewOutliers(opts OutliersOptions) (*Outliers, error) {
 	if opts.Shards < 1 {
 		opts.Shards = 1
 	}
+	if opts.Settings.MaxUsers <= 0 { // a model stored before the setting existed
+		opts.Settings.MaxUsers = config.DefaultModel().Outliers.MaxUsers
+	}
 	o := &Outliers{
-		opts: opts, shards: make([]outlierShard, opts.Shards), users: map[string][]paneCount{},
-		hour: max(1, int((time.Hour+opts.Settings.SummaryEvery-1)/opts.Settings.SummaryEvery)),
+		opts: opts, shards: make([]outlierShard, opts.Shards), users: map[string][]paneCount{}, reported: map[string]int64{},
+		hour:      max(1, int((time.Hour+opts.Settings.SummaryEvery-1)/opts.Settings.SummaryEvery)),
+		paneUsers: (opts.Settings.MaxUsers + opts.Shards - 1) / opts.Shards,
 	}
 	for i := range o.shards {
 		o.shards[i].open = map[int64]*outlierPart{}
@@ -151,8 +193,13 @@ func (o *Outliers) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 		part.Summary.Count(v)
 		u := part.Users[ev.User]
 		if u == nil {
-			u = &userPane{}
-			part.Users[ev.User] = u
+			if u = part.track(ev.User, v.Anomaly, o.paneUsers); u == nil {
+				part.Untracked++
+				if !v.Anomaly || v.Severity < alert.Critical {
+					return nil
+				}
+				return []alert.Finding{o.finding(ev.User, evidenceOf(ev, v), map[string]any{"untracked": true})}
+			}
 		}
 		u.Inputs++
 		if v.Anomaly {
@@ -167,6 +214,34 @@ func (o *Outliers) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 	}
 	// A late input's pane has closed: a critical one is reported at once.
 	return []alert.Finding{o.finding(ev.User, evidenceOf(ev, v), map[string]any{"late": true})}
+}
+
+// track starts counting a user's inputs in the pane, within limit users:
+// past it only a user whose input is flagged, in place of one with nothing
+// flagged. It returns nil when the user cannot be tracked.
+func (p *outlierPart) track(user string, flagged bool, limit int) *userPane {
+	if len(p.Users) >= limit && (!flagged || !p.dropClean()) {
+		return nil
+	}
+	u := &userPane{}
+	p.Users[user] = u
+	p.order = append(p.order, user)
+	return u
+}
+
+// dropClean forgets the earliest tracked user with nothing flagged in the
+// pane, its inputs counting as untracked; false when there is none.
+func (p *outlierPart) dropClean() bool {
+	for ; p.next < len(p.order); p.next++ {
+		name := p.order[p.next]
+		if u := p.Users[name]; u != nil && u.Flagged == 0 {
+			delete(p.Users, name)
+			p.Untracked += u.Inputs
+			p.next++
+			return true
+		}
+	}
+	return false
 }
 
 func evidenceOf(ev *pipeline.Sequenced, v *outlier.Verdict) *flaggedInput {
@@ -210,11 +285,14 @@ func (o *Outliers) finding(user string, in *flaggedInput, extra map[string]any) 
 	for k, v := range extra {
 		evidence[k] = v
 	}
-	if flagged, ok := extra["flagged_in_hour"].(int); ok {
+	switch flagged, ok := extra["flagged_in_hour"].(int); {
+	case ok:
 		inputs, _ := extra["inputs_in_hour"].(int)
 		evidence["summary"] = fmt.Sprintf("%d of %s from %s in the hour flagged as anomalous; isolation score %.2f",
 			flagged, count.Plural(inputs, "input", "inputs"), name, in.Isolation)
-	} else {
+	case extra["untracked"] == true:
+		evidence["summary"] = fmt.Sprintf("an input from %s far outside the reference, in a minute with more users than can be tracked; isolation score %.2f", name, in.Isolation)
+	default:
 		evidence["summary"] = fmt.Sprintf("a late input from %s far outside the reference; isolation score %.2f", name, in.Isolation)
 	}
 	return alert.Finding{
@@ -277,12 +355,18 @@ func (o *Outliers) Close(m *pipeline.Marker, parts []any) ([]alert.Finding, erro
 	if merged.Summary.Inputs+merged.Summary.Unscored > 0 && o.opts.OnSummary != nil {
 		o.opts.OnSummary(o.opts.Model, merged.Summary)
 	}
-	return o.bursts(m.Index, merged.Summary, merged.Users), nil
+	findings := o.bursts(m.Index, merged.Summary, merged.Users)
+	forgotten := o.forget(m.Index)
+	if o.opts.OnUsers != nil {
+		o.opts.OnUsers(o.opts.Model, UserStats{Tracked: len(o.users), Forgotten: forgotten, Untracked: merged.Untracked})
+	}
+	return findings, nil
 }
 
 // merge adds q's counts to p, keeping each user's most isolated input.
 func (p *outlierPart) merge(q *outlierPart) {
 	p.Summary.merge(q.Summary)
+	p.Untracked += q.Untracked
 	for u, up := range q.Users {
 		have := p.Users[u]
 		if have == nil {
@@ -341,6 +425,7 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 		findings = append(findings, o.finding(name, up.Worst, map[string]any{
 			"inputs_in_hour": inputs, "flagged_in_hour": flagged, "burst_p": p, "base_rate": base, "burst": burst,
 		}))
+		o.reported[name] = index
 	}
 	// Once an hour of panes, users with nothing in the hour are forgotten.
 	if index-o.swept >= int64(o.hour) {
@@ -352,22 +437,81 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 				delete(o.users, name)
 			}
 		}
+		for name, at := range o.reported {
+			if at < oldest {
+				delete(o.reported, name)
+			}
+		}
 	}
 	return findings
+}
+
+// forget brings the users kept within MaxUsers once the pane at index has
+// closed, freeing a sixteenth of the room so that a stream of new users
+// sorts the table once in so many users, not at every pane. It forgets
+// users with nothing flagged in the hour first, then those with the fewest
+// flagged inputs, least recently seen first, and those with a finding in
+// the hour last; it returns how many it forgot.
+func (o *Outliers) forget(index int64) int {
+	limit := o.opts.Settings.MaxUsers
+	if len(o.users) <= limit {
+		return 0
+	}
+	oldest := index - int64(o.hour) + 1
+	type standing struct {
+		name     string
+		reported bool
+		flagged  int
+		last     int64
+	}
+	all := make([]standing, 0, len(o.users))
+	for name, ps := range o.users {
+		st := standing{name: name, last: math.MinInt64}
+		for _, p := range ps {
+			if p.Index >= oldest {
+				st.flagged += p.Flagged
+				st.last = p.Index
+			}
+		}
+		at, ok := o.reported[name]
+		st.reported = ok && at >= oldest
+		all = append(all, st)
+	}
+	slices.SortFunc(all, func(a, b standing) int {
+		switch {
+		case a.reported != b.reported:
+			if a.reported {
+				return 1
+			}
+			return -1
+		case a.flagged != b.flagged:
+			return cmp.Compare(a.flagged, b.flagged)
+		case a.last != b.last:
+			return cmp.Compare(a.last, b.last)
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	n := len(all) - (limit - limit/16)
+	for _, st := range all[:n] {
+		delete(o.users, st.name)
+		delete(o.reported, st.name)
+	}
+	return n
 }
 
 // outliersState is what a checkpoint keeps: the open panes' partials and
 // the merger's hour.
 type outliersState struct {
-	Open  []map[int64]*outlierPart `json:"open"`
-	Users map[string][]paneCount   `json:"users"`
-	All   []paneCount              `json:"all"`
-	Swept int64                    `json:"swept"`
+	Open     []map[int64]*outlierPart `json:"open"`
+	Users    map[string][]paneCount   `json:"users"`
+	Reported map[string]int64         `json:"reported,omitempty"`
+	All      []paneCount              `json:"all"`
+	Swept    int64                    `json:"swept"`
 }
 
 // Snapshot implements pipeline.Stateful.
 func (o *Outliers) Snapshot() ([]byte, error) {
-	st := outliersState{Users: o.users, All: o.all, Swept: o.swept}
+	st := outliersState{Users: o.users, Reported: o.reported, All: o.all, Swept: o.swept}
 	for i := range o.shards {
 		st.Open = append(st.Open, o.shards[i].open)
 	}
@@ -397,8 +541,15 @@ func (o *Outliers) Restore(b []byte) error {
 			}
 		}
 	}
+	for i := range o.shards {
+		for _, p := range o.shards[i].open {
+			p.order, p.next = slices.Sorted(maps.Keys(p.Users)), 0
+		}
+	}
 	o.all, o.swept = st.All, st.Swept
 	o.users = map[string][]paneCount{}
 	maps.Copy(o.users, st.Users)
+	o.reported = map[string]int64{}
+	maps.Copy(o.reported, st.Reported)
 	return nil
 }

@@ -307,6 +307,7 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 			Exclude       []string `json:"exclude"`
 			BurstMin      int      `json:"burst_min"`
 			BurstAlpha    *float64 `json:"burst_alpha"`
+			MaxUsers      int      `json:"max_users"`
 		} `json:"outliers"`
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSmallBody))
@@ -360,6 +361,9 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 		}
 		if o.BurstAlpha != nil {
 			m.Outliers.BurstAlpha = *o.BurstAlpha
+		}
+		if o.MaxUsers != 0 {
+			m.Outliers.MaxUsers = o.MaxUsers
 		}
 	}
 	if err := m.Validate(); err != nil {

@@ -22,6 +22,11 @@ type metrics struct {
 	screen    prometheus.Histogram
 	alerts    *prometheus.CounterVec
 	detector  *prometheus.HistogramVec
+	// users, forgotten and untracked follow the burst test's users within
+	// models[].outliers.max_users.
+	users     *prometheus.GaugeVec
+	forgotten *prometheus.CounterVec
+	untracked *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -60,8 +65,18 @@ func newMetrics() *metrics {
 			Name: "warden_detector_seconds", Help: "Time a detector takes to evaluate a closed pane (a drift window).",
 			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 14),
 		}, []string{"detector"}),
+		users: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "warden_outlier_users", Help: "Users whose last hour the burst test keeps, by model (at most models[].outliers.max_users).",
+		}, []string{"model"}),
+		forgotten: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_outlier_users_forgotten_total", Help: "Users the burst test forgot to stay within models[].outliers.max_users, by model.",
+		}, []string{"model"}),
+		untracked: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_outlier_inputs_untracked_total", Help: "Inputs counted for no user because their minute had more users than max_users, by model.",
+		}, []string{"model"}),
 	}
 	m.registry.MustRegister(m.received, m.rejected, m.busy, m.batch, m.windows, m.screened, m.anomalies, m.screen, m.alerts, m.detector,
+		m.users, m.forgotten, m.untracked,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

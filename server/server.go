@@ -341,7 +341,7 @@ var logLimits = event.Limits{
 // reference is known, logged and counted, with nothing to compare with yet.
 func (s *Server) pipelineModel(name string, r *registered) (pipeline.Model, error) {
 	return monitor.NewModel(&r.Config, r.Ref, s.shards, monitor.ModelThresholds(s.cfg, &r.Config),
-		monitor.Hooks{OnWindow: s.onWindow, OnOutlier: s.onOutlier, OnTraffic: s.onTraffic})
+		monitor.Hooks{OnWindow: s.onWindow, OnOutlier: s.onOutlier, OnTraffic: s.onTraffic, OnUsers: s.onUsers})
 }
 
 func (s *Server) persist(ctx context.Context, name string, r *registered) error {
@@ -394,6 +394,13 @@ func (s *Server) onOutlier(model string, sum *monitor.OutlierSummary) {
 	}
 	s.metrics.screened.WithLabelValues(model).Add(float64(sum.Inputs))
 	s.metrics.anomalies.WithLabelValues(model).Add(float64(sum.Anomalies))
+}
+
+// onUsers counts what the burst test keeps of a model's users.
+func (s *Server) onUsers(model string, u monitor.UserStats) {
+	s.metrics.users.WithLabelValues(model).Set(float64(u.Tracked))
+	s.metrics.forgotten.WithLabelValues(model).Add(float64(u.Forgotten))
+	s.metrics.untracked.WithLabelValues(model).Add(float64(u.Untracked))
 }
 
 // checkEvent refuses an event of a model the service does not know, as an

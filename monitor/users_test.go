@@ -1,0 +1,286 @@
+package monitor_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/event"
+	"github.com/warden-ml/warden/monitor"
+	"github.com/warden-ml/warden/outlier"
+	"github.com/warden-ml/warden/pipeline"
+	"github.com/warden-ml/warden/simulate"
+)
+
+// userReference is the simulator's reference with an outlier detector that
+// grades inputs critical from an isolation score of 0.75 rather than 0.8,
+// which far-out inputs reach with this reference.
+func userReference(t *testing.T) *monitor.Reference {
+	t.Helper()
+	tab := referenceTable(t, 1, 5000)
+	m := config.DefaultModel()
+	opts := monitor.OutlierOptions(&m, tab)
+	opts.Severity = alert.Thresholds{Warning: 0.5, Critical: 0.75}
+	d, err := outlier.Fit(tab, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &monitor.Reference{Outlier: d}
+}
+
+// userRun drives an Outliers adapter on one shard minute by minute, with
+// the bookkeeping OnUsers reports.
+type userRun struct {
+	o        *monitor.Outliers
+	findings []alert.Finding
+	stats    []monitor.UserStats
+	seq      int64
+}
+
+func newUserRun(t *testing.T, ref *monitor.Reference, maxUsers int) *userRun {
+	t.Helper()
+	r := &userRun{}
+	settings := config.DefaultModel().Outliers
+	settings.MaxUsers = maxUsers
+	o, err := monitor.NewOutliers(monitor.OutliersOptions{
+		Model: simulate.ModelName, Detector: ref.Outlier, Settings: settings, Shards: 1,
+		OnUsers: func(_ string, u monitor.UserStats) { r.stats = append(r.stats, u) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.o = o
+	return r
+}
+
+// minute feeds one minute's inputs, given as (user, features), and closes it.
+func (r *userRun) minute(t *testing.T, m int64, inputs []userInput) {
+	t.Helper()
+	at := simulate.DefaultStart().Add(time.Duration(m) * time.Minute)
+	for _, in := range inputs {
+		ev := event.Event{Model: simulate.ModelName, User: in.user, Time: at, Features: in.features}
+		r.findings = append(r.findings, r.o.Observe(0, &pipeline.Sequenced{Event: &ev, Seq: r.seq, Panes: []int64{m}})...)
+		r.seq++
+	}
+	mk := &pipeline.Marker{Model: simulate.ModelName, Index: m, End: at.Add(time.Minute)}
+	fs, err := r.o.Close(mk, []any{r.o.Cut(0, mk)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.findings = append(r.findings, fs...)
+}
+
+type userInput struct {
+	user     string
+	features []event.Feature
+}
+
+// kinds of input: an ordinary one, a probe the detector flags without
+// grading it critical, and one far outside the reference (critical),
+// found among candidates that go further and further out.
+func inputKinds(t *testing.T, ref *monitor.Reference) (clean, probe, extreme []event.Feature) {
+	t.Helper()
+	base := traffic(t, simulate.Options{Seed: 3}, 1)[0].Features
+	with := func(changes map[string]event.Value) []event.Feature {
+		fs := append([]event.Feature(nil), base...)
+		for i := range fs {
+			if v, ok := changes[fs[i].Name]; ok {
+				fs[i].Value = v
+			}
+		}
+		return fs
+	}
+	verdict := func(fs []event.Feature) (anomaly, critical bool) {
+		v, err := ref.Outlier.Score(fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Anomaly, v.Severity >= alert.Critical
+	}
+	if anomaly, _ := verdict(base); anomaly {
+		t.Fatal("the ordinary input is flagged")
+	}
+	for _, x := range []float64{1, 2, 4, 8, 16, 32} {
+		fs := with(map[string]event.Value{"transaction_amount": event.NumberValue(3000 * x), "distance_from_home_km": event.NumberValue(300 * x)})
+		if anomaly, critical := verdict(fs); anomaly && !critical && probe == nil {
+			probe = fs
+		}
+		fs = with(map[string]event.Value{"transaction_amount": event.NumberValue(50000 * x), "distance_from_home_km": event.NumberValue(5000 * x),
+			"merchant_category": event.StringValue("electronics"), "hour": event.NumberValue(3), "card_present": event.BoolValue(false),
+			"account_age_days": event.NumberValue(0), "num_tx_last_24h": event.NumberValue(20 * x)})
+		if _, critical := verdict(fs); critical && extreme == nil {
+			extreme = fs
+		}
+	}
+	if probe == nil || extreme == nil {
+		t.Fatalf("no probe (%v) or no critical input (%v) among the candidates", probe != nil, extreme != nil)
+	}
+	return base, probe, extreme
+}
+
+func repeat(user string, n int, features []event.Feature) []userInput {
+	out := make([]userInput, n)
+	for i := range out {
+		out[i] = userInput{user, features}
+	}
+	return out
+}
+
+// newcomers is n users, named from first on, with one input each.
+func newcomers(first, n int, features []event.Feature) []userInput {
+	out := make([]userInput, n)
+	for i := range out {
+		out[i] = userInput{fmt.Sprintf("new_%06d", first+i), features}
+	}
+	return out
+}
+
+// reportedAbout lists the findings about user: flagged_in_hour for burst
+// findings, "untracked" for a critical input reported at once.
+func reportedAbout(fs []alert.Finding, user string) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Subject != user {
+			continue
+		}
+		if f.Evidence["untracked"] == true {
+			out = append(out, "untracked")
+		} else {
+			out = append(out, fmt.Sprint(f.Evidence["flagged_in_hour"]))
+		}
+	}
+	return out
+}
+
+// A flood of new user ids cannot wash out an attacker's history: users with
+// nothing flagged are forgotten first, and a full minute makes room for a
+// flagged newcomer. The attacker's third probe, after the flood, is
+// reported with all three in its hour.
+func TestOutliersUserFlood(t *testing.T) {
+	ref := userReference(t)
+	clean, probe, _ := inputKinds(t, ref)
+	const maxUsers = 100
+	const attacker = "api_user_312"
+	regulars := func(n int) []userInput { // ordinary traffic: the flood is not all there is
+		var out []userInput
+		for i := range 20 {
+			out = append(out, repeat(fmt.Sprintf("regular_%02d", i), n, clean)...)
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		minutes [][]userInput
+		// what the attacker's findings say: flagged_in_hour of each
+		want string
+	}{
+		{
+			name: "flood of clean newcomers over ten minutes",
+			minutes: func() [][]userInput {
+				ms := [][]userInput{append(regulars(5), repeat(attacker, 2, probe)...)}
+				for m := 1; m <= 10; m++ {
+					ms = append(ms, append(regulars(5), newcomers(m*1000, 300, clean)...))
+				}
+				return append(ms, append(regulars(5), repeat(attacker, 1, probe)...))
+			}(),
+			want: "[3]",
+		},
+		{
+			name: "flood before the probes in the same minute",
+			minutes: [][]userInput{
+				append(append(regulars(5), newcomers(0, 500, clean)...), repeat(attacker, 2, probe)...),
+				append(regulars(5), repeat(attacker, 1, probe)...),
+			},
+			want: "[3]",
+		},
+		{
+			name: "flood of newcomers with one flag each",
+			minutes: func() [][]userInput {
+				// Enough ordinary traffic that the flood's flags do not
+				// raise the rate the attacker is compared with too far.
+				ms := [][]userInput{append(regulars(200), repeat(attacker, 2, probe)...)}
+				for m := 1; m <= 10; m++ {
+					ms = append(ms, append(regulars(200), newcomers(m*1000, 30, probe)...))
+				}
+				return append(ms, append(regulars(200), repeat(attacker, 1, probe)...))
+			}(),
+			want: "[3]",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newUserRun(t, ref, maxUsers)
+			for m, inputs := range tt.minutes {
+				r.minute(t, int64(m), inputs)
+				if st := r.stats[len(r.stats)-1]; st.Tracked > maxUsers {
+					t.Fatalf("minute %d: %d users tracked, more than %d", m, st.Tracked, maxUsers)
+				}
+			}
+			if got := fmt.Sprint(reportedAbout(r.findings, attacker)); got != tt.want {
+				t.Errorf("attacker's findings (flagged in the hour): %s, want %s", got, tt.want)
+			}
+			forgotten, untracked := 0, 0
+			for _, st := range r.stats {
+				forgotten += st.Forgotten
+				untracked += st.Untracked
+			}
+			if forgotten+untracked == 0 {
+				t.Error("the flood never filled the table: the test tests nothing")
+			}
+			t.Logf("%d users forgotten, %d inputs untracked", forgotten, untracked)
+		})
+	}
+}
+
+// Once a minute's users are all flagged, a newcomer is not tracked, but its
+// input is still reported at once if it is critical.
+func TestOutliersFullMinuteReportsCritical(t *testing.T) {
+	ref := userReference(t)
+	_, probe, extreme := inputKinds(t, ref)
+	r := newUserRun(t, ref, 50)
+	inputs := newcomers(0, 50, probe)
+	inputs = append(inputs, userInput{"quiet", probe}, userInput{"loud", extreme})
+	r.minute(t, 0, inputs)
+	if got := fmt.Sprint(reportedAbout(r.findings, "loud")); got != "[untracked]" {
+		t.Errorf("critical input of an untracked user: %s, want [untracked]", got)
+	}
+	if got := reportedAbout(r.findings, "quiet"); len(got) != 0 {
+		t.Errorf("an untracked user's ordinary flag was reported: %v", got)
+	}
+	if st := r.stats[0]; st.Untracked != 2 || st.Tracked != 50 {
+		t.Errorf("stats %+v, want 2 inputs untracked and 50 users", st)
+	}
+}
+
+// The checkpoint holds at most max_users users however many came.
+func TestOutliersCheckpointBounded(t *testing.T) {
+	ref := userReference(t)
+	clean, _, _ := inputKinds(t, ref)
+	sizes := map[int]int{}
+	for _, flood := range []int{1000, 10000} {
+		r := newUserRun(t, ref, 200)
+		for m := range 10 {
+			r.minute(t, int64(m), newcomers(m*flood, flood, clean))
+		}
+		state, err := r.o.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Users map[string]json.RawMessage `json:"users"`
+		}
+		if err := json.Unmarshal(state, &st); err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Users) > 200 {
+			t.Errorf("flood of %d a minute: %d users in the checkpoint", flood, len(st.Users))
+		}
+		sizes[flood] = len(state)
+	}
+	if sizes[10000] > sizes[1000]+1000 {
+		t.Errorf("checkpoint grows with the flood: %v bytes", sizes)
+	}
+}
