@@ -23,18 +23,32 @@ type Stateful interface {
 // caller records there how far its log goes (everything logged so far is
 // processed, nothing later is). Ingest waits meanwhile, so save should be
 // quick.
-func (p *Pipeline) Checkpoint(ctx context.Context, save func(state []byte) error) error {
+func (p *Pipeline) Checkpoint(ctx context.Context, save func(State) error) error {
 	return p.send(ctx, &request{checkpoint: save})
 }
+
+// State is the pipeline's state at a checkpoint: Core holds the
+// sequencer's (each model's numbering and open panes) and Parts each
+// stateful detector's, named by PartName, so that a caller can store them
+// apart and rewrite only those that changed.
+type State struct {
+	Core  []byte
+	Parts map[string][]byte
+}
+
+// PartName names a detector's part of a State. Model names have no '/'.
+func PartName(model, detector string) string { return model + "/" + detector }
 
 type snapshot struct {
 	Models map[string]modelSnapshot `json:"models"`
 }
 
 type modelSnapshot struct {
-	Specs     []PaneSpec                 `json:"specs"`
-	Seq       int64                      `json:"seq"`
-	State     []specSnapshot             `json:"state"`
+	Specs []PaneSpec     `json:"specs"`
+	Seq   int64          `json:"seq"`
+	State []specSnapshot `json:"state"`
+	// Detectors held the detectors' state before it moved to State.Parts;
+	// it is read from checkpoints that have it.
 	Detectors map[string]json.RawMessage `json:"detectors,omitempty"`
 }
 
@@ -67,10 +81,11 @@ func (ps paneSnapshot) restore() *openPane {
 
 // snapshot encodes the sequencer's and the detectors' state; the pipeline
 // is quiescent.
-func (p *Pipeline) snapshot() ([]byte, error) {
+func (p *Pipeline) snapshot() (State, error) {
 	snap := snapshot{Models: map[string]modelSnapshot{}}
+	st := State{Parts: map[string][]byte{}}
 	for _, ms := range p.sortedModels() {
-		m := modelSnapshot{Specs: ms.Specs, Seq: ms.seq, Detectors: map[string]json.RawMessage{}}
+		m := modelSnapshot{Specs: ms.Specs, Seq: ms.seq}
 		for _, st := range ms.specs {
 			ss := specSnapshot{Closed: st.closed, MaxTime: st.maxTime, CountNext: st.countNext, PendingLate: st.pendingLate}
 			if st.count != nil {
@@ -86,22 +101,24 @@ func (p *Pipeline) snapshot() ([]byte, error) {
 			if sd, ok := d.(Stateful); ok {
 				b, err := sd.Snapshot()
 				if err != nil {
-					return nil, fmt.Errorf("pipeline: %s: %s: %w", ms.Name, d.Name(), err)
+					return State{}, fmt.Errorf("pipeline: %s: %s: %w", ms.Name, d.Name(), err)
 				}
-				m.Detectors[d.Name()] = b
+				st.Parts[PartName(ms.Name, d.Name())] = b
 			}
 		}
 		snap.Models[ms.Name] = m
 	}
-	return json.Marshal(snap)
+	var err error
+	st.Core, err = json.Marshal(snap)
+	return st, err
 }
 
 // restore applies a snapshot to the models before the pipeline starts. A
 // model whose pane specs changed since starts afresh; the names of the
 // models that did are returned.
-func (p *Pipeline) restore(state []byte) (fresh []string, err error) {
+func (p *Pipeline) restore(state *State) (fresh []string, err error) {
 	var snap snapshot
-	if err := json.Unmarshal(state, &snap); err != nil {
+	if err := json.Unmarshal(state.Core, &snap); err != nil {
 		return nil, fmt.Errorf("pipeline: checkpoint: %w", err)
 	}
 	for _, ms := range p.sortedModels() {
@@ -126,7 +143,11 @@ func (p *Pipeline) restore(state []byte) (fresh []string, err error) {
 			if !ok {
 				continue
 			}
-			if raw, ok := m.Detectors[d.Name()]; ok {
+			raw, ok := state.Parts[PartName(ms.Name, d.Name())]
+			if !ok {
+				raw, ok = m.Detectors[d.Name()]
+			}
+			if ok {
 				if err := sd.Restore(raw); err != nil {
 					return nil, fmt.Errorf("pipeline: %s: %s: %w", ms.Name, d.Name(), err)
 				}

@@ -137,7 +137,7 @@ type Options struct {
 	Timed func(detector string, d time.Duration)
 	// Restore is a state saved by Checkpoint to resume from. Models whose
 	// pane specs changed since start afresh (see Fresh).
-	Restore []byte
+	Restore *State
 }
 
 // Pipeline is the running machinery; create it with New.
@@ -168,7 +168,7 @@ type request struct {
 	model   *modelState // instead of events: add or replace a model
 	// checkpoint, instead of events, receives the pipeline's state once
 	// everything before it is processed.
-	checkpoint func(state []byte) error
+	checkpoint func(State) error
 	log        bool // append records to the log before processing
 	// async: nobody waits for done; a failure goes to the sink.
 	async bool

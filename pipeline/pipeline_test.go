@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -296,9 +298,9 @@ func TestCheckpointRestore(t *testing.T) {
 	if err := p.Submit(ctx, evs[:430]); err != nil {
 		t.Fatal(err)
 	}
-	var state []byte
+	var state pipeline.State
 	var closedAtCheckpoint int
-	if err := p.Checkpoint(ctx, func(s []byte) error {
+	if err := p.Checkpoint(ctx, func(s pipeline.State) error {
 		state = s
 		closedAtCheckpoint = len(whole.closed) // quiescent: every pane so far is closed
 		return nil
@@ -309,30 +311,53 @@ func TestCheckpointRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Close(true)
-
-	resumed := statefulCounter{newCounter()}
-	q, err := pipeline.New(pipeline.Options{Shards: 3, QueueSize: 1000, Sink: &sink{}, Restore: state},
-		[]pipeline.Model{{Name: "m", Specs: specs, Lateness: time.Minute, Detectors: []pipeline.Detector{resumed}}})
-	if err != nil {
-		t.Fatal(err)
+	if _, ok := state.Parts[pipeline.PartName("m", "counter")]; !ok || len(state.Parts) != 1 {
+		t.Fatalf("parts %v, want the counter's alone", slices.Collect(maps.Keys(state.Parts)))
 	}
-	if len(q.Fresh()) != 0 {
-		t.Errorf("fresh models %v", q.Fresh())
-	}
-	if err := q.Submit(ctx, evs[430:]); err != nil {
-		t.Fatal(err)
-	}
-	q.Close(true)
 	want := whole.closed[closedAtCheckpoint:]
-	if fmt.Sprint(resumed.closed) != fmt.Sprint(want) {
-		t.Errorf("after restore:\n%v\nwithout stopping:\n%v", resumed.closed, want)
-	}
 	if len(want) == 0 {
 		t.Fatal("no pane closed after the checkpoint: the test proves nothing")
 	}
 
+	// A checkpoint written before detectors had parts of their own holds
+	// their state in the core.
+	var core map[string]map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(state.Core, &core); err != nil {
+		t.Fatal(err)
+	}
+	detectors, err := json.Marshal(map[string]json.RawMessage{"counter": state.Parts[pipeline.PartName("m", "counter")]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core["models"]["m"]["detectors"] = detectors
+	inline, err := json.Marshal(core)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, restore := range []struct {
+		name  string
+		state pipeline.State
+	}{{"parts", state}, {"detectors in the core", pipeline.State{Core: inline}}} {
+		resumed := statefulCounter{newCounter()}
+		q, err := pipeline.New(pipeline.Options{Shards: 3, QueueSize: 1000, Sink: &sink{}, Restore: &restore.state},
+			[]pipeline.Model{{Name: "m", Specs: specs, Lateness: time.Minute, Detectors: []pipeline.Detector{resumed}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(q.Fresh()) != 0 {
+			t.Errorf("%s: fresh models %v", restore.name, q.Fresh())
+		}
+		if err := q.Submit(ctx, evs[430:]); err != nil {
+			t.Fatal(err)
+		}
+		q.Close(true)
+		if fmt.Sprint(resumed.closed) != fmt.Sprint(want) {
+			t.Errorf("after restore from %s:\n%v\nwithout stopping:\n%v", restore.name, resumed.closed, want)
+		}
+	}
+
 	// Changed pane specs start afresh.
-	r, err := pipeline.New(pipeline.Options{Shards: 1, QueueSize: 10, Sink: &sink{}, Restore: state},
+	r, err := pipeline.New(pipeline.Options{Shards: 1, QueueSize: 10, Sink: &sink{}, Restore: &state},
 		[]pipeline.Model{{Name: "m", Specs: specs[:1], Detectors: []pipeline.Detector{statefulCounter{newCounter()}}}})
 	if err != nil {
 		t.Fatal(err)
