@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -503,10 +504,68 @@ func (o *Outliers) forget(index int64) int {
 // the merger's hour.
 type outliersState struct {
 	Open     []map[int64]*outlierPart `json:"open"`
-	Users    map[string][]paneCount   `json:"users"`
+	Users    userHours                `json:"users"`
 	Reported map[string]int64         `json:"reported,omitempty"`
 	All      []paneCount              `json:"all"`
 	Swept    int64                    `json:"swept"`
+}
+
+// userHours is each user's panes of the hour. In a checkpoint a pane is
+// [index, inputs, flagged], not an object: there is one per user and pane,
+// up to MaxUsers times the panes of an hour. Users are in name order, so
+// that the same state always encodes the same.
+type userHours map[string][]paneCount
+
+func (u userHours) MarshalJSON() ([]byte, error) {
+	names := slices.Sorted(maps.Keys(u))
+	b := make([]byte, 0, 64*len(names)+2)
+	b = append(b, '{')
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		key, err := json.Marshal(name)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, key...), ":["...)
+		for k, p := range u[name] {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = append(strconv.AppendInt(append(b, '['), p.Index, 10), ',')
+			b = append(strconv.AppendInt(b, int64(p.Inputs), 10), ',')
+			b = append(strconv.AppendInt(b, int64(p.Flagged), 10), ']')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON reads panes as arrays, or as the objects checkpoints held
+// before.
+func (u *userHours) UnmarshalJSON(b []byte) error {
+	var raw map[string][]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*u = make(userHours, len(raw))
+	for name, panes := range raw {
+		ps := make([]paneCount, len(panes))
+		for i, p := range panes {
+			var a []int64
+			if json.Unmarshal(p, &a) == nil {
+				if len(a) != 3 {
+					return fmt.Errorf("user %q: pane %s: want [index, inputs, flagged]", name, p)
+				}
+				ps[i] = paneCount{Index: a[0], Inputs: int(a[1]), Flagged: int(a[2])}
+			} else if err := json.Unmarshal(p, &ps[i]); err != nil {
+				return fmt.Errorf("user %q: %w", name, err)
+			}
+		}
+		(*u)[name] = ps
+	}
+	return nil
 }
 
 // Snapshot implements pipeline.Stateful.

@@ -18,7 +18,7 @@ import (
 // userReference is the simulator's reference with an outlier detector that
 // grades inputs critical from an isolation score of 0.75 rather than 0.8,
 // which far-out inputs reach with this reference.
-func userReference(t *testing.T) *monitor.Reference {
+func userReference(t testing.TB) *monitor.Reference {
 	t.Helper()
 	tab := referenceTable(t, 1, 5000)
 	m := config.DefaultModel()
@@ -40,7 +40,7 @@ type userRun struct {
 	seq      int64
 }
 
-func newUserRun(t *testing.T, ref *monitor.Reference, maxUsers int) *userRun {
+func newUserRun(t testing.TB, ref *monitor.Reference, maxUsers int) *userRun {
 	t.Helper()
 	r := &userRun{}
 	settings := config.DefaultModel().Outliers
@@ -283,4 +283,64 @@ func TestOutliersCheckpointBounded(t *testing.T) {
 	if sizes[10000] > sizes[1000]+1000 {
 		t.Errorf("checkpoint grows with the flood: %v bytes", sizes)
 	}
+}
+
+// A checkpoint holds each user's panes as [index, inputs, flagged], in name
+// order, and still reads the objects older checkpoints held.
+func TestOutliersUserHoursEncoding(t *testing.T) {
+	ref := userReference(t)
+	r := newUserRun(t, ref, 100)
+	old := `{"open":[],"users":{"b":[{"index":5,"inputs":2,"flagged":1}],"a":[{"index":4,"inputs":1,"flagged":0},{"index":5,"inputs":3,"flagged":0}]},` +
+		`"all":[{"index":4,"inputs":1,"flagged":0},{"index":5,"inputs":5,"flagged":1}],"swept":4}`
+	if err := r.o.Restore([]byte(old)); err != nil {
+		t.Fatal(err)
+	}
+	state, err := r.o.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Users json.RawMessage `json:"users"`
+	}
+	if err := json.Unmarshal(state, &st); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"a":[[4,1,0],[5,3,0]],"b":[[5,2,1]]}`; string(st.Users) != want {
+		t.Errorf("users encoded as %s, want %s", st.Users, want)
+	}
+	again, err := r.o.Snapshot()
+	if err != nil || string(again) != string(state) {
+		t.Errorf("the same state encodes differently: %v", err)
+	}
+	for _, bad := range []string{`{"users":{"a":[[1,2]]}}`, `{"users":{"a":[true]}}`, `{"users":[]}`} {
+		if err := newUserRun(t, ref, 100).o.Restore([]byte(bad)); err == nil {
+			t.Errorf("restored %s", bad)
+		}
+	}
+}
+
+// FuzzOutliersRestore: no checkpoint makes Restore panic, and one it takes
+// encodes again to what it restores to.
+func FuzzOutliersRestore(f *testing.F) {
+	ref := userReference(f)
+	f.Add([]byte(`{"open":[{"7":{"summary":{"inputs":2},"users":{"a":{"inputs":2,"flagged":1}},"untracked":3}}],"users":{"a":[[7,2,1]]},"reported":{"a":7},"all":[[7,2,1]],"swept":7}`))
+	f.Add([]byte(`{"users":{"b":[{"index":5,"inputs":2,"flagged":1}]},"all":[{"index":5,"inputs":2,"flagged":1}]}`))
+	f.Add([]byte(`{"open":[{"1":null}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := newUserRun(t, ref, 10)
+		if r.o.Restore(data) != nil {
+			return
+		}
+		state, err := r.o.Snapshot()
+		if err != nil {
+			t.Fatalf("restored %q, then: %v", data, err)
+		}
+		back := newUserRun(t, ref, 10)
+		if err := back.o.Restore(state); err != nil {
+			t.Fatalf("its own snapshot %s: %v", state, err)
+		}
+		if again, _ := back.o.Snapshot(); string(again) != string(state) {
+			t.Fatalf("snapshot changed through a restore:\n%s\n%s", state, again)
+		}
+	})
 }
