@@ -132,11 +132,16 @@ type flaggedInput struct {
 	Scores    map[string]float64     `json:"scores,omitempty"`
 }
 
-// paneCount is one closed pane's inputs and flags.
+// paneCount is one closed pane's inputs and flags. The counts are 32-bit,
+// saturating, because there is one paneCount per user and pane of the hour.
 type paneCount struct {
 	Index   int64 `json:"index"`
-	Inputs  int   `json:"inputs"`
-	Flagged int   `json:"flagged"`
+	Inputs  int32 `json:"inputs"`
+	Flagged int32 `json:"flagged"`
+}
+
+func newPaneCount(index int64, inputs, flagged int) paneCount {
+	return paneCount{index, int32(min(inputs, math.MaxInt32)), int32(min(flagged, math.MaxInt32))}
 }
 
 var _ pipeline.Stateful = (*Outliers)(nil)
@@ -392,14 +397,14 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 		}
 		return ps[i:]
 	}
-	o.all = append(keep(o.all), paneCount{index, pane.Inputs, pane.Anomalies})
+	o.all = append(keep(o.all), newPaneCount(index, pane.Inputs, pane.Anomalies))
 	for name, up := range users {
-		o.users[name] = append(keep(o.users[name]), paneCount{index, up.Inputs, up.Flagged})
+		o.users[name] = append(keep(o.users[name]), newPaneCount(index, up.Inputs, up.Flagged))
 	}
 	var allInputs, allFlagged int
 	for _, p := range o.all {
-		allInputs += p.Inputs
-		allFlagged += p.Flagged
+		allInputs += int(p.Inputs)
+		allFlagged += int(p.Flagged)
 	}
 	var findings []alert.Finding
 	for _, name := range slices.Sorted(maps.Keys(users)) {
@@ -409,8 +414,8 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 		}
 		var inputs, flagged int
 		for _, p := range o.users[name] {
-			inputs += p.Inputs
-			flagged += p.Flagged
+			inputs += int(p.Inputs)
+			flagged += int(p.Flagged)
 		}
 		// The rest of the traffic's rate, so that drift raising everyone's
 		// flags does not single anyone out.
@@ -470,7 +475,7 @@ func (o *Outliers) forget(index int64) int {
 		st := standing{name: name, last: math.MinInt64}
 		for _, p := range ps {
 			if p.Index >= oldest {
-				st.flagged += p.Flagged
+				st.flagged += int(p.Flagged)
 				st.last = p.Index
 			}
 		}
@@ -558,7 +563,7 @@ func (u *userHours) UnmarshalJSON(b []byte) error {
 				if len(a) != 3 {
 					return fmt.Errorf("user %q: pane %s: want [index, inputs, flagged]", name, p)
 				}
-				ps[i] = paneCount{Index: a[0], Inputs: int(a[1]), Flagged: int(a[2])}
+				ps[i] = newPaneCount(a[0], int(max(a[1], 0)), int(max(a[2], 0)))
 			} else if err := json.Unmarshal(p, &ps[i]); err != nil {
 				return fmt.Errorf("user %q: %w", name, err)
 			}

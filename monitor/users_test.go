@@ -3,6 +3,8 @@ package monitor_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -343,4 +345,58 @@ func FuzzOutliersRestore(f *testing.F) {
 			t.Fatalf("snapshot changed through a restore:\n%s\n%s", state, again)
 		}
 	})
+}
+
+// The most the burst test holds for one model: max_users users, each with
+// an input in every minute of the hour. Its memory and checkpoint are
+// bounded by max_users times the panes of an hour. The normal suite runs
+// 1,000 users; WARDEN_MEASURE=1 the default 100,000 (6M inputs, about a
+// minute), whose figures docs/resources.md records:
+//
+//	WARDEN_MEASURE=1 go test -run TestOutliersBusiestHour -v ./monitor
+func TestOutliersBusiestHour(t *testing.T) {
+	users, heapBound, stateBound := 1000, int64(8<<20), 1<<20
+	if os.Getenv("WARDEN_MEASURE") == "1" {
+		users, heapBound, stateBound = config.DefaultModel().Outliers.MaxUsers, 200<<20, 64<<20
+	}
+	ref := userReference(t)
+	clean, _, _ := inputKinds(t, ref)
+	r := newUserRun(t, ref, users)
+	names := make([]string, users)
+	for i := range names {
+		names[i] = fmt.Sprintf("user_%06d", i)
+	}
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	began := time.Now()
+	for m := range int64(60) {
+		at := simulate.DefaultStart().Add(time.Duration(m) * time.Minute)
+		ev := event.Event{Model: simulate.ModelName, Time: at, Features: clean}
+		for _, name := range names {
+			ev.User = name
+			r.o.Observe(0, &pipeline.Sequenced{Event: &ev, Seq: r.seq, Panes: []int64{m}})
+			r.seq++
+		}
+		mk := &pipeline.Marker{Model: simulate.ModelName, Index: m, End: at.Add(time.Minute)}
+		if _, err := r.o.Close(mk, []any{r.o.Cut(0, mk)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	took := time.Since(began)
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	heap := int64(ms.HeapAlloc) - int64(base)
+	began = time.Now()
+	state, err := r.o.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d users in each of 60 minutes: %d inputs in %.1f s; %d users kept, live heap %d KiB, checkpoint %d KiB encoded in %.2f s",
+		users, r.seq, took.Seconds(), r.stats[len(r.stats)-1].Tracked, heap>>10, len(state)>>10, time.Since(began).Seconds())
+	if heap > heapBound || len(state) > stateBound {
+		t.Errorf("live heap %d KiB (bound %d KiB), checkpoint %d KiB (bound %d KiB)", heap>>10, heapBound>>10, len(state)>>10, stateBound>>10)
+	}
+	runtime.KeepAlive(r)
 }
