@@ -27,13 +27,27 @@ type Config struct {
 	Dir string `yaml:"-"`
 }
 
-// Server is the HTTP listener.
+// Server is the HTTP listener and what one request may cost.
 type Server struct {
 	Addr            string        `yaml:"addr"`
 	ReadTimeout     time.Duration `yaml:"read_timeout"`
 	WriteTimeout    time.Duration `yaml:"write_timeout"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
-	MaxBodyBytes    int64         `yaml:"max_body_bytes" config:"bytes"`
+	// MaxBodyBytes bounds a batch of events as sent and once decompressed.
+	MaxBodyBytes int64 `yaml:"max_body_bytes" config:"bytes"`
+	// A batch may hold at most MaxEvents events and MaxValues values
+	// (features and class probabilities, all events together), and an
+	// event at most MaxFeatures features (and as many classes). A batch
+	// over a limit is refused whole.
+	MaxEvents   int `yaml:"max_events"`
+	MaxValues   int `yaml:"max_values"`
+	MaxFeatures int `yaml:"max_features"`
+	// MaxModels bounds the models registered, in the file and over the API.
+	MaxModels int `yaml:"max_models"`
+	// A reference upload may be at most MaxReferenceBytes, as sent and once
+	// decompressed, with at most MaxReferenceRows rows.
+	MaxReferenceBytes int64 `yaml:"max_reference_bytes" config:"bytes"`
+	MaxReferenceRows  int   `yaml:"max_reference_rows"`
 	// ScreenDetail is how much POST /v1/screen tells a caller about the
 	// detector: ScreenDetailReasons (the default; "" means it too) or
 	// ScreenDetailFull.
@@ -109,6 +123,10 @@ type Pipeline struct {
 	// be; warden serve refuses an event further ahead, so that no client
 	// can move a model's event-time clock into the future.
 	MaxFuture time.Duration `yaml:"max_future"`
+	// QueueBytes bounds the memory of the events being decoded and those
+	// admitted and not yet processed, by estimate; past it a batch is
+	// answered 429.
+	QueueBytes int64 `yaml:"queue_bytes" config:"bytes"`
 }
 
 // Alerting turns findings into alerts and sends them.
@@ -223,6 +241,10 @@ type Outliers struct {
 	// SummaryEvery is the event time one stored summary (inputs, anomalies,
 	// reasons) covers.
 	SummaryEvery time.Duration `yaml:"summary_every"`
+	// MaxUsers bounds the users whose last hour is kept for the burst
+	// test. Past it the users with no flagged input in the hour go first,
+	// least recently seen first (see monitor.Outliers).
+	MaxUsers int `yaml:"max_users"`
 }
 
 // Time window types.
@@ -265,6 +287,13 @@ func Default() *Config {
 			ShutdownTimeout: 30 * time.Second,
 			MaxBodyBytes:    32 * MiB,
 			ScreenDetail:    ScreenDetailReasons,
+			MaxEvents:       100000,
+			MaxValues:       1000000,
+			MaxFeatures:     1024,
+			MaxModels:       100,
+			// A profile keeps every numeric value of its reference.
+			MaxReferenceBytes: 32 * MiB,
+			MaxReferenceRows:  1000000,
 		},
 		Storage: Storage{
 			Dir: "./warden-data",
@@ -275,7 +304,7 @@ func Default() *Config {
 				Audit:   365 * 24 * time.Hour,
 			},
 		},
-		Pipeline: Pipeline{QueueSize: 65536, MaxFuture: 5 * time.Minute},
+		Pipeline: Pipeline{QueueSize: 65536, QueueBytes: 256 * MiB, MaxFuture: 5 * time.Minute},
 		Alerting: Alerting{
 			RepeatInterval: 4 * time.Hour,
 			// The lab's thresholds (DESIGN.md).
@@ -311,6 +340,7 @@ func DefaultModel() Model {
 		BurstMin:     3,
 		BurstAlpha:   1e-5,
 		SummaryEvery: time.Minute,
+		MaxUsers:     100000,
 	}}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/auth"
+	"github.com/warden-ml/warden/event"
 )
 
 // Problem is one thing wrong with a configuration.
@@ -100,7 +101,14 @@ func (c *Config) problems() problems {
 	ps.nest("auth", c.Auth.problems())
 	ps.nest("storage", c.Storage.problems())
 	ps.nest("pipeline", c.Pipeline.problems())
+	if need := c.Server.BatchBytes(); c.Pipeline.QueueBytes > 0 && c.Server.problems() == nil && c.Pipeline.QueueBytes < need {
+		ps.add("pipeline.queue_bytes", "must hold one batch within the server's limits, at least %s (server.max_body_bytes, %d B per event of server.max_events, %d B per value of server.max_values), got %s",
+			formatSize(roundUp(need, MiB)), event.EventFootprint, event.ValueFootprint, formatSize(c.Pipeline.QueueBytes))
+	}
 	ps.nest("alerting", c.Alerting.problems())
+	if c.Server.MaxModels > 0 && len(c.Models) > c.Server.MaxModels {
+		ps.add("models", "%d models, more than server.max_models (%d)", len(c.Models), c.Server.MaxModels)
+	}
 	first := map[string]int{}
 	for i := range c.Models {
 		path := indexPath("models", i)
@@ -132,6 +140,17 @@ func (s *Server) problems() problems {
 	case s.MaxBodyBytes > GiB:
 		ps.add("max_body_bytes", "must be <= 1GiB, got %s", formatSize(s.MaxBodyBytes))
 	}
+	intRange(&ps, "max_events", s.MaxEvents, 1, 10_000_000)
+	intRange(&ps, "max_values", s.MaxValues, 1, 100_000_000)
+	intRange(&ps, "max_features", s.MaxFeatures, 1, 65536)
+	intRange(&ps, "max_models", s.MaxModels, 1, 100_000)
+	switch {
+	case s.MaxReferenceBytes <= 0:
+		ps.add("max_reference_bytes", "must be > 0")
+	case s.MaxReferenceBytes > GiB:
+		ps.add("max_reference_bytes", "must be <= 1GiB, got %s", formatSize(s.MaxReferenceBytes))
+	}
+	intRange(&ps, "max_reference_rows", s.MaxReferenceRows, 1, 100_000_000)
 	// "" is the default for a Server built in code rather than parsed.
 	if s.ScreenDetail != "" && s.ScreenDetail != ScreenDetailReasons && s.ScreenDetail != ScreenDetailFull {
 		ps.add("screen_detail", "want %s or %s, got %q", ScreenDetailReasons, ScreenDetailFull, s.ScreenDetail)
@@ -203,6 +222,22 @@ func (a *Auth) problems() problems {
 	return ps
 }
 
+// BatchBytes is the most memory one batch of events within the limits can
+// take by the decoder's estimate (event.Event.Footprint): its body, and the
+// fixed part of each event and each value.
+func (s *Server) BatchBytes() int64 {
+	return s.MaxBodyBytes + int64(s.MaxEvents)*event.EventFootprint + int64(s.MaxValues)*event.ValueFootprint
+}
+
+func roundUp(n, unit int64) int64 { return (n + unit - 1) / unit * unit }
+
+// intRange adds a problem unless lo <= n <= hi.
+func intRange(ps *problems, path string, n, lo, hi int) {
+	if n < lo || n > hi {
+		ps.add(path, "must be %d to %d, got %d", lo, hi, n)
+	}
+}
+
 func checkAddr(addr string) string {
 	if addr == "" {
 		return "required (HOST:PORT, like 127.0.0.1:8080)"
@@ -247,6 +282,9 @@ func (p *Pipeline) problems() problems {
 		ps.add("queue_size", "must be > 0")
 	}
 	positive(&ps, "max_future", p.MaxFuture)
+	if p.QueueBytes <= 0 {
+		ps.add("queue_bytes", "must be > 0")
+	}
 	return ps
 }
 
@@ -492,6 +530,7 @@ func (o *Outliers) problems() problems {
 	}
 	positive(&ps, "summary_every", o.SummaryEvery)
 	atMostMaxStep(&ps, "summary_every", o.SummaryEvery)
+	intRange(&ps, "max_users", o.MaxUsers, 1, 10_000_000)
 	return ps
 }
 

@@ -128,6 +128,7 @@ func TestYAMLRoundTripInCode(t *testing.T) {
 	m.ThresholdOverrides = map[string]config.Thresholds{"drift": {Warning: 0.2, Critical: 0.4}}
 	c.Models = []config.Model{m}
 	c.Server.MaxBodyBytes = 500e6
+	c.Pipeline.QueueBytes = 1e9
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}

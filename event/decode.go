@@ -15,6 +15,7 @@ type Limits struct {
 	MaxDepth     int   // deeper nesting is rejected (item error); at least 3, the schema's own depth
 	MaxFeatures  int   // features per event, and classes per prediction
 	MaxItems     int   // items per batch; one more is a body error
+	MaxValues    int   // feature values and class probabilities of the batch's kept events; more is a body error
 	MaxBodyBytes int64 // bytes of (decompressed) body; more is a body error, which stops gzip bombs
 }
 
@@ -23,6 +24,7 @@ const (
 	defaultMaxDepth     = 8
 	defaultMaxFeatures  = 1024
 	defaultMaxItems     = 100000
+	defaultMaxValues    = 1000000
 	defaultMaxBodyBytes = 1 << 30
 
 	// schemaDepth is how deep the schema itself nests: event, prediction,
@@ -33,14 +35,16 @@ const (
 	minBufferSize = 64 << 10
 )
 
-// DefaultLimits returns the limits the server uses: 64 KiB per event, depth
-// 8, 1024 features, 100000 items and 1 GiB per batch.
+// DefaultLimits returns 64 KiB per event, depth 8, 1024 features, and per
+// batch 100000 items, a million values and 1 GiB. The server takes its
+// per-batch limits from its configuration instead.
 func DefaultLimits() Limits {
 	return Limits{
 		MaxItemBytes: defaultMaxItemBytes,
 		MaxDepth:     defaultMaxDepth,
 		MaxFeatures:  defaultMaxFeatures,
 		MaxItems:     defaultMaxItems,
+		MaxValues:    defaultMaxValues,
 		MaxBodyBytes: defaultMaxBodyBytes,
 	}
 }
@@ -59,6 +63,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxItems <= 0 {
 		l.MaxItems = def.MaxItems
+	}
+	if l.MaxValues <= 0 {
+		l.MaxValues = def.MaxValues
 	}
 	if l.MaxBodyBytes <= 0 {
 		l.MaxBodyBytes = def.MaxBodyBytes
@@ -104,6 +111,54 @@ func (e *BodyError) Unwrap() error { return e.Err }
 // errBodyTooLarge stands for a body over MaxBodyBytes in the read error slot.
 var errBodyTooLarge = errors.New("body too large")
 
+// LimitError is a batch over one of its Limits: more bytes, items or values
+// than a batch may have. It is the Err of the *BodyError that stops the
+// batch; the events before it were decoded, but a batch that is too large
+// is meant to be refused whole.
+type LimitError struct {
+	Limit string // "bytes", "items" or "values"
+	Max   int64
+}
+
+func (e *LimitError) Error() string {
+	switch e.Limit {
+	case "bytes":
+		return fmt.Sprintf("body larger than %d bytes", e.Max)
+	case "values":
+		return fmt.Sprintf("more than %d values (features and class probabilities)", e.Max)
+	}
+	return fmt.Sprintf("more than %d %s", e.Max, e.Limit)
+}
+
+// What decoded events cost in memory, for Footprint and Decoder.Reserve: an
+// event's fixed part (the Event, slack in the slice that grows to hold the
+// batch, what the pipeline adds to carry it) and each value's (a Feature,
+// or a ClassProb rounded up), besides their text.
+const (
+	EventFootprint = 512
+	ValueFootprint = 48
+)
+
+// Footprint is about how many bytes of memory the event holds: its fixed
+// part, its values and all its strings, counted even when they are shared
+// with other events. It is an upper bound for budgets, not an exact size.
+func (e *Event) Footprint() int64 {
+	n := EventFootprint + len(e.ID) + len(e.Model) + len(e.User) + len(e.Prompt) + len(e.Output) +
+		len(e.Label.Str) + len(e.Prediction.Label.Str) +
+		ValueFootprint*(len(e.Features)+len(e.Prediction.Probabilities))
+	for i := range e.Features {
+		n += len(e.Features[i].Name) + len(e.Features[i].Value.Str)
+	}
+	for i := range e.Prediction.Probabilities {
+		n += len(e.Prediction.Probabilities[i].Class)
+	}
+	return int64(n)
+}
+
+// reserveStep is the least a Decoder asks Reserve for, so that a batch of
+// small events asks a few times, not once per event.
+const reserveStep = 1 << 20
+
 // Decoder reads batches of events: a JSON array of event objects, or NDJSON
 // (one object per line, blank lines skipped), told apart by the first
 // non-space byte. A gzip body is decompressed transparently.
@@ -135,6 +190,17 @@ type Decoder struct {
 	// rejects the item like a malformed one, numbered the same way.
 	Check func(ev *Event) (reason string)
 
+	// Reserve, when set, is asked for memory before the kept events take
+	// it: whenever their footprint (each event's fixed part and values, and
+	// its item's bytes, which hold all its text) passes what Reserve granted,
+	// for at least 1 MiB more. An error from it stops the batch with a
+	// *BodyError that wraps it. Reserved says how much was granted.
+	Reserve func(n int64) error
+
+	values    int   // values of the kept events
+	footprint int64 // of the kept events
+	reserved  int64 // granted by Reserve
+
 	parser
 }
 
@@ -155,11 +221,20 @@ func (d *Decoder) Decode(r io.Reader, dst []Event) (events []Event, rejected []I
 	d.have, d.base, d.eof, d.readErr, d.total = 0, 0, false, nil, 0
 	d.lineIdx, d.lines = 0, 0
 	d.rejected = nil
+	d.values, d.footprint, d.reserved = 0, 0, 0
 	events, err = d.decode(dst)
 	rejected = d.rejected
 	d.src, d.rejected, d.readErr, d.sniffed.r = nil, nil, nil, nil
 	return events, rejected, err
 }
+
+// Reserved is how many bytes Reserve granted during the last Decode: the
+// caller gives them back, or hands them on with the events.
+func (d *Decoder) Reserved() int64 { return d.reserved }
+
+// Footprint is what the events kept by the last Decode take in memory, by
+// the estimate Reserve is asked for (at most Reserved).
+func (d *Decoder) Footprint() int64 { return d.footprint }
 
 func (d *Decoder) decode(events []Event) ([]Event, error) {
 	if err := d.sniffGzip(); err != nil {
@@ -286,7 +361,7 @@ func (d *Decoder) bodyError(idx int, reason string, err error) *BodyError {
 func (d *Decoder) endError(idx int, what string) error {
 	switch {
 	case d.readErr == errBodyTooLarge:
-		return d.bodyError(idx, fmt.Sprintf("body larger than %d bytes", d.lim.MaxBodyBytes), nil)
+		return d.limitError(idx, "bytes", d.lim.MaxBodyBytes)
 	case d.readErr != nil && d.src == io.Reader(d.gz):
 		return d.bodyError(idx, "reading gzip body: "+d.readErr.Error(), d.readErr)
 	case d.readErr != nil:
@@ -302,7 +377,31 @@ func (d *Decoder) reject(index, idx int, reason string) {
 }
 
 func (d *Decoder) tooManyItems(idx int) error {
-	return d.bodyError(idx, fmt.Sprintf("more than %d items", d.lim.MaxItems), nil)
+	return d.limitError(idx, "items", int64(d.lim.MaxItems))
+}
+
+func (d *Decoder) limitError(idx int, limit string, max int64) error {
+	le := &LimitError{Limit: limit, Max: max}
+	return d.bodyError(idx, le.Error(), le)
+}
+
+// admit counts the event just kept, which came from an item of size bytes
+// at buf[idx], against MaxValues and the memory Reserve granted.
+func (d *Decoder) admit(ev *Event, size, idx int) error {
+	n := len(ev.Features) + len(ev.Prediction.Probabilities)
+	if d.values += n; d.values > d.lim.MaxValues {
+		return d.limitError(idx, "values", int64(d.lim.MaxValues))
+	}
+	d.footprint += int64(EventFootprint + ValueFootprint*n + size)
+	if d.Reserve == nil || d.footprint <= d.reserved {
+		return nil
+	}
+	more := max(reserveStep, d.footprint-d.reserved)
+	if err := d.Reserve(more); err != nil {
+		return d.bodyError(idx, err.Error(), err)
+	}
+	d.reserved += more
+	return nil
 }
 
 func (d *Decoder) tooLarge() string {
@@ -367,6 +466,8 @@ func (d *Decoder) decodeLines(pos int, events []Event) ([]Event, error) {
 			events, reason = d.parseLine(line, start, events)
 			if reason != "" {
 				d.reject(index, pos, reason)
+			} else if err := d.admit(&events[len(events)-1], len(line), pos); err != nil {
+				return events[:len(events)-1], err
 			}
 		}
 		index++
@@ -482,6 +583,9 @@ func (d *Decoder) parseElement(pos, index int, events []Event) ([]Event, int, er
 			if reason := d.check(ev); reason != "" {
 				d.reject(index, pos, reason)
 				return events[:len(events)-1], end, nil
+			}
+			if err := d.admit(ev, end-pos, pos); err != nil {
+				return events[:len(events)-1], 0, err
 			}
 			return events, end, nil
 		case malformed:

@@ -391,12 +391,129 @@ func TestDecodeBody(t *testing.T) {
 			name: "body too large", in: "{\"model\":\"a\"}\n{\"model\":\"b\"}\n", lim: Limits{MaxBodyBytes: 20},
 			models: []string{"a"}, err: "body larger than 20 bytes",
 		},
+		{
+			name: "too many values NDJSON", lim: Limits{MaxValues: 4},
+			in:     "{\"model\":\"a\",\"features\":{\"x\":1,\"y\":2}}\n{\"model\":\"b\",\"features\":{\"x\":1},\"prediction\":{\"probabilities\":[0.5,0.5]}}\n",
+			models: []string{"a"}, err: "line 2 (byte 39): more than 4 values (features and class probabilities)",
+		},
+		{
+			name: "too many values array", lim: Limits{MaxValues: 2},
+			in:     `[{"model":"a","features":{"x":1}}, {"model":"b","features":{"x":1,"y":2}}]`,
+			models: []string{"a"}, err: "byte 35): more than 2 values",
+		},
+		{
+			name: "values of rejected items do not count", lim: Limits{MaxValues: 2},
+			in:       "{\"features\":{\"x\":1,\"y\":2}}\n{\"model\":\"b\",\"features\":{\"x\":1,\"y\":2}}\n",
+			models:   []string{"b"},
+			rejected: []ItemError{{Index: 0, Line: 1, Reason: "model: missing"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			events, rejected, err := decodeAll(t, tt.lim, tt.in)
 			checkBatch(t, events, rejected, err, tt.models, tt.rejected, tt.err)
 		})
+	}
+}
+
+// A batch over a limit stops with a *BodyError wrapping a *LimitError that
+// names the limit, so that a server can refuse the batch whole.
+func TestDecodeLimitError(t *testing.T) {
+	line := "{\"model\":\"m\",\"features\":{\"a\":1,\"b\":2}}\n"
+	tests := []struct {
+		name  string
+		lim   Limits
+		body  []byte
+		limit string
+		max   int64
+	}{
+		{"bytes", Limits{MaxBodyBytes: 100}, []byte(strings.Repeat(line, 10)), "bytes", 100},
+		{"bytes after gzip", Limits{MaxBodyBytes: 100}, gzipped(t, strings.Repeat(line, 10)), "bytes", 100},
+		{"items", Limits{MaxItems: 3}, []byte(strings.Repeat(line, 10)), "items", 3},
+		{"values", Limits{MaxValues: 5}, []byte(strings.Repeat(line, 10)), "values", 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := NewDecoder(tt.lim).Decode(bytes.NewReader(tt.body), nil)
+			var le *LimitError
+			if !errors.As(err, &le) || le.Limit != tt.limit || le.Max != tt.max {
+				t.Fatalf("err %v (%#v), want a %s limit of %d", err, le, tt.limit, tt.max)
+			}
+			var be *BodyError
+			if !errors.As(err, &be) || be.Reason != le.Error() {
+				t.Errorf("err %#v, want a *BodyError saying %q", err, le.Error())
+			}
+		})
+	}
+}
+
+// Decoder.Reserve is asked for memory ahead of the kept events, in steps,
+// and a refusal stops the batch with its error.
+func TestDecodeReserve(t *testing.T) {
+	prompt := strings.Repeat("p", 20000)
+	line := `{"model":"m","features":{"a":1,"b":"x"},"prompt":"` + prompt + "\"}\n"
+	body := strings.Repeat(line, 200) // about 4 MB of items
+	errFull := errors.New("budget spent")
+	tests := []struct {
+		name    string
+		budget  int64
+		events  int
+		refused bool
+	}{
+		{"granted", 1 << 30, 200, false},
+		{"refused part way", 2 << 20, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewDecoder(DefaultLimits())
+			var asked []int64
+			var granted int64
+			d.Reserve = func(n int64) error {
+				asked = append(asked, n)
+				if granted+n > tt.budget {
+					return errFull
+				}
+				granted += n
+				return nil
+			}
+			events, _, err := d.Decode(strings.NewReader(body), nil)
+			if tt.refused != errors.Is(err, errFull) {
+				t.Fatalf("err %v", err)
+			}
+			if d.Reserved() != granted || d.Footprint() > d.Reserved() && !tt.refused {
+				t.Errorf("reserved %d, footprint %d, granted %d", d.Reserved(), d.Footprint(), granted)
+			}
+			var sum int64
+			for i := range events {
+				sum += events[i].Footprint()
+			}
+			if sum > d.Footprint() {
+				t.Errorf("events hold %d bytes, the decoder counted %d", sum, d.Footprint())
+			}
+			for _, n := range asked {
+				if n < reserveStep {
+					t.Errorf("asked for %d bytes, less than a step", n)
+				}
+			}
+			if !tt.refused && (len(events) != tt.events || int64(len(body)) > d.Footprint()) {
+				t.Errorf("%d events, footprint %d for a body of %d", len(events), d.Footprint(), len(body))
+			}
+		})
+	}
+}
+
+// Footprint counts every string and value of an event.
+func TestFootprint(t *testing.T) {
+	small := Event{Model: "m"}
+	big := Event{ID: "id", Model: "m", User: "u", Prompt: strings.Repeat("p", 1000), Output: "o",
+		Features:   []Feature{{Name: "f", Value: StringValue(strings.Repeat("v", 500))}, {Name: "g", Value: NumberValue(1)}},
+		Prediction: Prediction{Label: StringValue("yes"), Probabilities: []ClassProb{{Class: "yes", P: 1}}}, Label: StringValue("no")}
+	if got := small.Footprint(); got != EventFootprint+1 {
+		t.Errorf("small event: %d", got)
+	}
+	want := int64(EventFootprint + 2 + 1 + 1 + 1000 + 1 + 3 + 2 + 3*ValueFootprint + 1 + 500 + 1 + 3)
+	if got := big.Footprint(); got != want {
+		t.Errorf("event with text: %d, want %d", got, want)
 	}
 }
 
@@ -705,6 +822,27 @@ func TestInternTableStartsOver(t *testing.T) {
 		if r := rejected[e]; r.Index != 3*e+2 || r.Reason != fmt.Sprintf("features.e%d_f0: duplicate feature", e) {
 			t.Fatalf("rejected %v", r)
 		}
+	}
+}
+
+// Long names fill the intern table by bytes before they fill it by number:
+// it starts over then too.
+func TestInternTableBytes(t *testing.T) {
+	var body strings.Builder
+	long := strings.Repeat("n", 30000)
+	for e := range 400 { // 12 MB of distinct names
+		fmt.Fprintf(&body, `{"model":"m","features":{"%s%d":1}}`+"\n", long, e)
+	}
+	d := NewDecoder(Limits{})
+	got, rejected, err := d.Decode(strings.NewReader(body.String()), nil)
+	if err != nil || len(got) != 400 || len(rejected) != 0 {
+		t.Fatalf("%d events, %v, %v", len(got), rejected, err)
+	}
+	if d.nameBytes > internBytes+40000 {
+		t.Errorf("intern table holds %d bytes of names", d.nameBytes)
+	}
+	if name := got[399].Features[0].Name; name != long+"399" {
+		t.Errorf("last name %.10q... of %d bytes", name, len(name))
 	}
 }
 

@@ -32,7 +32,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Add(gzipped(f, fuzzSeeds[1]))
-	lim := Limits{MaxItemBytes: 512, MaxDepth: 5, MaxFeatures: 16, MaxItems: 64}
+	lim := Limits{MaxItemBytes: 512, MaxDepth: 5, MaxFeatures: 16, MaxItems: 64, MaxValues: 100}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		events, rejected, err := NewDecoder(lim).Decode(bytes.NewReader(data), nil)
 
@@ -55,6 +55,13 @@ func FuzzDecode(f *testing.F) {
 		items := len(events) + len(rejected)
 		if items > lim.MaxItems {
 			t.Fatalf("%d items, limit %d", items, lim.MaxItems)
+		}
+		values := 0
+		for k := range events {
+			values += len(events[k].Features) + len(events[k].Prediction.Probabilities)
+		}
+		if values > lim.MaxValues {
+			t.Fatalf("%d values, limit %d", values, lim.MaxValues)
 		}
 		for k := 1; k < len(rejected); k++ {
 			if rejected[k].Index <= rejected[k-1].Index || rejected[k].Line < rejected[k-1].Line {

@@ -7,9 +7,11 @@ import (
 )
 
 const (
-	// internLimit bounds the interned strings; past it the table starts
-	// over, so a stream of ever-new names cannot grow it without end.
+	// internLimit and internBytes bound the interned strings, in number and
+	// in bytes (a name can be as long as an item); past either the table
+	// starts over, so a stream of ever-new names cannot grow it without end.
 	internLimit = 1 << 16
+	internBytes = 4 << 20
 	// internMaxLen is the longest string value interned; longer ones are
 	// rarely repeated.
 	internMaxLen = 64
@@ -43,6 +45,7 @@ type parser struct {
 
 	ids        map[string]uint32
 	names      []string
+	nameBytes  int      // of names
 	seen       []uint32 // per interned string, the key scope that last saw it
 	scopeGen   uint32
 	classNames []string // "0", "1", ... for probability arrays
@@ -56,10 +59,11 @@ func (p *parser) init(lim Limits) {
 func (p *parser) startItem() {
 	p.problem = ""
 	p.feats, p.probs, p.featIDs = p.feats[:p.featBase], p.probs[:p.probBase], p.featIDs[:0]
-	if len(p.names) > internLimit {
+	if len(p.names) > internLimit || p.nameBytes > internBytes {
 		p.ids = make(map[string]uint32)
 		clear(p.names)
 		p.names, p.seen, p.prevIDs = p.names[:0], p.seen[:0], p.prevIDs[:0]
+		p.nameBytes = 0
 	}
 }
 
@@ -121,6 +125,7 @@ func (p *parser) intern(s []byte) uint32 {
 	id := uint32(len(p.names))
 	name := string(s)
 	p.names = append(p.names, name)
+	p.nameBytes += len(name)
 	p.seen = append(p.seen, 0)
 	p.ids[name] = id
 	return id

@@ -24,6 +24,7 @@ type Hooks struct {
 	OnWindow  func(model string, w *drift.WindowResult)
 	OnOutlier func(model string, s *OutlierSummary)
 	OnTraffic func(model string, c TrafficCount)
+	OnUsers   func(model string, u UserStats)
 }
 
 // NewModel assembles the pipeline model for a configured model: its pane
@@ -45,7 +46,7 @@ func NewModel(m *config.Model, ref *Reference, shards int, thresholds alert.Thre
 		spec := paneSpec(&pm, pipeline.PaneSpec{Step: m.Outliers.SummaryEvery})
 		o, err := NewOutliers(OutliersOptions{
 			Model: m.Name, Detector: ref.Outlier, Settings: m.Outliers, Shards: shards, Spec: spec,
-			OnSummary: hooks.OnOutlier,
+			OnSummary: hooks.OnOutlier, OnUsers: hooks.OnUsers,
 		})
 		if err != nil {
 			return pm, err

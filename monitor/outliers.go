@@ -1,15 +1,19 @@
 package monitor
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"github.com/warden-ml/warden/internal/count"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/internal/count"
 	"github.com/warden-ml/warden/outlier"
 	"github.com/warden-ml/warden/pipeline"
 	"github.com/warden-ml/warden/stats"
@@ -28,15 +32,35 @@ import (
 // runs in pane order on the merger, so its findings do not depend on how the
 // shards interleave, and drift that raises every user's flags does not
 // single anyone out. A finding shows the pane's most isolated input.
+//
+// The users kept are bounded by Settings.MaxUsers, so that a flood of new
+// user ids costs neither memory nor checkpoint space without end, and
+// cannot wash a suspect's history out:
+//   - in a pane, each shard tracks up to its share of MaxUsers. A new user
+//     past that is tracked only if its input is flagged, in place of the
+//     earliest tracked user with nothing flagged in the pane, whose inputs
+//     then count for the pane's traffic but no user's; with every user
+//     tracked flagged, the newcomer is not tracked, and its input is
+//     reported at once if it is critical;
+//   - over the hour, past MaxUsers the merger forgets users until a
+//     sixteenth of the room is free: first those with nothing flagged in
+//     the hour, then those with the fewest flagged inputs, least recently
+//     seen first, and users with a finding in the hour last of all.
+//
+// Which users of a flood a full pane keeps depends on how users are
+// spread over the shards, so under a flood a restart may not give exactly
+// the findings an uninterrupted run would have.
 type Outliers struct {
-	opts   OutliersOptions
-	shards []outlierShard
-	hour   int // panes in the burst window
+	opts      OutliersOptions
+	shards    []outlierShard
+	hour      int // panes in the burst window
+	paneUsers int // users one shard tracks in a pane
 
 	// Merger state: the last hour of panes, per user and for everyone.
-	users map[string][]paneCount // each user's panes of the hour, oldest first
-	all   []paneCount            // oldest first
-	swept int64                  // the pane at which idle users were last forgotten
+	users    map[string][]paneCount // each user's panes of the hour, oldest first
+	reported map[string]int64       // users with a finding: the pane of the latest
+	all      []paneCount            // oldest first
+	swept    int64                  // the pane at which idle users were last forgotten
 }
 
 // OutliersOptions configure the adapter.
@@ -48,6 +72,16 @@ type OutliersOptions struct {
 	Spec     int // the pane spec summaries follow; its step is Settings.SummaryEvery
 	// OnSummary receives each closed pane's summary.
 	OnSummary func(model string, s *OutlierSummary)
+	// OnUsers receives the burst test's bookkeeping when a pane closes.
+	OnUsers func(model string, u UserStats)
+}
+
+// UserStats says how many users the burst test keeps and what it gave up
+// for MaxUsers when a pane closed.
+type UserStats struct {
+	Tracked   int // users with an hour of panes kept
+	Forgotten int // users forgotten at this pane for room
+	Untracked int // inputs of the pane counted for no user, its shards being full
 }
 
 // OutlierSummary counts one pane's screened inputs; its JSON form is what
@@ -71,6 +105,11 @@ type outlierShard struct {
 type outlierPart struct {
 	Summary *OutlierSummary      `json:"summary"`
 	Users   map[string]*userPane `json:"users"`
+	// Untracked counts inputs of users the pane could not track.
+	Untracked int `json:"untracked,omitempty"`
+
+	order []string // users in the order they were tracked; before next, passed over for dropping
+	next  int
 }
 
 // userPane is one user's inputs in a pane, with the most isolated flagged
@@ -93,11 +132,16 @@ type flaggedInput struct {
 	Scores    map[string]float64     `json:"scores,omitempty"`
 }
 
-// paneCount is one closed pane's inputs and flags.
+// paneCount is one closed pane's inputs and flags. The counts are 32-bit,
+// saturating, because there is one paneCount per user and pane of the hour.
 type paneCount struct {
 	Index   int64 `json:"index"`
-	Inputs  int   `json:"inputs"`
-	Flagged int   `json:"flagged"`
+	Inputs  int32 `json:"inputs"`
+	Flagged int32 `json:"flagged"`
+}
+
+func newPaneCount(index int64, inputs, flagged int) paneCount {
+	return paneCount{index, int32(min(inputs, math.MaxInt32)), int32(min(flagged, math.MaxInt32))}
 }
 
 var _ pipeline.Stateful = (*Outliers)(nil)
@@ -114,9 +158,13 @@ func NewOutliers(opts OutliersOptions) (*Outliers, error) {
 	if opts.Shards < 1 {
 		opts.Shards = 1
 	}
+	if opts.Settings.MaxUsers <= 0 { // a model stored before the setting existed
+		opts.Settings.MaxUsers = config.DefaultModel().Outliers.MaxUsers
+	}
 	o := &Outliers{
-		opts: opts, shards: make([]outlierShard, opts.Shards), users: map[string][]paneCount{},
-		hour: max(1, int((time.Hour+opts.Settings.SummaryEvery-1)/opts.Settings.SummaryEvery)),
+		opts: opts, shards: make([]outlierShard, opts.Shards), users: map[string][]paneCount{}, reported: map[string]int64{},
+		hour:      max(1, int((time.Hour+opts.Settings.SummaryEvery-1)/opts.Settings.SummaryEvery)),
+		paneUsers: (opts.Settings.MaxUsers + opts.Shards - 1) / opts.Shards,
 	}
 	for i := range o.shards {
 		o.shards[i].open = map[int64]*outlierPart{}
@@ -151,8 +199,13 @@ func (o *Outliers) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 		part.Summary.Count(v)
 		u := part.Users[ev.User]
 		if u == nil {
-			u = &userPane{}
-			part.Users[ev.User] = u
+			if u = part.track(ev.User, v.Anomaly, o.paneUsers); u == nil {
+				part.Untracked++
+				if !v.Anomaly || v.Severity < alert.Critical {
+					return nil
+				}
+				return []alert.Finding{o.finding(ev.User, evidenceOf(ev, v), map[string]any{"untracked": true})}
+			}
 		}
 		u.Inputs++
 		if v.Anomaly {
@@ -167,6 +220,34 @@ func (o *Outliers) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 	}
 	// A late input's pane has closed: a critical one is reported at once.
 	return []alert.Finding{o.finding(ev.User, evidenceOf(ev, v), map[string]any{"late": true})}
+}
+
+// track starts counting a user's inputs in the pane, within limit users:
+// past it only a user whose input is flagged, in place of one with nothing
+// flagged. It returns nil when the user cannot be tracked.
+func (p *outlierPart) track(user string, flagged bool, limit int) *userPane {
+	if len(p.Users) >= limit && (!flagged || !p.dropClean()) {
+		return nil
+	}
+	u := &userPane{}
+	p.Users[user] = u
+	p.order = append(p.order, user)
+	return u
+}
+
+// dropClean forgets the earliest tracked user with nothing flagged in the
+// pane, its inputs counting as untracked; false when there is none.
+func (p *outlierPart) dropClean() bool {
+	for ; p.next < len(p.order); p.next++ {
+		name := p.order[p.next]
+		if u := p.Users[name]; u != nil && u.Flagged == 0 {
+			delete(p.Users, name)
+			p.Untracked += u.Inputs
+			p.next++
+			return true
+		}
+	}
+	return false
 }
 
 func evidenceOf(ev *pipeline.Sequenced, v *outlier.Verdict) *flaggedInput {
@@ -210,11 +291,14 @@ func (o *Outliers) finding(user string, in *flaggedInput, extra map[string]any) 
 	for k, v := range extra {
 		evidence[k] = v
 	}
-	if flagged, ok := extra["flagged_in_hour"].(int); ok {
+	switch flagged, ok := extra["flagged_in_hour"].(int); {
+	case ok:
 		inputs, _ := extra["inputs_in_hour"].(int)
 		evidence["summary"] = fmt.Sprintf("%d of %s from %s in the hour flagged as anomalous; isolation score %.2f",
 			flagged, count.Plural(inputs, "input", "inputs"), name, in.Isolation)
-	} else {
+	case extra["untracked"] == true:
+		evidence["summary"] = fmt.Sprintf("an input from %s far outside the reference, in a minute with more users than can be tracked; isolation score %.2f", name, in.Isolation)
+	default:
 		evidence["summary"] = fmt.Sprintf("a late input from %s far outside the reference; isolation score %.2f", name, in.Isolation)
 	}
 	return alert.Finding{
@@ -277,12 +361,18 @@ func (o *Outliers) Close(m *pipeline.Marker, parts []any) ([]alert.Finding, erro
 	if merged.Summary.Inputs+merged.Summary.Unscored > 0 && o.opts.OnSummary != nil {
 		o.opts.OnSummary(o.opts.Model, merged.Summary)
 	}
-	return o.bursts(m.Index, merged.Summary, merged.Users), nil
+	findings := o.bursts(m.Index, merged.Summary, merged.Users)
+	forgotten := o.forget(m.Index)
+	if o.opts.OnUsers != nil {
+		o.opts.OnUsers(o.opts.Model, UserStats{Tracked: len(o.users), Forgotten: forgotten, Untracked: merged.Untracked})
+	}
+	return findings, nil
 }
 
 // merge adds q's counts to p, keeping each user's most isolated input.
 func (p *outlierPart) merge(q *outlierPart) {
 	p.Summary.merge(q.Summary)
+	p.Untracked += q.Untracked
 	for u, up := range q.Users {
 		have := p.Users[u]
 		if have == nil {
@@ -307,14 +397,14 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 		}
 		return ps[i:]
 	}
-	o.all = append(keep(o.all), paneCount{index, pane.Inputs, pane.Anomalies})
+	o.all = append(keep(o.all), newPaneCount(index, pane.Inputs, pane.Anomalies))
 	for name, up := range users {
-		o.users[name] = append(keep(o.users[name]), paneCount{index, up.Inputs, up.Flagged})
+		o.users[name] = append(keep(o.users[name]), newPaneCount(index, up.Inputs, up.Flagged))
 	}
 	var allInputs, allFlagged int
 	for _, p := range o.all {
-		allInputs += p.Inputs
-		allFlagged += p.Flagged
+		allInputs += int(p.Inputs)
+		allFlagged += int(p.Flagged)
 	}
 	var findings []alert.Finding
 	for _, name := range slices.Sorted(maps.Keys(users)) {
@@ -324,8 +414,8 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 		}
 		var inputs, flagged int
 		for _, p := range o.users[name] {
-			inputs += p.Inputs
-			flagged += p.Flagged
+			inputs += int(p.Inputs)
+			flagged += int(p.Flagged)
 		}
 		// The rest of the traffic's rate, so that drift raising everyone's
 		// flags does not single anyone out.
@@ -341,6 +431,7 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 		findings = append(findings, o.finding(name, up.Worst, map[string]any{
 			"inputs_in_hour": inputs, "flagged_in_hour": flagged, "burst_p": p, "base_rate": base, "burst": burst,
 		}))
+		o.reported[name] = index
 	}
 	// Once an hour of panes, users with nothing in the hour are forgotten
 	// (panes before 1970 have negative indices: they start the count too).
@@ -353,22 +444,139 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 				delete(o.users, name)
 			}
 		}
+		for name, at := range o.reported {
+			if at < oldest {
+				delete(o.reported, name)
+			}
+		}
 	}
 	return findings
+}
+
+// forget brings the users kept within MaxUsers once the pane at index has
+// closed, freeing a sixteenth of the room so that a stream of new users
+// sorts the table once in so many users, not at every pane. It forgets
+// users with nothing flagged in the hour first, then those with the fewest
+// flagged inputs, least recently seen first, and those with a finding in
+// the hour last; it returns how many it forgot.
+func (o *Outliers) forget(index int64) int {
+	limit := o.opts.Settings.MaxUsers
+	if len(o.users) <= limit {
+		return 0
+	}
+	oldest := index - int64(o.hour) + 1
+	type standing struct {
+		name     string
+		reported bool
+		flagged  int
+		last     int64
+	}
+	all := make([]standing, 0, len(o.users))
+	for name, ps := range o.users {
+		st := standing{name: name, last: math.MinInt64}
+		for _, p := range ps {
+			if p.Index >= oldest {
+				st.flagged += int(p.Flagged)
+				st.last = p.Index
+			}
+		}
+		at, ok := o.reported[name]
+		st.reported = ok && at >= oldest
+		all = append(all, st)
+	}
+	slices.SortFunc(all, func(a, b standing) int {
+		switch {
+		case a.reported != b.reported:
+			if a.reported {
+				return 1
+			}
+			return -1
+		case a.flagged != b.flagged:
+			return cmp.Compare(a.flagged, b.flagged)
+		case a.last != b.last:
+			return cmp.Compare(a.last, b.last)
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	n := len(all) - (limit - limit/16)
+	for _, st := range all[:n] {
+		delete(o.users, st.name)
+		delete(o.reported, st.name)
+	}
+	return n
 }
 
 // outliersState is what a checkpoint keeps: the open panes' partials and
 // the merger's hour.
 type outliersState struct {
-	Open  []map[int64]*outlierPart `json:"open"`
-	Users map[string][]paneCount   `json:"users"`
-	All   []paneCount              `json:"all"`
-	Swept int64                    `json:"swept"`
+	Open     []map[int64]*outlierPart `json:"open"`
+	Users    userHours                `json:"users"`
+	Reported map[string]int64         `json:"reported,omitempty"`
+	All      []paneCount              `json:"all"`
+	Swept    int64                    `json:"swept"`
+}
+
+// userHours is each user's panes of the hour. In a checkpoint a pane is
+// [index, inputs, flagged], not an object: there is one per user and pane,
+// up to MaxUsers times the panes of an hour. Users are in name order, so
+// that the same state always encodes the same.
+type userHours map[string][]paneCount
+
+func (u userHours) MarshalJSON() ([]byte, error) {
+	names := slices.Sorted(maps.Keys(u))
+	b := make([]byte, 0, 64*len(names)+2)
+	b = append(b, '{')
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		key, err := json.Marshal(name)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, key...), ":["...)
+		for k, p := range u[name] {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = append(strconv.AppendInt(append(b, '['), p.Index, 10), ',')
+			b = append(strconv.AppendInt(b, int64(p.Inputs), 10), ',')
+			b = append(strconv.AppendInt(b, int64(p.Flagged), 10), ']')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON reads panes as arrays, or as the objects checkpoints held
+// before.
+func (u *userHours) UnmarshalJSON(b []byte) error {
+	var raw map[string][]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*u = make(userHours, len(raw))
+	for name, panes := range raw {
+		ps := make([]paneCount, len(panes))
+		for i, p := range panes {
+			var a []int64
+			if json.Unmarshal(p, &a) == nil {
+				if len(a) != 3 {
+					return fmt.Errorf("user %q: pane %s: want [index, inputs, flagged]", name, p)
+				}
+				ps[i] = newPaneCount(a[0], int(max(a[1], 0)), int(max(a[2], 0)))
+			} else if err := json.Unmarshal(p, &ps[i]); err != nil {
+				return fmt.Errorf("user %q: %w", name, err)
+			}
+		}
+		(*u)[name] = ps
+	}
+	return nil
 }
 
 // Snapshot implements pipeline.Stateful.
 func (o *Outliers) Snapshot() ([]byte, error) {
-	st := outliersState{Users: o.users, All: o.all, Swept: o.swept}
+	st := outliersState{Users: o.users, Reported: o.reported, All: o.all, Swept: o.swept}
 	for i := range o.shards {
 		st.Open = append(st.Open, o.shards[i].open)
 	}
@@ -398,8 +606,15 @@ func (o *Outliers) Restore(b []byte) error {
 			}
 		}
 	}
+	for i := range o.shards {
+		for _, p := range o.shards[i].open {
+			p.order, p.next = slices.Sorted(maps.Keys(p.Users)), 0
+		}
+	}
 	o.all, o.swept = st.All, st.Swept
 	o.users = map[string][]paneCount{}
 	maps.Copy(o.users, st.Users)
+	o.reported = map[string]int64{}
+	maps.Copy(o.reported, st.Reported)
 	return nil
 }

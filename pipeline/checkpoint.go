@@ -23,19 +23,33 @@ type Stateful interface {
 // caller records there how far its log goes (everything logged so far is
 // processed, nothing later is). Ingest waits meanwhile, so save should be
 // quick.
-func (p *Pipeline) Checkpoint(ctx context.Context, save func(state []byte) error) error {
+func (p *Pipeline) Checkpoint(ctx context.Context, save func(State) error) error {
 	return p.send(ctx, &request{checkpoint: save})
 }
+
+// State is the pipeline's state at a checkpoint: Core holds the
+// sequencer's (each model's numbering and open panes) and Parts each
+// stateful detector's, named by PartName, so that a caller can store them
+// apart and rewrite only those that changed.
+type State struct {
+	Core  []byte
+	Parts map[string][]byte
+}
+
+// PartName names a detector's part of a State. Model names have no '/'.
+func PartName(model, detector string) string { return model + "/" + detector }
 
 type snapshot struct {
 	Models map[string]modelSnapshot `json:"models"`
 }
 
 type modelSnapshot struct {
-	Specs     []PaneSpec                 `json:"specs"`
-	Seq       int64                      `json:"seq"`
-	State     []specSnapshot             `json:"state"`
-	Clock     *clockSnapshot             `json:"clock,omitempty"` // absent before the watermark: set again by the traffic
+	Specs []PaneSpec     `json:"specs"`
+	Seq   int64          `json:"seq"`
+	State []specSnapshot `json:"state"`
+	Clock *clockSnapshot `json:"clock,omitempty"` // absent before the watermark: set again by the traffic
+	// Detectors held the detectors' state before it moved to State.Parts;
+	// it is read from checkpoints that have it.
 	Detectors map[string]json.RawMessage `json:"detectors,omitempty"`
 }
 
@@ -67,11 +81,12 @@ func (ps paneSnapshot) restore() *openPane {
 
 // snapshot encodes the sequencer's and the detectors' state; the pipeline
 // is quiescent.
-func (p *Pipeline) snapshot() ([]byte, error) {
+func (p *Pipeline) snapshot() (State, error) {
 	snap := snapshot{Models: map[string]modelSnapshot{}}
+	st := State{Parts: map[string][]byte{}}
 	for _, ms := range p.sortedModels() {
 		clock := ms.clock.snapshot()
-		m := modelSnapshot{Specs: ms.Specs, Seq: ms.seq, Clock: &clock, Detectors: map[string]json.RawMessage{}}
+		m := modelSnapshot{Specs: ms.Specs, Seq: ms.seq, Clock: &clock}
 		for _, st := range ms.specs {
 			ss := specSnapshot{Closed: st.closed, CountNext: st.countNext, PendingLate: st.pendingLate}
 			if st.count != nil {
@@ -87,22 +102,24 @@ func (p *Pipeline) snapshot() ([]byte, error) {
 			if sd, ok := d.(Stateful); ok {
 				b, err := sd.Snapshot()
 				if err != nil {
-					return nil, fmt.Errorf("pipeline: %s: %s: %w", ms.Name, d.Name(), err)
+					return State{}, fmt.Errorf("pipeline: %s: %s: %w", ms.Name, d.Name(), err)
 				}
-				m.Detectors[d.Name()] = b
+				st.Parts[PartName(ms.Name, d.Name())] = b
 			}
 		}
 		snap.Models[ms.Name] = m
 	}
-	return json.Marshal(snap)
+	var err error
+	st.Core, err = json.Marshal(snap)
+	return st, err
 }
 
 // restore applies a snapshot to the models before the pipeline starts. A
 // model whose pane specs changed since starts afresh; the names of the
 // models that did are returned.
-func (p *Pipeline) restore(state []byte) (fresh []string, err error) {
+func (p *Pipeline) restore(state *State) (fresh []string, err error) {
 	var snap snapshot
-	if err := json.Unmarshal(state, &snap); err != nil {
+	if err := json.Unmarshal(state.Core, &snap); err != nil {
 		return nil, fmt.Errorf("pipeline: checkpoint: %w", err)
 	}
 	for _, ms := range p.sortedModels() {
@@ -132,7 +149,11 @@ func (p *Pipeline) restore(state []byte) (fresh []string, err error) {
 			if !ok {
 				continue
 			}
-			if raw, ok := m.Detectors[d.Name()]; ok {
+			raw, ok := state.Parts[PartName(ms.Name, d.Name())]
+			if !ok {
+				raw, ok = m.Detectors[d.Name()]
+			}
+			if ok {
 				if err := sd.Restore(raw); err != nil {
 					return nil, fmt.Errorf("pipeline: %s: %s: %w", ms.Name, d.Name(), err)
 				}

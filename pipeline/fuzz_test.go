@@ -30,14 +30,14 @@ func FuzzRestore(f *testing.F) {
 			f.Fatal(err)
 		}
 	}
-	if err := p.Checkpoint(ctx, func(s []byte) error { f.Add(s); return nil }); err != nil {
+	if err := p.Checkpoint(ctx, func(s pipeline.State) error { f.Add(s.Core); return nil }); err != nil {
 		f.Fatal(err)
 	}
 	p.Close(false)
 	f.Add([]byte(`{"models":{"m":{"specs":[{"Events":5,"Step":0},{"Events":0,"Step":60000000000}],"seq":1,"state":[{},{}],` +
 		`"clock":{"now":"2300-01-01T00:00:00Z","recent":["a"],"latest":{"a":"0001-01-01T00:00:00Z"},"held":"{\"model\":\"x\"}\n"}}}}`))
 	f.Fuzz(func(t *testing.T, state []byte) {
-		q, err := pipeline.New(pipeline.Options{Shards: 2, QueueSize: 100, Sink: &sink{}, Restore: state}, model())
+		q, err := pipeline.New(pipeline.Options{Shards: 2, QueueSize: 100, Sink: &sink{}, Restore: &pipeline.State{Core: state}}, model())
 		if err != nil {
 			return
 		}

@@ -36,6 +36,10 @@ var ErrBusy = errors.New("pipeline: queues are full")
 // ErrClosed means the pipeline no longer accepts events.
 var ErrClosed = errors.New("pipeline: closed")
 
+// ErrTooLarge means a batch is larger, as the log stores it, than
+// Options.MaxRecordBytes allows; it was not logged.
+var ErrTooLarge = errors.New("pipeline: batch too large for the log")
+
 // Detector sees every event of the models it is attached to.
 type Detector interface {
 	Name() string
@@ -60,7 +64,16 @@ type Sequenced struct {
 	Seq   int64   // 0-based position among the model's events
 	Panes []int64 // the pane of each of the model's pane specs (Late: in no pane)
 
-	ms *modelState // the model as it was when the event was sequenced
+	ms    *modelState // the model as it was when the event was sequenced
+	batch *batchCost  // what the event's batch holds of the queue
+}
+
+// batchCost is a batch's share of the queue's byte budget, given back
+// when the last of its events is processed: the events share the batch's
+// backing arrays, so its memory lives that long.
+type batchCost struct {
+	bytes int64
+	left  atomic.Int64 // events not yet processed
 }
 
 // Late marks, in Sequenced.Panes, an event that came after its time pane
@@ -114,14 +127,24 @@ type Log interface {
 type Options struct {
 	Shards    int // workers; 0 = 1
 	QueueSize int // events in flight per shard before Submit answers ErrBusy
-	Log       Log // nil: no durability (replay)
-	Sink      Sink
+	// QueueBytes bounds the memory of the events in flight, by estimate
+	// (event.Event.Footprint, or what Reserve took for them), together with
+	// what is reserved for batches being decoded; past it Submit and
+	// Reserve answer ErrBusy. A batch costing more than QueueBytes is
+	// charged QueueBytes, so that it gets in once the queue is empty.
+	// 0: no bound.
+	QueueBytes int64
+	// MaxRecordBytes bounds a batch as the log stores it: a larger one is
+	// refused with ErrTooLarge. 0: no bound.
+	MaxRecordBytes int
+	Log            Log // nil: no durability (replay)
+	Sink           Sink
 	// Timed, when set, receives how long each windowed detector took to
 	// close a pane (metrics).
 	Timed func(detector string, d time.Duration)
 	// Restore is a state saved by Checkpoint to resume from. Models whose
 	// pane specs changed since start afresh (see Fresh).
-	Restore []byte
+	Restore *State
 	// Watermark says how the models' event-time clocks advance.
 	Watermark Watermark
 }
@@ -135,6 +158,7 @@ type Pipeline struct {
 	shards  []chan item
 	partsCh chan part
 	permits atomic.Int64 // events that may still be admitted
+	bytes   atomic.Int64 // of Options.QueueBytes, what is free
 	wg      sync.WaitGroup
 	mergeWG sync.WaitGroup
 	closed  atomic.Bool
@@ -150,10 +174,11 @@ type Pipeline struct {
 type request struct {
 	records []byte // the batch as the log stores it
 	events  []event.Event
+	cost    *batchCost
 	model   *modelState // instead of events: add or replace a model
 	// checkpoint, instead of events, receives the pipeline's state once
 	// everything before it is processed.
-	checkpoint func(state []byte) error
+	checkpoint func(State) error
 	log        bool // append records to the log before processing
 	// async: nobody waits for done; a failure goes to the sink.
 	async bool
@@ -234,6 +259,7 @@ func New(opts Options, models []Model) (*Pipeline, error) {
 		p.fresh = fresh
 	}
 	p.permits.Store(int64(opts.Shards * opts.QueueSize))
+	p.bytes.Store(opts.QueueBytes)
 	p.shards = make([]chan item, opts.Shards)
 	for i := range p.shards {
 		// Room for every admitted event (permits are global and users are
@@ -317,12 +343,49 @@ func (p *Pipeline) Submit(ctx context.Context, events []event.Event) error {
 	return p.submitBatch(ctx, events, p.opts.Log != nil)
 }
 
+// Reserve takes n bytes of Options.QueueBytes for a batch being decoded,
+// so that decoding is bounded with the queue; ErrBusy when they are not
+// free. Release gives them back, or SubmitReserved hands them to the batch.
+func (p *Pipeline) Reserve(n int64) error {
+	if p.opts.QueueBytes <= 0 {
+		return nil
+	}
+	if p.bytes.Add(-n) < 0 {
+		p.bytes.Add(n)
+		return ErrBusy
+	}
+	return nil
+}
+
+// Release gives back bytes Reserve took.
+func (p *Pipeline) Release(n int64) {
+	if p.opts.QueueBytes > 0 {
+		p.bytes.Add(n)
+	}
+}
+
+// SubmitReserved is Submit for a batch whose memory Reserve took: the
+// reservation becomes the batch's cost in the queue, given back once its
+// events are processed, or at once if the batch is not taken.
+func (p *Pipeline) SubmitReserved(ctx context.Context, events []event.Event, reserved int64) error {
+	return p.enqueue(ctx, events, &batchCost{bytes: reserved}, p.opts.Log != nil, false)
+}
+
+// QueuedBytes is how much of Options.QueueBytes is taken: by events in
+// flight and by batches being decoded.
+func (p *Pipeline) QueuedBytes() int64 {
+	if p.opts.QueueBytes <= 0 {
+		return 0
+	}
+	return p.opts.QueueBytes - p.bytes.Load()
+}
+
 // Record queues a batch like Submit but returns once the sequencer has it,
 // before the log append: the batch is made durable with the next group
 // commit and processed in order. It is for answers that cannot wait for an
 // fsync (POST /v1/screen); a failure to log goes to the sink's Error.
 func (p *Pipeline) Record(events []event.Event) error {
-	return p.enqueue(context.Background(), events, p.opts.Log != nil, true)
+	return p.enqueue(context.Background(), events, nil, p.opts.Log != nil, true)
 }
 
 // Replay queues a batch that is already in the log (recovery after a
@@ -333,36 +396,71 @@ func (p *Pipeline) Replay(ctx context.Context, events []event.Event) error {
 }
 
 func (p *Pipeline) submitBatch(ctx context.Context, events []event.Event, log bool) error {
-	return p.enqueue(ctx, events, log, false)
+	return p.enqueue(ctx, events, nil, log, false)
 }
 
-func (p *Pipeline) enqueue(ctx context.Context, events []event.Event, log, async bool) error {
+// enqueue admits a batch and hands it to the sequencer. cost is what the
+// batch holds of the byte budget, nil to estimate it here; from the call on
+// it is the pipeline's to give back.
+func (p *Pipeline) enqueue(ctx context.Context, events []event.Event, cost *batchCost, log, async bool) error {
+	reserved := cost != nil
+	if cost == nil {
+		cost = &batchCost{}
+	}
+	refuse := func(err error) error {
+		if reserved {
+			p.Release(cost.bytes)
+		}
+		return err
+	}
 	if p.closed.Load() {
-		return ErrClosed
+		return refuse(ErrClosed)
 	}
 	for i := range events {
 		if !p.Known(events[i].Model) {
-			return fmt.Errorf("pipeline: event %d: unknown model %q", i, events[i].Model)
+			return refuse(fmt.Errorf("pipeline: event %d: unknown model %q", i, events[i].Model))
 		}
 		if events[i].Time.IsZero() {
-			return fmt.Errorf("pipeline: event %d: no time", i)
+			return refuse(fmt.Errorf("pipeline: event %d: no time", i))
 		}
+		if !reserved && p.opts.QueueBytes > 0 {
+			cost.bytes += events[i].Footprint()
+		}
+	}
+	if !reserved {
+		cost.bytes = min(cost.bytes, p.opts.QueueBytes)
+		if err := p.Reserve(cost.bytes); err != nil {
+			return err
+		}
+		reserved = true
 	}
 	n := int64(len(events))
 	if p.permits.Add(-n) < 0 {
 		p.permits.Add(n)
-		return ErrBusy
+		return refuse(ErrBusy)
 	}
-	req := &request{events: events, log: log, async: async}
+	giveBack := func(err error) error {
+		p.permits.Add(n)
+		return refuse(err)
+	}
+	if n == 0 {
+		p.Release(cost.bytes)
+		cost.bytes = 0
+	}
+	cost.left.Store(n)
+	req := &request{events: events, cost: cost, log: log, async: async}
 	if log {
 		for i := range events {
 			req.records = event.AppendJSON(req.records, &events[i])
 			req.records = append(req.records, '\n')
+			if max := p.opts.MaxRecordBytes; max > 0 && len(req.records) > max {
+				return giveBack(fmt.Errorf("%w: more than %d bytes as logged by event %d of %d", ErrTooLarge, max, i, n))
+			}
 		}
 	}
 	err := p.send(ctx, req)
 	if errors.Is(err, ErrClosed) {
-		p.permits.Add(n)
+		return giveBack(err)
 	}
 	return err
 }
@@ -467,6 +565,7 @@ func (p *Pipeline) sequence() {
 		for _, r := range batch {
 			if err != nil {
 				p.permits.Add(int64(len(r.events)))
+				p.Release(r.cost.bytes)
 				if r.async {
 					p.opts.Sink.Error(fmt.Errorf("pipeline: %d recorded events not logged: %w", len(r.events), err))
 				}
@@ -474,7 +573,7 @@ func (p *Pipeline) sequence() {
 				continue
 			}
 			for i := range r.events {
-				p.dispatch(&r.events[i], emit)
+				p.dispatch(&r.events[i], r.cost, emit)
 			}
 			r.done <- nil
 		}
@@ -550,17 +649,17 @@ type emitFunc func(ms *modelState, spec int, op *openPane)
 // dispatch takes one event in log order. The model's clock counts it; the
 // event is placed in the stream at once unless it is too far ahead of the
 // clock, in which case it waits, and the panes that end before the clock,
-// less the lateness, close.
-func (p *Pipeline) dispatch(ev *event.Event, emit emitFunc) {
+// less the lateness, close. cost is the event's batch's share of the queue.
+func (p *Pipeline) dispatch(ev *event.Event, cost *batchCost, emit emitFunc) {
 	ms := (*p.models.Load())[ev.Model]
 	c := ms.clock
 	switch {
 	case !ev.Time.Before(MaxTime):
-		p.permits.Add(1)
+		p.settle(cost, 1)
 		p.drop(1)
 		return
 	case ev.Time.Before(MinTime):
-		p.place(ms, ev, emit) // late in every time pane; the clock never goes there
+		p.place(ms, ev, cost, emit) // late in every time pane; the clock never goes there
 		return
 	}
 	moved := c.observe(ev.User, ev.Time)
@@ -568,26 +667,39 @@ func (p *Pipeline) dispatch(ev *event.Event, emit emitFunc) {
 		c.release(func(held *event.Event) { p.release(ms, held, emit) })
 	}
 	if c.ahead(ev.Time) {
+		// The held copy has arrays of its own: the batch's memory and
+		// the event's permit are not held up while it waits.
 		c.hold(ev)
-		p.permits.Add(1) // waiting, not in flight
+		p.settle(cost, 1)
 	} else {
-		p.place(ms, ev, emit)
+		p.place(ms, ev, cost, emit)
 	}
 	if moved {
 		p.closePanes(ms, emit)
 	}
 }
 
-// release places a held event, in flight again.
+// settle gives back what n processed (or set aside) events of a batch held:
+// their permits, and the batch's bytes once none of its events is left.
+func (p *Pipeline) settle(cost *batchCost, n int) {
+	p.permits.Add(int64(n))
+	if cost.left.Add(int64(-n)) == 0 && cost.bytes > 0 {
+		p.Release(cost.bytes)
+	}
+}
+
+// release places a held event, in flight again: a batch of its own.
 func (p *Pipeline) release(ms *modelState, ev *event.Event, emit emitFunc) {
+	cost := &batchCost{}
+	cost.left.Store(1)
 	p.permits.Add(-1)
-	p.place(ms, ev, emit)
+	p.place(ms, ev, cost, emit)
 }
 
 // place numbers one event, sends it to its shard and closes the count
 // panes it fills.
-func (p *Pipeline) place(ms *modelState, ev *event.Event, emit emitFunc) {
-	s := &Sequenced{Event: ev, Seq: ms.seq, Panes: make([]int64, len(ms.specs)), ms: ms}
+func (p *Pipeline) place(ms *modelState, ev *event.Event, cost *batchCost, emit emitFunc) {
+	s := &Sequenced{Event: ev, Seq: ms.seq, Panes: make([]int64, len(ms.specs)), ms: ms, batch: cost}
 	ms.seq++
 	var filled []int
 	for si, spec := range ms.Specs {
@@ -688,20 +800,42 @@ func (p *Pipeline) shardOf(model, user string) int {
 	return int(h.Sum64() % uint64(len(p.shards)))
 }
 
+// releaseEvery bounds how many processed events a worker holds before it
+// gives their permits back.
+const releaseEvery = 256
+
 func (p *Pipeline) work(shard int) {
 	defer p.wg.Done()
-	for it := range p.shards[shard] {
-		if it.barrier != nil {
-			it.barrier.Done()
-			continue
+	queue := p.shards[shard]
+	// Permits and bytes go back once per run of one batch's events, not
+	// per event: the counters are shared by every worker and submitter.
+	var run *batchCost
+	done := 0
+	release := func() {
+		if done > 0 {
+			p.settle(run, done)
+			done = 0
 		}
+	}
+	for it := range queue {
 		if it.ev != nil {
 			for _, d := range it.ev.ms.Detectors {
 				if fs := d.Observe(shard, it.ev); len(fs) > 0 {
 					p.opts.Sink.Findings(fs)
 				}
 			}
-			p.permits.Add(1)
+			if it.ev.batch != run {
+				release()
+				run = it.ev.batch
+			}
+			if done++; done == releaseEvery || len(queue) == 0 {
+				release()
+			}
+			continue
+		}
+		release()
+		if it.barrier != nil {
+			it.barrier.Done()
 			continue
 		}
 		ms := it.marker.ms

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -296,9 +298,9 @@ func TestCheckpointRestore(t *testing.T) {
 	if err := p.Submit(ctx, evs[:430]); err != nil {
 		t.Fatal(err)
 	}
-	var state []byte
+	var state pipeline.State
 	var closedAtCheckpoint int
-	if err := p.Checkpoint(ctx, func(s []byte) error {
+	if err := p.Checkpoint(ctx, func(s pipeline.State) error {
 		state = s
 		closedAtCheckpoint = len(whole.closed) // quiescent: every pane so far is closed
 		return nil
@@ -309,30 +311,53 @@ func TestCheckpointRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Close(true)
-
-	resumed := statefulCounter{newCounter()}
-	q, err := pipeline.New(pipeline.Options{Shards: 3, QueueSize: 1000, Sink: &sink{}, Restore: state},
-		[]pipeline.Model{{Name: "m", Specs: specs, Lateness: time.Minute, Detectors: []pipeline.Detector{resumed}}})
-	if err != nil {
-		t.Fatal(err)
+	if _, ok := state.Parts[pipeline.PartName("m", "counter")]; !ok || len(state.Parts) != 1 {
+		t.Fatalf("parts %v, want the counter's alone", slices.Collect(maps.Keys(state.Parts)))
 	}
-	if len(q.Fresh()) != 0 {
-		t.Errorf("fresh models %v", q.Fresh())
-	}
-	if err := q.Submit(ctx, evs[430:]); err != nil {
-		t.Fatal(err)
-	}
-	q.Close(true)
 	want := whole.closed[closedAtCheckpoint:]
-	if fmt.Sprint(resumed.closed) != fmt.Sprint(want) {
-		t.Errorf("after restore:\n%v\nwithout stopping:\n%v", resumed.closed, want)
-	}
 	if len(want) == 0 {
 		t.Fatal("no pane closed after the checkpoint: the test proves nothing")
 	}
 
+	// A checkpoint written before detectors had parts of their own holds
+	// their state in the core.
+	var core map[string]map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(state.Core, &core); err != nil {
+		t.Fatal(err)
+	}
+	detectors, err := json.Marshal(map[string]json.RawMessage{"counter": state.Parts[pipeline.PartName("m", "counter")]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core["models"]["m"]["detectors"] = detectors
+	inline, err := json.Marshal(core)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, restore := range []struct {
+		name  string
+		state pipeline.State
+	}{{"parts", state}, {"detectors in the core", pipeline.State{Core: inline}}} {
+		resumed := statefulCounter{newCounter()}
+		q, err := pipeline.New(pipeline.Options{Shards: 3, QueueSize: 1000, Sink: &sink{}, Restore: &restore.state},
+			[]pipeline.Model{{Name: "m", Specs: specs, Lateness: time.Minute, Detectors: []pipeline.Detector{resumed}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(q.Fresh()) != 0 {
+			t.Errorf("%s: fresh models %v", restore.name, q.Fresh())
+		}
+		if err := q.Submit(ctx, evs[430:]); err != nil {
+			t.Fatal(err)
+		}
+		q.Close(true)
+		if fmt.Sprint(resumed.closed) != fmt.Sprint(want) {
+			t.Errorf("after restore from %s:\n%v\nwithout stopping:\n%v", restore.name, resumed.closed, want)
+		}
+	}
+
 	// Changed pane specs start afresh.
-	r, err := pipeline.New(pipeline.Options{Shards: 1, QueueSize: 10, Sink: &sink{}, Restore: state},
+	r, err := pipeline.New(pipeline.Options{Shards: 1, QueueSize: 10, Sink: &sink{}, Restore: &state},
 		[]pipeline.Model{{Name: "m", Specs: specs[:1], Detectors: []pipeline.Detector{statefulCounter{newCounter()}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -454,5 +479,121 @@ func TestRecordIsLoggedInOrder(t *testing.T) {
 	}
 	if err := p.Record(evs[:1]); !errors.Is(err, pipeline.ErrClosed) {
 		t.Errorf("Record after Close: %v", err)
+	}
+}
+
+// waitQueued waits until the byte budget has n bytes taken.
+func waitQueued(t *testing.T, p *pipeline.Pipeline, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for p.QueuedBytes() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes queued, want %d", p.QueuedBytes(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Options.QueueBytes bounds what events in flight and reservations for
+// batches being decoded take: past it, Submit and Reserve answer ErrBusy,
+// and every byte comes back once the events are processed.
+func TestQueueBytes(t *testing.T) {
+	evs := events(100, time.Second)
+	var cost int64
+	for i := range evs {
+		cost += evs[i].Footprint()
+	}
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		run  func(t *testing.T, p *pipeline.Pipeline, c *counter)
+	}{
+		{"submit estimates", func(t *testing.T, p *pipeline.Pipeline, c *counter) {
+			if err := p.Submit(ctx, evs); err != nil {
+				t.Fatal(err)
+			}
+			waitQueued(t, p, cost)
+			if err := p.Submit(ctx, events(110, time.Second)); !errors.Is(err, pipeline.ErrBusy) {
+				t.Errorf("over the budget: %v, want ErrBusy", err)
+			}
+			if err := p.Reserve(3 * cost); !errors.Is(err, pipeline.ErrBusy) {
+				t.Errorf("reserving past the budget: %v, want ErrBusy", err)
+			}
+			close(c.block)
+			waitQueued(t, p, 0)
+			if err := p.Submit(ctx, evs[:60]); err != nil {
+				t.Errorf("after the queue drained: %v", err)
+			}
+		}},
+		{"reservations carry over", func(t *testing.T, p *pipeline.Pipeline, c *counter) {
+			if err := p.Reserve(cost); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Reserve(cost); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Reserve(1); !errors.Is(err, pipeline.ErrBusy) {
+				t.Fatalf("third reservation: %v, want ErrBusy", err)
+			}
+			p.Release(cost)
+			if err := p.SubmitReserved(ctx, evs, cost); err != nil {
+				t.Fatal(err)
+			}
+			waitQueued(t, p, cost)
+			close(c.block)
+			waitQueued(t, p, 0)
+		}},
+		{"refused reservations come back", func(t *testing.T, p *pipeline.Pipeline, c *counter) {
+			close(c.block)
+			if err := p.Reserve(cost); err != nil {
+				t.Fatal(err)
+			}
+			bad := events(1, time.Second)
+			bad[0].Model = "other"
+			if err := p.SubmitReserved(ctx, bad, cost); err == nil {
+				t.Fatal("unknown model accepted")
+			}
+			waitQueued(t, p, 0)
+		}},
+		{"a batch larger than the budget gets in alone", func(t *testing.T, p *pipeline.Pipeline, c *counter) {
+			big := events(250, time.Second)
+			if err := p.Submit(ctx, big); err != nil {
+				t.Fatal(err)
+			}
+			waitQueued(t, p, 2*cost)
+			if err := p.Submit(ctx, evs[:1]); !errors.Is(err, pipeline.ErrBusy) {
+				t.Errorf("behind a batch that takes the budget: %v, want ErrBusy", err)
+			}
+			close(c.block)
+			waitQueued(t, p, 0)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCounter()
+			c.block = make(chan struct{})
+			p := start(t, pipeline.Options{Shards: 2, QueueSize: 1000, QueueBytes: 2 * cost, Sink: &sink{}}, c, pipeline.PaneSpec{Events: 10})
+			defer p.Close(false)
+			tt.run(t, p, c)
+		})
+	}
+}
+
+// A batch larger than the log takes is refused before it is logged, and
+// what it held of the queue comes back.
+func TestMaxRecordBytes(t *testing.T) {
+	log := &memLog{}
+	c := newCounter()
+	p := start(t, pipeline.Options{Shards: 1, QueueSize: 100, QueueBytes: 1 << 20, MaxRecordBytes: 1000, Log: log, Sink: &sink{}}, c, pipeline.PaneSpec{Events: 10})
+	defer p.Close(false)
+	err := p.Submit(context.Background(), events(50, time.Second))
+	if !errors.Is(err, pipeline.ErrTooLarge) || !strings.Contains(err.Error(), "more than 1000 bytes as logged") {
+		t.Fatalf("err %v, want ErrTooLarge", err)
+	}
+	if p.InFlight() != 0 || p.QueuedBytes() != 0 || len(log.records) != 0 {
+		t.Errorf("after refusing: %d in flight, %d bytes queued, %d records", p.InFlight(), p.QueuedBytes(), len(log.records))
+	}
+	if err := p.Submit(context.Background(), events(5, time.Second)); err != nil {
+		t.Errorf("a small batch: %v", err)
 	}
 }

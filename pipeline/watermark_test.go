@@ -125,7 +125,7 @@ func TestCheckpointKeepsHeldEvents(t *testing.T) {
 		after[i].Time = after[i].Time.Add(3 * time.Hour)
 	}
 	ctx := context.Background()
-	newPipe := func(restore []byte, d pipeline.Detector) *pipeline.Pipeline {
+	newPipe := func(restore *pipeline.State, d pipeline.Detector) *pipeline.Pipeline {
 		p, err := pipeline.New(pipeline.Options{Shards: 3, QueueSize: 1000, Sink: &sink{}, Restore: restore},
 			[]pipeline.Model{{Name: "m", Specs: specs, Lateness: time.Minute, Detectors: []pipeline.Detector{d}}})
 		if err != nil {
@@ -144,9 +144,9 @@ func TestCheckpointKeepsHeldEvents(t *testing.T) {
 	if p.Held() != 2 {
 		t.Fatalf("held %d, want the 2 events after the gap", p.Held())
 	}
-	var state []byte
+	var state pipeline.State
 	var closedAtCheckpoint int
-	if err := p.Checkpoint(ctx, func(s []byte) error { state, closedAtCheckpoint = s, len(whole.closed); return nil }); err != nil {
+	if err := p.Checkpoint(ctx, func(s pipeline.State) error { state, closedAtCheckpoint = s, len(whole.closed); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Submit(ctx, after[2:]); err != nil {
@@ -155,7 +155,7 @@ func TestCheckpointKeepsHeldEvents(t *testing.T) {
 	p.Close(true)
 
 	resumed := statefulCounter{newCounter()}
-	q := newPipe(state, resumed)
+	q := newPipe(&state, resumed)
 	if q.Held() != 2 {
 		t.Errorf("restored pipeline holds %d, want 2", q.Held())
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -109,11 +110,14 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 			return check(ev)
 		}
 	}
+	// Decoding reserves the events' memory from the queue's budget as it
+	// goes, so that many large batches at once get 429, not the memory.
+	dec.Reserve = s.pipe.Reserve
 	events, rejected, err := dec.Decode(body, nil)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		s.metrics.rejected.WithLabelValues("too_large").Inc()
-		writeError(w, http.StatusRequestEntityTooLarge, "body larger than %d bytes", s.cfg.Server.MaxBodyBytes)
+	dec.Reserve = nil
+	reserved := dec.Reserved()
+	defer func() { s.pipe.Release(reserved) }()
+	if s.refuseBatch(w, err) {
 		return
 	}
 	res := ingestResult{Errors: []itemError{}}
@@ -150,13 +154,13 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, res)
 		return
 	}
-	if err := s.pipe.Submit(r.Context(), kept); err != nil {
-		if errors.Is(err, pipeline.ErrBusy) {
-			s.metrics.busy.Inc()
-			w.Header().Set("Retry-After", "1")
-			writeError(w, http.StatusTooManyRequests, "ingest queues are full; retry later")
-			return
-		}
+	// The batch carries the reservation from here on, taken or not.
+	err = s.pipe.SubmitReserved(r.Context(), kept, reserved)
+	reserved = 0
+	if s.refuseBatch(w, err) {
+		return
+	}
+	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "events not stored: %v", err)
 		return
 	}
@@ -170,6 +174,36 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.batch.Observe(time.Since(start).Seconds())
 	writeJSON(w, http.StatusAccepted, res)
+}
+
+// refuseBatch answers a batch over a limit (413) or one the queues have no
+// room for (429), and reports whether it did. Nothing of such a batch is
+// kept: taking part of it would leave the client guessing which part.
+func (s *Server) refuseBatch(w http.ResponseWriter, err error) bool {
+	var tooBig *http.MaxBytesError
+	var limit *event.LimitError
+	var why string
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, pipeline.ErrBusy):
+		s.metrics.busy.Inc()
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "ingest queues are full; retry later")
+		return true
+	case errors.As(err, &tooBig):
+		why = fmt.Sprintf("body larger than %d bytes (server.max_body_bytes)", s.cfg.Server.MaxBodyBytes)
+	case errors.As(err, &limit):
+		setting := map[string]string{"bytes": "server.max_body_bytes, decompressed", "items": "server.max_events", "values": "server.max_values"}[limit.Limit]
+		why = fmt.Sprintf("%s (%s)", limit, setting)
+	case errors.Is(err, pipeline.ErrTooLarge):
+		why = fmt.Sprintf("larger than the event log takes once encoded (%v)", err)
+	default:
+		return false
+	}
+	s.metrics.rejected.WithLabelValues("too_large").Inc()
+	writeError(w, http.StatusRequestEntityTooLarge, "batch refused whole, nothing was kept: %s; send smaller batches", why)
+	return true
 }
 
 // modelView is a model as the API shows it.
@@ -296,6 +330,7 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 			Exclude       []string `json:"exclude"`
 			BurstMin      int      `json:"burst_min"`
 			BurstAlpha    *float64 `json:"burst_alpha"`
+			MaxUsers      int      `json:"max_users"`
 		} `json:"outliers"`
 		ExpectEvery string `json:"expect_every"`
 	}
@@ -354,6 +389,9 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 		if o.BurstAlpha != nil {
 			m.Outliers.BurstAlpha = *o.BurstAlpha
 		}
+		if o.MaxUsers != 0 {
+			m.Outliers.MaxUsers = o.MaxUsers
+		}
 	}
 	if req.ExpectEvery != "" {
 		d, err := time.ParseDuration(req.ExpectEvery)
@@ -370,6 +408,10 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev := s.models[m.Name]
+	if prev == nil && len(s.models) >= s.cfg.Server.MaxModels {
+		writeError(w, http.StatusConflict, "%d models are registered, as many as server.max_models allows; change an existing one or raise the limit", len(s.models))
+		return
+	}
 	reg := &registered{Config: m}
 	if prev != nil {
 		reg.Ref = prev.Ref
@@ -426,14 +468,15 @@ func (s *Server) putReference(w http.ResponseWriter, r *http.Request) {
 	case strings.Contains(ct, "json"):
 		opts.Format = dataset.FormatJSONL
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, "reference larger than %d bytes", s.cfg.Server.MaxBodyBytes)
-		return
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "reference: %v", err)
+	// One reference at a time: profiling holds several copies of the data.
+	select {
+	case s.building <- struct{}{}:
+		defer func() { <-s.building }()
+	case <-r.Context().Done():
+		return // the client is gone
+	}
+	body, err := s.readReference(w, r, opts.Format)
+	if err != nil {
 		return
 	}
 	t, err := dataset.Read(bytes.NewReader(body), "reference", opts)
@@ -465,6 +508,54 @@ func (s *Server) putReference(w http.ResponseWriter, r *http.Request) {
 		"screening": ref.Outlier != nil, "warnings": ref.Warnings})
 	writeJSON(w, http.StatusOK, view(name, reg))
 }
+
+// readReference reads a reference upload within server.max_reference_bytes
+// (as sent and once decompressed) and server.max_reference_rows, before it
+// is parsed; on failure it answers and returns the error.
+func (s *Server) readReference(w http.ResponseWriter, r *http.Request, format dataset.Format) ([]byte, error) {
+	limit := s.cfg.Server.MaxReferenceBytes
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, "reference larger than %d bytes (server.max_reference_bytes)", limit)
+		return nil, err
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "reference: %v", err)
+		return nil, err
+	}
+	if len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err == nil {
+			body, err = io.ReadAll(io.LimitReader(zr, limit+1))
+		}
+		switch {
+		case err != nil:
+			writeError(w, http.StatusBadRequest, "reference: gzip: %v", err)
+			return nil, err
+		case int64(len(body)) > limit:
+			writeError(w, http.StatusRequestEntityTooLarge, "reference larger than %d bytes once decompressed (server.max_reference_bytes)", limit)
+			return nil, errReferenceTooLarge
+		}
+	}
+	// Lines bound rows (a quoted CSV cell may span lines), and counting
+	// them costs far less than parsing.
+	lines := bytes.Count(body, []byte{'\n'})
+	if len(body) > 0 && body[len(body)-1] != '\n' {
+		lines++
+	}
+	rows := lines
+	if format == dataset.FormatCSV || format == dataset.FormatAuto && !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n\ufeff"), []byte("{")) {
+		rows-- // the header
+	}
+	if max := s.cfg.Server.MaxReferenceRows; rows > max {
+		writeError(w, http.StatusRequestEntityTooLarge, "reference has %d rows (counted as lines), more than server.max_reference_rows (%d)", rows, max)
+		return nil, errReferenceTooLarge
+	}
+	return body, nil
+}
+
+var errReferenceTooLarge = errors.New("reference too large")
 
 // windowView is a stored drift window.
 type windowView struct {

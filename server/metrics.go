@@ -27,6 +27,11 @@ type metrics struct {
 	// authFailures counts requests refused for want of a valid token or
 	// role, by reason: missing, unknown, expired, role.
 	authFailures *prometheus.CounterVec
+	// users, forgotten and untracked follow the burst test's users within
+	// models[].outliers.max_users.
+	users     *prometheus.GaugeVec
+	forgotten *prometheus.CounterVec
+	untracked *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -72,8 +77,18 @@ func newMetrics() *metrics {
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "warden_auth_failures_total", Help: "Requests refused for want of a valid token or role, by reason (missing, unknown, expired, role).",
 		}, []string{"reason"}),
+		users: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "warden_outlier_users", Help: "Users whose last hour the burst test keeps, by model (at most models[].outliers.max_users).",
+		}, []string{"model"}),
+		forgotten: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_outlier_users_forgotten_total", Help: "Users the burst test forgot to stay within models[].outliers.max_users, by model.",
+		}, []string{"model"}),
+		untracked: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warden_outlier_inputs_untracked_total", Help: "Inputs counted for no user because their minute had more users than max_users, by model.",
+		}, []string{"model"}),
 	}
 	m.registry.MustRegister(m.authFailures, m.received, m.rejected, m.timeRejected, m.busy, m.batch, m.windows, m.screened, m.anomalies, m.screen, m.alerts, m.detector,
+		m.users, m.forgotten, m.untracked,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

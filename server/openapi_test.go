@@ -1337,10 +1337,12 @@ func TestOpenAPIResponses(t *testing.T) {
 		t.Errorf("drift windows: %s", abbrev(windows))
 	}
 
-	// Limits: a small body limit and queue make 413 and 429 reachable; a
-	// closed service answers 503.
+	// Limits: small body, reference and model limits and a small queue make
+	// 413, 409 and 429 reachable; a closed service answers 503.
 	s, small := newServer(t, t.TempDir(), func(cfg *config.Config) {
 		cfg.Server.MaxBodyBytes = 64 << 10
+		cfg.Server.MaxReferenceBytes = 64 << 10
+		cfg.Server.MaxModels = 1
 		cfg.Pipeline.Shards = 1
 		cfg.Pipeline.QueueSize = 10
 	})
@@ -1356,6 +1358,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		code int
 	}{
 		{apiRequest{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `"}`)}, 201},
+		{apiRequest{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `_2"}`)}, 409},
 		{apiRequest{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: smallRef.Bytes()}, 200},
 		{apiRequest{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: bytes.Repeat(smallRef.Bytes(), 8)}, 413},
 		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: big}, 413},

@@ -79,9 +79,13 @@ func (s *Server) postScreen(w http.ResponseWriter, r *http.Request) {
 	dec.Check = nil // an unknown model is a 404 here, not a bad item
 	events, rejected, err := dec.Decode(http.MaxBytesReader(w, r.Body, maxSmallBody), nil)
 	var tooBig *http.MaxBytesError
+	var limit *event.LimitError
 	switch {
 	case errors.As(err, &tooBig):
 		writeError(w, http.StatusRequestEntityTooLarge, "screen request larger than %d bytes", maxSmallBody)
+		return
+	case errors.As(err, &limit):
+		writeError(w, http.StatusRequestEntityTooLarge, "screen request: %v (server.max_body_bytes, decompressed)", limit)
 		return
 	case err != nil:
 		writeError(w, http.StatusBadRequest, "screen request: %v", err)

@@ -7,6 +7,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -72,6 +74,8 @@ type Server struct {
 	models map[string]*registered
 
 	decoders sync.Pool
+	building chan struct{} // held while a reference upload is read and profiled
+	saved    savedCheckpoint
 
 	feeds   sync.Map   // model -> *feed
 	feedsMu sync.Mutex // one CheckFeeds at a time
@@ -111,7 +115,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if err := os.MkdirAll(cfg.Storage.Dir, 0o700); err != nil {
 		return nil, &ConfigError{fmt.Errorf("storage.dir: %w", err)}
 	}
-	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, models: map[string]*registered{}, metrics: newMetrics()}
+	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, models: map[string]*registered{}, metrics: newMetrics(), building: make(chan struct{}, 1)}
 	tokens, err := cfg.Auth.TokenSet()
 	if err != nil {
 		return nil, &ConfigError{err}
@@ -125,7 +129,10 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if tokens.Len() == 0 {
 		s.log.Warn("no auth.tokens configured: anyone who can reach the listener can use every route, including admin ones")
 	}
-	s.decoders.New = func() any { return event.NewDecoder(event.DefaultLimits()) }
+	limits := event.DefaultLimits()
+	limits.MaxFeatures, limits.MaxItems, limits.MaxValues = cfg.Server.MaxFeatures, cfg.Server.MaxEvents, cfg.Server.MaxValues
+	limits.MaxBodyBytes = cfg.Server.MaxBodyBytes // decompressed, as MaxBytesReader bounds it sent
+	s.decoders.New = func() any { return event.NewDecoder(limits) }
 	s.shards = cfg.Pipeline.Shards
 	if s.shards <= 0 {
 		s.shards = defaultShards()
@@ -212,11 +219,12 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	popts := pipeline.Options{
-		Shards: s.shards, QueueSize: s.cfg.Pipeline.QueueSize, Log: logAdapter{s.events}, Sink: sink{s},
+		Shards: s.shards, QueueSize: s.cfg.Pipeline.QueueSize, QueueBytes: s.cfg.Pipeline.QueueBytes,
+		MaxRecordBytes: eventlog.MaxRecordBytes, Log: logAdapter{s.events}, Sink: sink{s},
 		Timed: func(d string, took time.Duration) { s.metrics.detector.WithLabelValues(d).Observe(took.Seconds()) },
 	}
 	if restore != nil {
-		popts.Restore = restore.Pipeline
+		popts.Restore = &pipeline.State{Core: restore.Pipeline, Parts: restore.parts}
 		s.pipe, err = pipeline.New(popts, models)
 		if err != nil {
 			// A checkpoint this version cannot use: start over from the
@@ -248,6 +256,15 @@ func (s *Server) start(ctx context.Context) error {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "warden_events_dropped_total", Help: "Events never processed: held back beyond the limit, or dated after 2261.",
 		}, func() float64 { return float64(s.pipe.Dropped()) }))
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "warden_checkpoint_bytes", Help: "Size of the last checkpoint in the store: the log position, the core state and every detector's part.",
+	}, func() float64 { return float64(s.saved.bytes()) }))
+	s.metrics.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "warden_checkpoint_written_bytes_total", Help: "Bytes checkpoints wrote to the store; detector state that did not change is not written again.",
+	}, func() float64 { s.saved.mu.Lock(); defer s.saved.mu.Unlock(); return float64(s.saved.written) }))
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "warden_queue_bytes", Help: "Memory taken of pipeline.queue_bytes, by estimate: events being decoded, and accepted and not yet processed.",
+	}, func() float64 { return float64(s.pipe.QueuedBytes()) }))
 	n, err := s.replayLog(ctx, from)
 	if err != nil {
 		return fmt.Errorf("replaying the event log: %w", err)
@@ -269,10 +286,69 @@ func (s *Server) Report(ctx context.Context, opts report.Options) (*report.Repor
 // after the last checkpoint.
 func (s *Server) Replayed() int { return s.replayed }
 
-// checkpointState is what a checkpoint keeps besides the log position.
+// checkpointState is what a checkpoint keeps besides the log position and
+// the detectors' parts.
 type checkpointState struct {
 	Pipeline json.RawMessage `json:"pipeline"`
 	Manager  []alert.Seen    `json:"manager"`
+
+	parts map[string][]byte // the detectors' state, stored apart
+}
+
+// savedCheckpoint is what the store holds of the last checkpoint, to write
+// only what changed: a part is rewritten only when its hash differs.
+type savedCheckpoint struct {
+	mu    sync.Mutex
+	at    *eventlog.Position // the log position it covers; nil: not known
+	parts map[string]savedPart
+	core  int
+	// written counts the bytes checkpoints wrote since the start.
+	written int64
+}
+
+type savedPart struct {
+	hash [sha256.Size]byte
+	size int
+}
+
+// bytes is the checkpoint's size in the store, about.
+func (c *savedCheckpoint) bytes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.core
+	for _, p := range c.parts {
+		n += p.size
+	}
+	return n
+}
+
+func (c *savedCheckpoint) remember(at *eventlog.Position, core []byte, parts map[string][]byte) {
+	saved := make(map[string]savedPart, len(parts))
+	for name, p := range parts {
+		saved[name] = savedPart{sha256.Sum256(p), len(p)}
+	}
+	c.mu.Lock()
+	c.at, c.core, c.parts = at, len(core), saved
+	c.mu.Unlock()
+}
+
+// changed returns the parts that differ from the store's, with nil for
+// those to delete.
+func (c *savedCheckpoint) changed(parts map[string][]byte) map[string][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string][]byte{}
+	for name, p := range parts {
+		if c.parts[name].hash != sha256.Sum256(p) {
+			out[name] = p
+		}
+	}
+	for name := range c.parts {
+		if _, ok := parts[name]; !ok {
+			out[name] = nil
+		}
+	}
+	return out
 }
 
 // loadCheckpoint returns where to start replaying the log and the state to
@@ -282,29 +358,59 @@ func (s *Server) loadCheckpoint(ctx context.Context) (eventlog.Position, *checkp
 	if err != nil || !ok {
 		return eventlog.Position{}, nil, err
 	}
+	s.saved.remember(nil, cp.State, cp.Parts)
 	var pos eventlog.Position
 	var st checkpointState
 	if json.Unmarshal(cp.Position, &pos) != nil || json.Unmarshal(cp.State, &st) != nil {
 		s.log.Warn("checkpoint damaged; replaying the whole event log")
 		return eventlog.Position{}, nil, nil
 	}
+	st.parts = cp.Parts
 	return pos, &st, nil
 }
 
 // Checkpoint saves the pipeline's state and how far the log is processed,
-// so that a restart replays only what came after.
+// so that a restart replays only what came after. Of the detectors' state,
+// only the parts that changed since the last checkpoint are written.
 func (s *Server) Checkpoint(ctx context.Context) error {
-	return s.pipe.Checkpoint(ctx, func(state []byte) error {
-		pos, err := json.Marshal(s.events.End())
+	return s.pipe.Checkpoint(ctx, func(state pipeline.State) error {
+		end := s.events.End()
+		pos, err := json.Marshal(end)
 		if err != nil {
 			return err
 		}
-		st, err := json.Marshal(checkpointState{Pipeline: state, Manager: s.manager.Remembered()})
+		st, err := json.Marshal(checkpointState{Pipeline: state.Core, Manager: s.manager.Remembered()})
 		if err != nil {
 			return err
 		}
-		return s.db.SaveCheckpoint(ctx, store.Checkpoint{Position: pos, State: st, At: s.opts.Now().UTC()})
+		changed := s.saved.changed(state.Parts)
+		err = s.db.SaveCheckpoint(ctx, store.Checkpoint{Position: pos, State: st, Parts: changed, At: s.opts.Now().UTC()})
+		if err != nil {
+			return err
+		}
+		written := len(pos) + len(st)
+		for _, p := range changed {
+			written += len(p)
+		}
+		s.saved.remember(&end, st, state.Parts)
+		s.saved.mu.Lock()
+		s.saved.written += int64(written)
+		s.saved.mu.Unlock()
+		return nil
 	})
+}
+
+// checkpointIfMoved checkpoints unless nothing was logged since the last
+// checkpoint: detector state changes only with events, and a model change
+// checkpoints at once. It reports whether it did.
+func (s *Server) checkpointIfMoved(ctx context.Context) (bool, error) {
+	s.saved.mu.Lock()
+	at := s.saved.at
+	s.saved.mu.Unlock()
+	if at != nil && s.events.End() == *at {
+		return false, nil
+	}
+	return true, s.Checkpoint(ctx)
 }
 
 func (s *Server) countAlert(a alert.Alert) {
@@ -320,7 +426,7 @@ func (s *Server) replayLog(ctx context.Context, from eventlog.Position) (int, er
 		return 0, err
 	}
 	defer r.Close()
-	dec := event.NewDecoder(event.DefaultLimits())
+	dec := event.NewDecoder(logLimits)
 	total := 0
 	for {
 		rec, pos, _, err := r.Next()
@@ -355,11 +461,22 @@ func (s *Server) replayLog(ctx context.Context, from eventlog.Position) (int, er
 	}
 }
 
+// logLimits decode the event log. Its records passed the limits of their
+// day, which may have been higher than today's, and were re-encoded, which
+// can lengthen an item (a number written out in full, a time added).
+var logLimits = event.Limits{
+	MaxItemBytes: 1 << 20,
+	MaxFeatures:  1 << 20,
+	MaxItems:     math.MaxInt32,
+	MaxValues:    math.MaxInt,
+	MaxBodyBytes: eventlog.MaxRecordBytes,
+}
+
 // pipelineModel is a registered model's pipeline model; one without a
 // reference is known, logged and counted, with nothing to compare with yet.
 func (s *Server) pipelineModel(name string, r *registered) (pipeline.Model, error) {
 	return monitor.NewModel(&r.Config, r.Ref, s.shards, monitor.ModelThresholds(s.cfg, &r.Config),
-		monitor.Hooks{OnWindow: s.onWindow, OnOutlier: s.onOutlier, OnTraffic: s.onTraffic})
+		monitor.Hooks{OnWindow: s.onWindow, OnOutlier: s.onOutlier, OnTraffic: s.onTraffic, OnUsers: s.onUsers})
 }
 
 func (s *Server) persist(ctx context.Context, name string, r *registered) error {
@@ -514,8 +631,16 @@ func (s *Server) checkTime(model string, t, now time.Time) string {
 		s.metrics.timeRejected.WithLabelValues(model, "out_of_range").Inc()
 		return fmt.Sprintf("time %s is outside the years %d to %d that Warden keeps",
 			t.Format(time.RFC3339Nano), pipeline.MinTime.Year(), pipeline.MaxTime.Year()-1)
+
 	}
 	return ""
+}
+
+// onUsers counts what the burst test keeps of a model's users.
+func (s *Server) onUsers(model string, u monitor.UserStats) {
+	s.metrics.users.WithLabelValues(model).Set(float64(u.Tracked))
+	s.metrics.forgotten.WithLabelValues(model).Add(float64(u.Forgotten))
+	s.metrics.untracked.WithLabelValues(model).Add(float64(u.Untracked))
 }
 
 // onTraffic stores a pane's event count.
@@ -652,10 +777,14 @@ func (s *Server) checkpointEvery(ctx context.Context, every time.Duration) {
 			continue
 		}
 		last = time.Now()
-		if err := s.Checkpoint(ctx); err != nil {
+		did, err := s.checkpointIfMoved(ctx)
+		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("checkpoint", "err", err)
 			}
+			continue
+		}
+		if !did {
 			continue
 		}
 		if err := s.truncateLog(ctx); err != nil {

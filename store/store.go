@@ -157,7 +157,12 @@ type Delivery struct {
 type Checkpoint struct {
 	Position []byte // opaque: the caller stores an eventlog.Position
 	State    []byte // opaque detector state
-	At       time.Time
+	// Parts is more state, in named pieces kept apart so that a piece that
+	// has not changed need not be written again: SaveCheckpoint replaces
+	// the parts it is given (a nil one is deleted) and keeps the others,
+	// and LoadCheckpoint returns them all.
+	Parts map[string][]byte
+	At    time.Time
 }
 
 // Retention says what Prune deletes: rows older than each cutoff. A zero
@@ -262,7 +267,8 @@ type Store interface {
 	// but never due again.
 	GiveUp(ctx context.Context, id int64, lastErr string) error
 
-	// SaveCheckpoint replaces the checkpoint.
+	// SaveCheckpoint replaces the checkpoint, and of its parts those in
+	// c.Parts, at once.
 	SaveCheckpoint(ctx context.Context, c Checkpoint) error
 	// LoadCheckpoint returns the checkpoint, or false if none was saved.
 	LoadCheckpoint(ctx context.Context) (Checkpoint, bool, error)

@@ -155,6 +155,7 @@ func readReplayEvents(path string, p *pipeline.Pipeline) ([]event.Event, error) 
 	defer f.Close()
 	limits := event.DefaultLimits()
 	limits.MaxItems = 1 << 30
+	limits.MaxValues = 1 << 40
 	limits.MaxBodyBytes = 1 << 40 // a file, not one request
 	dec := event.NewDecoder(limits)
 	dec.Check = func(ev *event.Event) string {

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -555,7 +557,8 @@ func (d *DB) failed(ctx context.Context, what string, id int64, update string, a
 	return nil
 }
 
-// SaveCheckpoint replaces the checkpoint.
+// SaveCheckpoint replaces the checkpoint, and of its parts those in
+// c.Parts, in one transaction.
 func (d *DB) SaveCheckpoint(ctx context.Context, c store.Checkpoint) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -564,6 +567,17 @@ func (d *DB) SaveCheckpoint(ctx context.Context, c store.Checkpoint) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO checkpoint (id, position, state, at_ns) VALUES (1, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET position = excluded.position, state = excluded.state, at_ns = excluded.at_ns`,
 			c.Position, c.State, toNanos(c.At))
+		for _, name := range slices.Sorted(maps.Keys(c.Parts)) {
+			if err != nil {
+				break
+			}
+			if part := c.Parts[name]; part == nil {
+				_, err = tx.ExecContext(ctx, `DELETE FROM checkpoint_parts WHERE name = ?`, name)
+			} else {
+				_, err = tx.ExecContext(ctx, `INSERT INTO checkpoint_parts (name, state) VALUES (?, ?)
+					ON CONFLICT (name) DO UPDATE SET state = excluded.state`, name, part)
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -584,6 +598,25 @@ func (d *DB) LoadCheckpoint(ctx context.Context) (store.Checkpoint, bool, error)
 		return store.Checkpoint{}, false, fmt.Errorf("sqlite: load checkpoint: %w", err)
 	}
 	c.At = fromNanos(at)
+	rows, err := d.read.QueryContext(ctx, `SELECT name, state FROM checkpoint_parts`)
+	if err != nil {
+		return store.Checkpoint{}, false, fmt.Errorf("sqlite: load checkpoint: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var part []byte
+		if err := rows.Scan(&name, &part); err != nil {
+			return store.Checkpoint{}, false, fmt.Errorf("sqlite: load checkpoint: %w", err)
+		}
+		if c.Parts == nil {
+			c.Parts = map[string][]byte{}
+		}
+		c.Parts[name] = part
+	}
+	if err := rows.Err(); err != nil {
+		return store.Checkpoint{}, false, fmt.Errorf("sqlite: load checkpoint: %w", err)
+	}
 	return c, true, nil
 }
 

@@ -766,6 +766,28 @@ func testCheckpoint(t *testing.T, s store.Store) {
 			t.Errorf("checkpoint %d: loaded %v %+v, want %+v", i, ok, got, c)
 		}
 	}
+	// Parts are replaced when given, deleted when given nil, kept otherwise.
+	for i, step := range []struct {
+		parts, want map[string][]byte
+	}{
+		{map[string][]byte{"m/drift": {1}, "m/outliers": {2}}, map[string][]byte{"m/drift": {1}, "m/outliers": {2}}},
+		{map[string][]byte{"m/outliers": {3, 3}}, map[string][]byte{"m/drift": {1}, "m/outliers": {3, 3}}},
+		{nil, map[string][]byte{"m/drift": {1}, "m/outliers": {3, 3}}},
+		{map[string][]byte{"m/drift": nil, "n/drift": {}}, map[string][]byte{"m/outliers": {3, 3}, "n/drift": {}}},
+	} {
+		c := store.Checkpoint{Position: []byte(fmt.Sprint(i)), State: []byte{byte(i)}, Parts: step.parts, At: at(time.Duration(i) * time.Minute)}
+		must(t, s.SaveCheckpoint(ctx, c))
+		got, ok, err := s.LoadCheckpoint(ctx)
+		must(t, err)
+		if !ok || string(got.Position) != fmt.Sprint(i) || len(got.Parts) != len(step.want) {
+			t.Fatalf("parts step %d: loaded %v %+v, want parts %v", i, ok, got, step.want)
+		}
+		for name, want := range step.want {
+			if part, ok := got.Parts[name]; !ok || !bytes.Equal(part, want) {
+				t.Errorf("parts step %d: part %q is %v (%v), want %v", i, name, part, ok, want)
+			}
+		}
+	}
 }
 
 func testAudit(t *testing.T, s store.Store) {
