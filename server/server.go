@@ -846,18 +846,33 @@ func (s *Server) pruneEvery(ctx context.Context, every time.Duration) {
 }
 
 // Prune deletes windows, alerts and findings older than the retention
-// settings allow.
+// settings allow. They are stamped with event time, so their age counts
+// back from the newest event time the store has seen (never later than the
+// server's clock): counting back from the wall clock would delete a
+// replayed or delayed day as soon as it was processed. The audit log is
+// stamped with the server's clock and ages by it.
 func (s *Server) Prune(ctx context.Context) (store.PruneStats, error) {
-	now := s.opts.Now().UTC()
-	cut := func(d time.Duration) time.Time {
-		if d <= 0 {
+	wall := s.opts.Now().UTC()
+	newest, err := s.db.Windows(ctx, store.WindowFilter{Limit: 1})
+	if err != nil {
+		return store.PruneStats{}, err
+	}
+	var events time.Time // zero: nothing seen, nothing event-stamped to age
+	if len(newest) > 0 {
+		events = newest[0].End
+		if events.After(wall) {
+			events = wall
+		}
+	}
+	cut := func(now time.Time, d time.Duration) time.Time {
+		if d <= 0 || now.IsZero() {
 			return time.Time{}
 		}
 		return now.Add(-d)
 	}
 	r := s.cfg.Storage.Retention
-	return s.db.Prune(ctx, store.Retention{Windows: cut(r.Windows), Alerts: cut(r.Alerts), Findings: cut(r.Alerts), Silences: cut(r.Alerts),
-		Audit: cut(r.Audit)})
+	return s.db.Prune(ctx, store.Retention{Windows: cut(events, r.Windows), Alerts: cut(events, r.Alerts),
+		Findings: cut(events, r.Alerts), Silences: cut(events, r.Alerts), Audit: cut(wall, r.Audit)})
 }
 
 // ReloadAuth replaces the accepted tokens, as SIGHUP does: a token removed

@@ -271,8 +271,11 @@ func TestRetention(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// The server's clock says 2026-01-02T00:00Z: everything that ended
-	// before 23:00 on the simulated day goes, the last hour stays.
+	// Retention counts back from the newest event time the store has seen
+	// (the server's clock, 2026-01-02T00:00Z, is later): what ended more
+	// than an hour before the newest window goes, the last hour stays.
+	_, doc, _ := call(t, "GET", hs.URL+"/v1/models/"+model+"/drift?limit=1", "", nil)
+	newest, _ := time.Parse(time.RFC3339Nano, doc["current"].(map[string]any)["end"].(string))
 	stats, err := s.Prune(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +283,7 @@ func TestRetention(t *testing.T) {
 	if stats.Windows < 25 || stats.Alerts == 0 {
 		t.Errorf("pruned %+v", stats)
 	}
-	cutoff := time.Date(2026, 1, 1, 23, 0, 0, 0, time.UTC)
+	cutoff := newest.Add(-time.Hour)
 	_, _, raw := call(t, "GET", hs.URL+"/v1/alerts", "", nil)
 	var left []struct{ Time time.Time }
 	json.Unmarshal([]byte(raw), &left)
@@ -289,7 +292,7 @@ func TestRetention(t *testing.T) {
 			t.Errorf("alert of %s survived retention", a.Time)
 		}
 	}
-	_, doc, _ := call(t, "GET", hs.URL+"/v1/models/"+model+"/drift?limit=100", "", nil)
+	_, doc, _ = call(t, "GET", hs.URL+"/v1/models/"+model+"/drift?limit=100", "", nil)
 	for _, w := range doc["windows"].([]any) {
 		end, _ := time.Parse(time.RFC3339Nano, w.(map[string]any)["end"].(string))
 		if end.Before(cutoff) {
@@ -502,5 +505,39 @@ func TestDashboardEscapesIDs(t *testing.T) {
 	_, _, page := call(t, "GET", hs.URL+"/", "", nil)
 	if strings.Contains(page, "\u202e") || !strings.Contains(page, `user\u202ekcatta`) {
 		t.Errorf("the dashboard shows the subject raw")
+	}
+}
+
+// A day replayed (or delayed) long after it happened keeps its windows and
+// alerts: retention counts back from the newest event time, not the wall
+// clock.
+func TestRetentionFollowsEventTime(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.Storage.Dir = dir
+	cfg.Pipeline.Shards = 2
+	s, err := server.New(cfg, server.Options{Now: func() time.Time { return time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	defer func() { hs.Close(); s.Close() }()
+	register(t, hs.URL, 5000)
+	body := eventsBody(t, 3000, simulate.Drift{Feature: "transaction_amount", From: 12 * time.Hour, Scale: 3})
+	if code, _, raw := call(t, "POST", hs.URL+"/v1/events", "application/x-ndjson", body); code != 202 {
+		t.Fatalf("events: %d %s", code, raw)
+	}
+	var before []any
+	deadline := time.Now().Add(10 * time.Second)
+	for len(before) == 0 && time.Now().Before(deadline) {
+		_, _, raw := call(t, "GET", hs.URL+"/v1/alerts", "", nil)
+		json.Unmarshal([]byte(raw), &before)
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(before) == 0 {
+		t.Fatal("no alerts")
+	}
+	if stats, err := s.Prune(context.Background()); err != nil || stats.Alerts != 0 || stats.Windows != 0 {
+		t.Errorf("a day of January 2026 pruned in June 2027: %+v %v", stats, err)
 	}
 }
