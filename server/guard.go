@@ -261,24 +261,36 @@ func sameOrigin(origin string, r *http.Request) bool {
 	return u.Scheme == scheme && strings.EqualFold(u.Host, r.Host)
 }
 
-// refuse records a refused request in the audit log: the first of each
-// kind from each address a minute, so that a flood of bad requests costs
-// the disk little (the metrics count every one).
+// refuse records a refused request in the audit log. A flood of them must
+// not fill the disk, so of each kind from each address one entry a minute
+// is written, and it counts the refusals of that kind and address not
+// written since ("since_last"); the metrics count every one at once.
 func (s *Server) refuse(r *http.Request, what, detail string) {
 	ip := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(ip); err == nil {
 		ip = h
 	}
-	if !s.refusals.allow(ip+" "+what, s.opts.Now()) {
+	skipped, ok := s.refusals.allow(ip+" "+what, s.opts.Now())
+	if !ok {
 		return
 	}
-	s.audit(r, "refused."+what, "", map[string]any{"detail": detail, "route": r.Method + " " + r.URL.Path})
+	d := map[string]any{"detail": detail, "route": r.Method + " " + r.URL.Path}
+	if skipped > 0 {
+		d["since_last"] = skipped
+	}
+	s.audit(r, "refused."+what, "", d)
 }
 
-// refusals remembers when each (address, kind) refusal was last recorded.
+// refusals remembers, per (address, kind), when a refusal was last written
+// and how many have come since.
 type refusals struct {
 	mu   sync.Mutex
-	last map[string]time.Time
+	last map[string]*refusal
+}
+
+type refusal struct {
+	at      time.Time
+	skipped int
 }
 
 const (
@@ -286,17 +298,25 @@ const (
 	refusalsKept = 10000
 )
 
-func (rf *refusals) allow(key string, now time.Time) bool {
+// allow says whether to write this refusal, and how many of its kind from
+// its address were not written since the last one that was.
+func (rf *refusals) allow(key string, now time.Time) (skipped int, ok bool) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
 	if rf.last == nil || len(rf.last) >= refusalsKept {
-		rf.last = map[string]time.Time{}
+		rf.last = map[string]*refusal{}
 	}
-	if t, ok := rf.last[key]; ok && now.Sub(t) < refusalEvery {
-		return false
+	r := rf.last[key]
+	if r != nil && now.Sub(r.at) < refusalEvery {
+		r.skipped++
+		return 0, false
 	}
-	rf.last[key] = now
-	return true
+	if r == nil {
+		r = &refusal{}
+		rf.last[key] = r
+	}
+	skipped, r.at, r.skipped = r.skipped, now, 0
+	return skipped, true
 }
 
 // sessions are the dashboard's logins: a random id in an HttpOnly,
