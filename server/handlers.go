@@ -648,14 +648,12 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		}
 		f.MinSeverity = sev
 	}
-	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "since %q: want an RFC 3339 time", v)
-			return
-		}
-		f.Since = t
+	since, err := timeParam(r, "since")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
 	}
+	f.Since = since
 	if f.Type != "" && !slices.Contains(alert.Kinds, f.Type) {
 		writeError(w, http.StatusBadRequest, "type %q: not a finding kind", f.Type)
 		return
@@ -695,9 +693,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	// (RFC 8288), with the same filters.
 	if len(recs) == limit {
 		last := recs[len(recs)-1]
-		next := r.URL.Query()
-		next.Set("cursor", formatCursor(store.AlertCursor{Time: last.Time, ID: last.ID}))
-		w.Header().Set("Link", fmt.Sprintf("<%s?%s>; rel=\"next\"", r.URL.Path, next.Encode()))
+		linkNext(w, r, "cursor", formatCursor(store.AlertCursor{Time: last.Time, ID: last.ID}))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -832,6 +828,27 @@ func intParam(r *http.Request, name string, def, lo, hi int) (int, error) {
 		return 0, fmt.Errorf("%s %q: want a whole number from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
+}
+
+// timeParam reads an optional RFC 3339 time from the query.
+func timeParam(r *http.Request, name string) (time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q: want an RFC 3339 time", name, v)
+	}
+	return t, nil
+}
+
+// linkNext points a full page at the next one (RFC 8288), keeping the
+// request's filters and setting key to where the next page starts.
+func linkNext(w http.ResponseWriter, r *http.Request, key, value string) {
+	next := r.URL.Query()
+	next.Set(key, value)
+	w.Header().Set("Link", "<"+r.URL.Path+"?"+next.Encode()+`>; rel="next"`)
 }
 
 // getReport answers the security report: JSON, or the lab's text layout

@@ -114,14 +114,12 @@ type auditView struct {
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.AuditFilter{Action: q.Get("action")}
-	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "since %q: want an RFC 3339 time", v)
-			return
-		}
-		f.Since = t
+	since, err := timeParam(r, "since")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
 	}
+	f.Since = since
 	limit, err := intParam(r, "limit", 100, 1, 10000)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "%v", err)
@@ -144,9 +142,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 		out[i] = auditView(e)
 	}
 	if len(es) == limit {
-		next := r.URL.Query()
-		next.Set("before", strconv.FormatInt(es[len(es)-1].ID, 10))
-		w.Header().Set("Link", "<"+r.URL.Path+"?"+next.Encode()+`>; rel="next"`)
+		linkNext(w, r, "before", strconv.FormatInt(es[len(es)-1].ID, 10))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
