@@ -402,16 +402,24 @@ func TestReceivers(t *testing.T) {
 	}
 }
 
+// openStore opens the server's database beside it, as a second writer
+// would, to set up rows the pipeline would take long to produce.
+func openStore(t *testing.T, dir string) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(filepath.Join(dir, "warden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // GET /v1/alerts pages with a cursor: a full page links to the next one,
 // with the same filters, and following the links lists every alert once.
 func TestAlertsPaging(t *testing.T) {
 	dir := t.TempDir()
 	_, hs := newServer(t, dir, nil)
-	db, err := sqlite.Open(filepath.Join(dir, "warden.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openStore(t, dir)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 7 {
 		fp := alert.Fingerprint("m", alert.KindDrift, fmt.Sprint(i))
@@ -490,11 +498,7 @@ func TestSmallReferenceWarns(t *testing.T) {
 func TestDashboardEscapesIDs(t *testing.T) {
 	dir := t.TempDir()
 	_, hs := newServer(t, dir, nil)
-	db, err := sqlite.Open(filepath.Join(dir, "warden.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openStore(t, dir)
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	subject := "user\u202ekcatta"
 	fp := alert.Fingerprint("m", alert.KindAdversarial, subject)
