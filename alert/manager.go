@@ -18,13 +18,11 @@ const (
 	NotAlerted   Decision = "not_alerted" // a kind that is recorded but not alerted (usage)
 )
 
-// Silence mutes alerts whose labels (model, type, subject, severity) equal
-// every matcher while it is active: StartsAt <= event time < EndsAt.
-type Silence struct {
-	ID       string
-	Matchers map[string]string
-	StartsAt time.Time
-	EndsAt   time.Time
+// Silencer is the silencing stage: it says which silence, if any, mutes an
+// alert with these labels (model, type, subject, severity) raised at event
+// time t. Package silence provides one.
+type Silencer interface {
+	Muting(labels map[string]string, t time.Time) (id string, ok bool)
 }
 
 // Policy is how findings become alerts.
@@ -56,18 +54,28 @@ var DefaultThresholds = map[Kind]Thresholds{
 	KindPromptInjection: {Warning: 50, Critical: 80},
 }
 
-// Manager turns findings into alerts: it grades, deduplicates and silences.
-// It keeps no I/O of its own; the caller stores what it decides. Safe for
-// concurrent use.
+// MaxRemembered bounds the problems a Manager remembers for deduplication.
+// Past it the oldest are forgotten first; each model's problems older than
+// the repeat interval before its newest alert are forgotten anyway, since
+// they can no longer hold back an alert.
+const MaxRemembered = 100_000
+
+// Manager turns findings into alerts in stages: grade, silence,
+// deduplicate. It keeps no I/O of its own; the caller saves what it
+// decides and only then commits it (Decide, save, Commit), so that a
+// failed save leaves nothing that would hold back the alert when the
+// finding comes again. Safe for concurrent use.
 type Manager struct {
 	policy   Policy
 	mu       sync.Mutex
 	last     map[string]seen
-	silences []Silence
+	newest   map[string]time.Time // per model: the newest alert committed
+	silencer Silencer
 	handlers []handler
 }
 
 type seen struct {
+	model    string
 	time     time.Time
 	severity Severity
 }
@@ -82,7 +90,7 @@ func NewManager(p Policy) *Manager {
 	if p.Quiet == nil {
 		p.Quiet = DefaultQuiet
 	}
-	return &Manager{policy: p, last: map[string]seen{}}
+	return &Manager{policy: p, last: map[string]seen{}, newest: map[string]time.Time{}}
 }
 
 // Handle registers fn for alerts of a kind ("" for every kind), as the lab's
@@ -94,46 +102,104 @@ func (m *Manager) Handle(kind Kind, fn func(Alert)) {
 	m.handlers = append(m.handlers, handler{kind, fn})
 }
 
-// SetSilences replaces the silences.
-func (m *Manager) SetSilences(s []Silence) {
+// SetSilencer makes s the silencing stage; nil silences nothing.
+func (m *Manager) SetSilencer(s Silencer) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.silences = append([]Silence(nil), s...)
+	m.silencer = s
 }
 
-// Remember tells the manager about an alert raised before it started (read
-// back from the store), so a restart does not repeat it.
-func (m *Manager) Remember(fingerprint string, t time.Time, s Severity) {
+// Remember tells the manager about an alert raised before it started (from
+// a checkpoint), so a restart does not repeat it.
+func (m *Manager) Remember(s Seen) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if prev, ok := m.last[fingerprint]; !ok || t.After(prev.time) {
-		m.last[fingerprint] = seen{t, s}
+	if prev, ok := m.last[s.Fingerprint]; ok && !s.Time.After(prev.time) {
+		return
+	}
+	m.remember(s.Fingerprint, seen{s.Model, s.Time, s.Severity})
+}
+
+// remember records a problem alerted and forgets what can no longer hold
+// back an alert. Called with m.mu held.
+func (m *Manager) remember(fp string, s seen) {
+	m.last[fp] = s
+	if s.time.After(m.newest[s.model]) {
+		m.newest[s.model] = s.time
+	}
+	if len(m.last) > MaxRemembered {
+		m.forget()
+	}
+}
+
+// forget drops the problems older than the repeat interval before their
+// model's newest alert, then the oldest until the manager is back within
+// MaxRemembered. Called with m.mu held.
+func (m *Manager) forget() {
+	repeat := m.repeat()
+	for fp, s := range m.last {
+		if s.time.Before(m.newest[s.model].Add(-repeat)) {
+			delete(m.last, fp)
+		}
+	}
+	if len(m.last) <= MaxRemembered*9/10 {
+		return
+	}
+	times := make([]time.Time, 0, len(m.last))
+	for _, s := range m.last {
+		times = append(times, s.time)
+	}
+	slices.SortFunc(times, time.Time.Compare)
+	cut := times[len(times)-MaxRemembered*9/10]
+	for fp, s := range m.last {
+		if s.time.Before(cut) {
+			delete(m.last, fp)
+		}
 	}
 }
 
 // Seen is what the manager remembers of a problem it alerted.
 type Seen struct {
 	Fingerprint string    `json:"fingerprint"`
+	Model       string    `json:"model,omitempty"`
 	Time        time.Time `json:"time"`
 	Severity    Severity  `json:"severity"`
 }
 
 // Remembered lists what the manager remembers, for a checkpoint; Remember
-// gives it back.
+// gives it back. Problems that can no longer hold back an alert are left
+// out.
 func (m *Manager) Remembered() []Seen {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	repeat := m.repeat()
 	out := make([]Seen, 0, len(m.last))
 	for fp, s := range m.last {
-		out = append(out, Seen{fp, s.time, s.severity})
+		if s.time.Before(m.newest[s.model].Add(-repeat)) {
+			delete(m.last, fp)
+			continue
+		}
+		out = append(out, Seen{fp, s.model, s.time, s.severity})
 	}
 	slices.SortFunc(out, func(a, b Seen) int { return strings.Compare(a.Fingerprint, b.Fingerprint) })
 	return out
 }
 
-// Process decides about one finding; the alert is meaningful when the
+// Process decides about one finding and commits an alert at once: for
+// callers that keep alerts in memory. The alert is meaningful when the
 // decision is Alerted.
 func (m *Manager) Process(f Finding) (Alert, Decision) {
+	a, d := m.Decide(f)
+	if d == Alerted {
+		m.Commit(a)
+	}
+	return a, d
+}
+
+// Decide grades, silences and deduplicates one finding without recording
+// anything: the alert is meaningful when the decision is Alerted, and the
+// caller commits it once it is saved.
+func (m *Manager) Decide(f Finding) (Alert, Decision) {
 	if m.policy.Thresholds != nil {
 		if th, ok := m.policy.Thresholds(f.Model, f.Kind); ok {
 			f.Severity = th.Severity(f.Score, f.Severity)
@@ -148,17 +214,23 @@ func (m *Manager) Process(f Finding) (Alert, Decision) {
 		return a, NotAlerted
 	}
 	m.mu.Lock()
-	for _, s := range m.silences {
-		if s.matches(a) {
-			m.mu.Unlock()
+	defer m.mu.Unlock()
+	if m.silencer != nil {
+		if _, ok := m.silencer.Muting(a.Labels(), a.Time); ok {
 			return a, Silenced
 		}
 	}
 	if prev, ok := m.last[fp]; ok && a.Severity <= prev.severity && absDuration(a.Time.Sub(prev.time)) < m.repeat() {
-		m.mu.Unlock()
 		return a, Deduplicated
 	}
-	m.last[fp] = seen{a.Time, a.Severity}
+	return a, Alerted
+}
+
+// Commit records an alert that Decide raised and the caller saved, so that
+// the same problem is deduplicated from now on, and runs the handlers.
+func (m *Manager) Commit(a Alert) {
+	m.mu.Lock()
+	m.remember(a.Fingerprint, seen{a.Model, a.Time, a.Severity})
 	handlers := append([]handler(nil), m.handlers...)
 	m.mu.Unlock()
 	for _, h := range handlers {
@@ -166,7 +238,6 @@ func (m *Manager) Process(f Finding) (Alert, Decision) {
 			h.fn(a)
 		}
 	}
-	return a, Alerted
 }
 
 func (m *Manager) repeat() time.Duration {
@@ -176,17 +247,9 @@ func (m *Manager) repeat() time.Duration {
 	return DefaultRepeatInterval
 }
 
-func (s Silence) matches(a Alert) bool {
-	if a.Time.Before(s.StartsAt) || !a.Time.Before(s.EndsAt) {
-		return false
-	}
-	labels := map[string]string{"model": a.Model, "type": string(a.Type), "subject": a.Subject, "severity": a.Severity.String()}
-	for k, v := range s.Matchers {
-		if labels[k] != v {
-			return false
-		}
-	}
-	return true
+// Labels are the alert's labels that silences match.
+func (a Alert) Labels() map[string]string {
+	return map[string]string{"model": a.Model, "type": string(a.Type), "subject": a.Subject, "severity": a.Severity.String()}
 }
 
 func source(f Finding) string {

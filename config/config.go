@@ -109,10 +109,11 @@ type Storage struct {
 
 // Retention says how long each kind of record is kept; 0 keeps it forever.
 type Retention struct {
-	Events  time.Duration `yaml:"events"`
-	Windows time.Duration `yaml:"windows"`
-	Alerts  time.Duration `yaml:"alerts"`
-	Audit   time.Duration `yaml:"audit"`
+	Events   time.Duration `yaml:"events"`
+	Windows  time.Duration `yaml:"windows"`
+	Alerts   time.Duration `yaml:"alerts"`   // alerts, their deliveries, and silences that ended
+	Findings time.Duration `yaml:"findings"` // every finding, alerted or not
+	Audit    time.Duration `yaml:"audit"`
 }
 
 // Pipeline sizes the in-process pipeline.
@@ -298,10 +299,11 @@ func Default() *Config {
 		Storage: Storage{
 			Dir: "./warden-data",
 			Retention: Retention{
-				Events:  7 * 24 * time.Hour,
-				Windows: 30 * 24 * time.Hour,
-				Alerts:  90 * 24 * time.Hour,
-				Audit:   365 * 24 * time.Hour,
+				Events:   7 * 24 * time.Hour,
+				Windows:  30 * 24 * time.Hour,
+				Alerts:   90 * 24 * time.Hour,
+				Findings: 30 * 24 * time.Hour,
+				Audit:    365 * 24 * time.Hour,
 			},
 		},
 		Pipeline: Pipeline{QueueSize: 65536, QueueBytes: 256 * MiB, MaxFuture: 5 * time.Minute},

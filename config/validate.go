@@ -263,6 +263,8 @@ func (s *Storage) problems() problems {
 	nonNegative(&ps, "retention.events", s.Retention.Events)
 	nonNegative(&ps, "retention.windows", s.Retention.Windows)
 	nonNegative(&ps, "retention.alerts", s.Retention.Alerts)
+	nonNegative(&ps, "retention.findings", s.Retention.Findings)
+	nonNegative(&ps, "retention.audit", s.Retention.Audit)
 	return ps
 }
 

@@ -55,6 +55,8 @@ var policies = map[string]policy{
 	"PUT /v1/models/{name}/reference": {auth.RoleAdmin, tableBody},
 	"POST /v1/alerts/{id}/ack":        {auth.RoleAdmin, jsonBody},
 	"POST /v1/silences":               {auth.RoleAdmin, jsonBody},
+	"GET /v1/silences":                {auth.RoleRead, nil},
+	"DELETE /v1/silences/{id}":        {auth.RoleAdmin, nil},
 	"GET /v1/audit":                   {auth.RoleAdmin, nil},
 	"GET /healthz":                    {},
 	"GET /readyz":                     {},

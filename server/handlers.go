@@ -25,6 +25,7 @@ import (
 	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/pipeline"
 	"github.com/warden-ml/warden/report"
+	"github.com/warden-ml/warden/silence"
 	"github.com/warden-ml/warden/store"
 )
 
@@ -42,6 +43,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/alerts", s.listAlerts)
 	mux.HandleFunc("POST /v1/alerts/{id}/ack", s.ackAlert)
 	mux.HandleFunc("POST /v1/silences", s.postSilence)
+	mux.HandleFunc("GET /v1/silences", s.getSilences)
+	mux.HandleFunc("DELETE /v1/silences/{id}", s.deleteSilence)
 	mux.HandleFunc("GET /v1/report", s.getReport)
 	mux.HandleFunc("GET /{$}", s.getDashboard)
 	mux.HandleFunc("GET /metrics", s.getMetrics)
@@ -76,6 +79,19 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, format string, a ...any) {
 	writeJSON(w, code, map[string]string{"error": fmt.Sprintf(format, a...)})
+}
+
+// writeStoreError answers a store failure: the caller's mistake (invalid,
+// not found, conflict) or the server's.
+func writeStoreError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, store.ErrInvalid):
+		writeError(w, http.StatusBadRequest, "%v", err)
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "%v", err)
+	default:
+		writeError(w, http.StatusInternalServerError, "%v", err)
+	}
 }
 
 // itemError is one rejected event in a 202 or 400 answer.
@@ -767,54 +783,139 @@ func (s *Server) postSilence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "silence: %v", err)
 		return
 	}
-	for k := range req.Matchers {
-		switch k {
-		case "model", "type", "subject", "severity":
-		default:
-			writeError(w, http.StatusBadRequest, "matchers.%s: want model, type, subject or severity", k)
-			return
-		}
+	sil := silence.Silence{ID: req.ID, Matchers: req.Matchers, StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.CreatedBy, Comment: req.Comment}
+	if err := sil.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, "silence: %v", err)
+		return
 	}
 	if c := callerOf(r); c.restricted() && (req.Matchers["model"] == "" || !c.mayTouch(req.Matchers["model"])) {
 		writeError(w, http.StatusForbidden, "token %s may silence only its own models: give matchers.model", c.name())
 		return
 	}
 	now := s.opts.Now().UTC()
-	if req.StartsAt.IsZero() {
-		req.StartsAt = now
+	if sil.StartsAt.IsZero() {
+		sil.StartsAt = now
 	}
-	if req.ID == "" {
-		req.ID = alert.Fingerprint(fmt.Sprint(req.Matchers), "silence", req.StartsAt.String())
+	if sil.CreatedBy == "" {
+		sil.CreatedBy = callerOf(r).name()
 	}
-	sil := store.Silence{ID: req.ID, Matchers: req.Matchers, StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.CreatedBy, Comment: req.Comment}
-	if err := sil.Validate(); err != nil {
+	if sil.ID == "" {
+		sil.ID = alert.Fingerprint(fmt.Sprint(sil.Matchers), "silence", sil.StartsAt.String())
+	}
+	stored := storedSilence(sil)
+	if err := stored.Validate(); err != nil {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	if err := s.db.AddSilence(r.Context(), sil); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := s.db.AddSilence(r.Context(), stored); err != nil {
+		writeStoreError(w, err)
 		return
 	}
-	if err := s.refreshSilences(r.Context()); err != nil {
+	if err := s.loadSilences(r.Context()); err != nil {
 		writeError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
 	s.audit(r, "silence.create", sil.ID, map[string]any{"matchers": sil.Matchers, "starts_at": sil.StartsAt, "ends_at": sil.EndsAt,
 		"created_by": sil.CreatedBy, "comment": sil.Comment})
-	writeJSON(w, http.StatusCreated, req)
+	writeJSON(w, http.StatusCreated, silenceView(sil, now))
 }
 
-// refreshSilences hands the manager the silences active now.
-func (s *Server) refreshSilences(ctx context.Context) error {
-	active, err := s.db.Silences(ctx, s.opts.Now().UTC())
+// getSilences lists the stored silences, those in effect, yet to come and
+// ended (until retention prunes them), with their state by the server's
+// clock; ?state= keeps one state.
+func (s *Server) getSilences(w http.ResponseWriter, r *http.Request) {
+	var want silence.State
+	if v := r.URL.Query().Get("state"); v != "" {
+		want = silence.State(v)
+		if !slices.Contains(silence.States, want) {
+			writeError(w, http.StatusBadRequest, "state %q: want pending, active or expired", v)
+			return
+		}
+	}
+	all, err := s.db.Silences(r.Context())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	now := s.opts.Now().UTC()
+	c := callerOf(r)
+	out := []silenceJSON{}
+	for _, st := range all {
+		sil := silenceOf(st)
+		if c.restricted() && !c.mayTouch(sil.Matchers["model"]) {
+			continue
+		}
+		if v := silenceView(sil, now); want == "" || v.State == want {
+			out = append(out, v)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"silences": out})
+}
+
+// deleteSilence expires a silence now, by the server's clock: from then
+// on, by event time, it mutes nothing. The silence stays listed, expired,
+// until retention prunes it.
+func (s *Server) deleteSilence(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	all, err := s.db.Silences(r.Context())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	i := slices.IndexFunc(all, func(st store.Silence) bool { return st.ID == id })
+	if i < 0 {
+		writeError(w, http.StatusNotFound, "no silence %q", id)
+		return
+	}
+	if c := callerOf(r); c.restricted() && !c.mayTouch(all[i].Matchers["model"]) {
+		writeError(w, http.StatusForbidden, "token %s may expire only silences of its own models", c.name())
+		return
+	}
+	now := s.opts.Now().UTC()
+	st, err := s.db.ExpireSilence(r.Context(), id, now)
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	if err := s.loadSilences(r.Context()); err != nil {
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	s.audit(r, "silence.expire", id, map[string]any{"matchers": st.Matchers, "ends_at": st.EndsAt, "was_ending": all[i].EndsAt})
+	writeJSON(w, http.StatusOK, silenceView(silenceOf(st), now))
+}
+
+// silenceJSON is a silence as the API shows it.
+type silenceJSON struct {
+	silence.Silence
+	State silence.State `json:"state"`
+}
+
+func silenceView(s silence.Silence, now time.Time) silenceJSON {
+	return silenceJSON{s, s.StateAt(now)}
+}
+
+func silenceOf(s store.Silence) silence.Silence {
+	return silence.Silence{ID: s.ID, Matchers: s.Matchers, StartsAt: s.StartsAt, EndsAt: s.EndsAt, CreatedBy: s.CreatedBy, Comment: s.Comment}
+}
+
+func storedSilence(s silence.Silence) store.Silence {
+	return store.Silence{ID: s.ID, Matchers: s.Matchers, StartsAt: s.StartsAt, EndsAt: s.EndsAt, CreatedBy: s.CreatedBy, Comment: s.Comment}
+}
+
+// loadSilences hands the silencing stage every stored silence: they match
+// on the event time of each finding, so one for yesterday or tomorrow
+// counts as much as one for now.
+func (s *Server) loadSilences(ctx context.Context) error {
+	all, err := s.db.Silences(ctx)
 	if err != nil {
 		return err
 	}
-	out := make([]alert.Silence, len(active))
-	for i, a := range active {
-		out[i] = alert.Silence{ID: a.ID, Matchers: a.Matchers, StartsAt: a.StartsAt, EndsAt: a.EndsAt}
+	out := make([]silence.Silence, len(all))
+	for i, st := range all {
+		out[i] = silenceOf(st)
 	}
-	s.manager.SetSilences(out)
+	s.silences.Replace(out)
 	return nil
 }
 

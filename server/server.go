@@ -36,6 +36,7 @@ import (
 	"github.com/warden-ml/warden/notify"
 	"github.com/warden-ml/warden/pipeline"
 	"github.com/warden-ml/warden/report"
+	"github.com/warden-ml/warden/silence"
 	"github.com/warden-ml/warden/store"
 	"github.com/warden-ml/warden/store/eventlog"
 	"github.com/warden-ml/warden/store/sqlite"
@@ -49,18 +50,19 @@ type Options struct {
 
 // Server is a running Warden service.
 type Server struct {
-	cfg     *config.Config
-	opts    Options
-	log     *slog.Logger
-	db      *sqlite.DB
-	events  *eventlog.Log
-	pipe    *pipeline.Pipeline
-	manager *alert.Manager
-	policy  alert.Policy
-	notify  *notify.Dispatcher
-	metrics *metrics
-	shards  int
-	ready   atomic.Bool
+	cfg      *config.Config
+	opts     Options
+	log      *slog.Logger
+	db       *sqlite.DB
+	events   *eventlog.Log
+	pipe     *pipeline.Pipeline
+	manager  *alert.Manager
+	silences silence.Set // the silencing stage, loaded from the store
+	policy   alert.Policy
+	notify   *notify.Dispatcher
+	metrics  *metrics
+	shards   int
+	ready    atomic.Bool
 	// replayed counts the logged events processed again at start.
 	replayed int
 
@@ -154,8 +156,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.notify = notify.NewDispatcher(s.db, recv, notify.DispatcherOptions{Logger: opts.Logger})
 	s.policy = monitor.Policy(cfg)
-	s.manager = alert.NewManager(s.policy)
-	s.manager.Handle("", s.countAlert)
+	s.manager = s.newManager()
 	if err := s.start(context.Background()); err != nil {
 		s.Close()
 		return nil, err
@@ -163,8 +164,21 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// newManager is the alert manager: grading by the configured thresholds,
+// silencing by the stored silences, deduplication.
+func (s *Server) newManager() *alert.Manager {
+	m := alert.NewManager(s.policy)
+	m.SetSilencer(&s.silences)
+	m.Handle("", s.countAlert)
+	return m
+}
+
 // start registers the models and replays the log into a new pipeline.
 func (s *Server) start(ctx context.Context) error {
+	// Silences first: the replay must be muted as the first run was.
+	if err := s.loadSilences(ctx); err != nil {
+		return err
+	}
 	stored, err := s.db.Models(ctx)
 	if err != nil {
 		return err
@@ -231,14 +245,13 @@ func (s *Server) start(ctx context.Context) error {
 			// whole log, which gives the same result, only slower.
 			s.log.Warn("checkpoint not usable; replaying the whole event log", "err", err)
 			from, restore, popts.Restore = eventlog.Position{}, nil, nil
-			s.manager = alert.NewManager(monitor.Policy(s.cfg))
-			s.manager.Handle("", s.countAlert)
+			s.manager = s.newManager()
 		} else if fresh := s.pipe.Fresh(); len(fresh) > 0 {
 			s.log.Info("models changed since the checkpoint start afresh", "models", fresh)
 		}
 		if restore != nil {
 			for _, seen := range restore.Manager {
-				s.manager.Remember(seen.Fingerprint, seen.Time, seen.Severity)
+				s.manager.Remember(seen)
 			}
 		}
 	}
@@ -665,7 +678,7 @@ func (k sink) Findings(fs []alert.Finding) {
 		if err := k.s.db.RecordFinding(ctx, f); err != nil {
 			k.s.log.Error("storing a finding", "err", err)
 		}
-		a, d := k.s.manager.Process(f)
+		a, d := k.s.manager.Decide(f)
 		if d != alert.Alerted {
 			continue
 		}
@@ -674,6 +687,7 @@ func (k sink) Findings(fs []alert.Finding) {
 			k.s.log.Error("storing an alert", "id", a.ID, "err", err)
 			continue
 		}
+		k.s.manager.Commit(a)
 		// Stored already with the same severity, the alert is this call
 		// replayed after a crash: notify it again, since enqueueing is
 		// idempotent. With another severity, another call (a window of
@@ -872,7 +886,7 @@ func (s *Server) Prune(ctx context.Context) (store.PruneStats, error) {
 	}
 	r := s.cfg.Storage.Retention
 	return s.db.Prune(ctx, store.Retention{Windows: cut(events, r.Windows), Alerts: cut(events, r.Alerts),
-		Findings: cut(events, r.Alerts), Silences: cut(events, r.Alerts), Audit: cut(wall, r.Audit)})
+		Findings: cut(events, r.Findings), Silences: cut(events, r.Alerts), Audit: cut(wall, r.Audit)})
 }
 
 // ReloadAuth replaces the accepted tokens, as SIGHUP does: a token removed

@@ -248,9 +248,14 @@ type Store interface {
 	// AddSilence stores s, replacing a silence with the same ID (which is
 	// how a silence is extended or ended early).
 	AddSilence(ctx context.Context, s Silence) error
-	// Silences lists the silences active at t (StartsAt <= t < EndsAt) by
-	// StartsAt, then ID.
-	Silences(ctx context.Context, activeAt time.Time) ([]Silence, error)
+	// Silences lists every stored silence, in effect, yet to come or
+	// ended, by StartsAt, then ID: silences match on event time, which
+	// the wall clock says nothing about.
+	Silences(ctx context.Context) ([]Silence, error)
+	// ExpireSilence ends a silence at t (at its start, if that is later)
+	// and returns it; one already ended before t is returned unchanged.
+	// ErrNotFound when there is no such silence.
+	ExpireSilence(ctx context.Context, id string, t time.Time) (Silence, error)
 
 	// Enqueue adds outbox items for stored alerts. It is idempotent on
 	// (Receiver, AlertID): an item already enqueued, delivered or given up

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
+	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/warden-ml/warden/internal/safetext"
 )
 
 // clientFlags are how a command that calls a running service
@@ -41,4 +47,47 @@ func (f *clientFlags) client() (*http.Client, string, error) {
 		c.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 	}
 	return c, token, nil
+}
+
+// call sends one request to the service at base and returns the body of a
+// 2xx answer. role names the token role the route needs, for the message
+// when no token was given.
+func (f *clientFlags) call(method, base, path string, body []byte, role string) ([]byte, error) {
+	client, token, err := f.client()
+	if err != nil {
+		return nil, err
+	}
+	base = strings.TrimRight(base, "/")
+	req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized && token == "":
+		return nil, usageErrf("%s needs a token: give --token or set WARDEN_TOKEN (a token with the %s role)", base, role)
+	case resp.StatusCode/100 != 2:
+		msg := bytes.TrimSpace(out)
+		var e struct{ Error string }
+		if json.Unmarshal(out, &e) == nil && e.Error != "" {
+			msg = []byte(e.Error)
+		}
+		return nil, usageErrf("%s: %s: %s", base, resp.Status, safetext.Escape(string(msg)))
+	}
+	return out, nil
 }

@@ -76,6 +76,7 @@ Every command exits 0 when it ran and found nothing, 1 when it found something,
 		newReportCmd(),
 		newDemoCmd(),
 		newTokenCmd(),
+		newSilenceCmd(),
 	)
 	root.Version = versionString()
 	root.SetVersionTemplate("warden {{.Version}}\n")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,32 +114,9 @@ func fetchReport(cf *clientFlags, base, model, since string) (*report.Report, er
 	if model != "" {
 		q.Set("model", model)
 	}
-	client, token, err := cf.client()
+	body, err := cf.call(http.MethodGet, base, "/v1/report?"+q.Encode(), nil, "read")
 	if err != nil {
 		return nil, err
-	}
-	req, err := http.NewRequest(http.MethodGet, base+"/v1/report?"+q.Encode(), nil)
-	if err != nil {
-		return nil, usageErr(err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, usageErr(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized && token == "":
-		return nil, usageErrf("%s needs a token: give --token or set WARDEN_TOKEN (a token with the read role)", base)
-	case resp.StatusCode != http.StatusOK:
-		return nil, usageErrf("%s: %s: %s", base, resp.Status, bytes.TrimSpace(body))
 	}
 	var rep report.Report
 	if err := json.Unmarshal(body, &rep); err != nil {

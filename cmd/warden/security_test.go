@@ -241,6 +241,9 @@ func TestAuditScopesAndRevocation(t *testing.T) {
 		{"POST", "/v1/models", scoped, "application/json", `{"name":"m2","drift":{"enabled":false}}`, 403},
 		{"POST", "/v1/silences", scoped, "application/json", `{"matchers":{"type":"drift"},"ends_at":"2126-01-01T00:00:00Z"}`, 403},
 		{"POST", "/v1/silences", scoped, "application/json", `{"id":"s1","matchers":{"model":"m1"},"ends_at":"2126-01-01T00:00:00Z"}`, 201},
+		{"POST", "/v1/silences", admin, "application/json", `{"id":"s2","matchers":{"model":"m2"},"ends_at":"2126-01-01T00:00:00Z"}`, 201},
+		{"DELETE", "/v1/silences/s2", scoped, "", "", 403},
+		{"DELETE", "/v1/silences/s1", scoped, "", "", 200},
 		{"GET", "/v1/alerts", scoped, "", "", 403},
 		{"GET", "/v1/alerts?model=m1", scoped, "", "", 200},
 		{"GET", "/v1/models/m2", scoped, "", "", 403},
@@ -264,7 +267,7 @@ func TestAuditScopesAndRevocation(t *testing.T) {
 	for _, e := range entries {
 		got = append(got, e.Actor+" "+e.Action+" "+e.Target)
 	}
-	for _, want := range []string{"admin model.register m1", "admin model.register m2", "scoped reference.upload m1", "scoped silence.create s1"} {
+	for _, want := range []string{"admin model.register m1", "admin model.register m2", "scoped reference.upload m1", "scoped silence.create s1", "scoped silence.expire s1"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("the audit log lacks %q: %q", want, got)
 		}

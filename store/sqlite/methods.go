@@ -435,17 +435,38 @@ func scanSilence(row interface{ Scan(...any) error }) (store.Silence, error) {
 	return s, nil
 }
 
-// Silences lists the silences active at t.
-func (d *DB) Silences(ctx context.Context, t time.Time) ([]store.Silence, error) {
-	if err := store.CheckTime("silences active at", t); err != nil {
-		return nil, err
-	}
+// Silences lists every stored silence.
+func (d *DB) Silences(ctx context.Context) ([]store.Silence, error) {
 	ss, err := query(ctx, d.read, scanSilence, `SELECT id, matchers, starts_ns, ends_ns, created_by, comment FROM silences
-		WHERE starts_ns <= ? AND ends_ns > ? ORDER BY starts_ns, id`, toNanos(t), toNanos(t))
+		ORDER BY starts_ns, id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: silences: %w", err)
 	}
 	return ss, nil
+}
+
+// ExpireSilence ends a silence at t.
+func (d *DB) ExpireSilence(ctx context.Context, id string, t time.Time) (store.Silence, error) {
+	if err := store.CheckTime("silence "+id+": expiry", t); err != nil {
+		return store.Silence{}, err
+	}
+	var out store.Silence
+	err := d.inTx(ctx, durable, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE silences SET ends_ns = max(starts_ns, ?) WHERE id = ? AND ends_ns > ?`,
+			toNanos(t), id, toNanos(t)); err != nil {
+			return err
+		}
+		var err error
+		out, err = scanSilence(tx.QueryRowContext(ctx, `SELECT id, matchers, starts_ns, ends_ns, created_by, comment FROM silences WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: silence %q", store.ErrNotFound, id)
+		}
+		return err
+	})
+	if err != nil {
+		return store.Silence{}, fmt.Errorf("sqlite: expire silence: %w", err)
+	}
+	return out, nil
 }
 
 // Enqueue adds outbox items, all or none; items already enqueued for the
