@@ -30,7 +30,9 @@ import (
 	"github.com/warden-ml/warden/event"
 )
 
-// ErrBusy means the queues are full; the caller should retry later.
+// ErrBusy means the queues are full; the caller should retry later. A batch
+// holding more events for one shard than Options.QueueSize is refused with
+// ErrBusy however long it waits: split it (by user) or raise the queue size.
 var ErrBusy = errors.New("pipeline: queues are full")
 
 // ErrClosed means the pipeline no longer accepts events.
@@ -125,8 +127,13 @@ type Log interface {
 
 // Options configure a pipeline.
 type Options struct {
-	Shards    int // workers; 0 = 1
-	QueueSize int // events in flight per shard before Submit answers ErrBusy
+	Shards int // workers; 0 = 1
+	// QueueSize bounds the events in flight on each shard: a batch that
+	// would take a shard past it is refused whole with ErrBusy. An event's
+	// shard is that of its (model, user), so one heavy user fills its
+	// shard while the others have room. Each shard's queue holds QueueSize
+	// events and some markers, so memory grows with Shards, not its square.
+	QueueSize int
 	// QueueBytes bounds the memory of the events in flight, by estimate
 	// (event.Event.Footprint, or what Reserve took for them), together with
 	// what is reserved for batches being decoded; past it Submit and
@@ -157,8 +164,8 @@ type Pipeline struct {
 	submit  chan *request
 	shards  []chan item
 	partsCh chan part
-	permits atomic.Int64 // events that may still be admitted
-	bytes   atomic.Int64 // of Options.QueueBytes, what is free
+	permits []shardPermits // per shard: events that may still be admitted to it
+	bytes   atomic.Int64   // of Options.QueueBytes, what is free
 	wg      sync.WaitGroup
 	mergeWG sync.WaitGroup
 	closed  atomic.Bool
@@ -170,6 +177,18 @@ type Pipeline struct {
 	merged       atomic.Int64 // markers closed by the merger
 	dropped      atomic.Int64 // events never processed (see Watermark)
 }
+
+// shardPermits counts what one shard may still admit, on a cache line of its
+// own: every worker and submitter updates some.
+type shardPermits struct {
+	n atomic.Int64
+	_ [56]byte
+}
+
+// shardSlack is what a shard's queue holds beyond Options.QueueSize: pane
+// markers, and held events placed again (see release), which are admitted
+// without a permit check.
+const shardSlack = 4096
 
 type request struct {
 	records []byte // the batch as the log stores it
@@ -258,15 +277,16 @@ func New(opts Options, models []Model) (*Pipeline, error) {
 		}
 		p.fresh = fresh
 	}
-	p.permits.Store(int64(opts.Shards * opts.QueueSize))
 	p.bytes.Store(opts.QueueBytes)
+	p.permits = make([]shardPermits, opts.Shards)
 	p.shards = make([]chan item, opts.Shards)
 	for i := range p.shards {
-		// Room for every admitted event (permits are global and users are
-		// not spread evenly) plus markers: the sequencer must not wait on
-		// one busy shard while requests queue behind it. Backpressure comes
-		// from the permits instead, which a stalled worker stops returning.
-		p.shards[i] = make(chan item, opts.Shards*opts.QueueSize+4096)
+		p.permits[i].n.Store(int64(opts.QueueSize))
+		// Room for every event admitted to the shard plus markers: the
+		// sequencer must not wait on one busy shard while requests queue
+		// behind it. Backpressure comes from the shard's permits instead,
+		// which a stalled worker stops returning.
+		p.shards[i] = make(chan item, opts.QueueSize+shardSlack)
 		p.wg.Add(1)
 		go p.work(i)
 	}
@@ -435,12 +455,12 @@ func (p *Pipeline) enqueue(ctx context.Context, events []event.Event, cost *batc
 		reserved = true
 	}
 	n := int64(len(events))
-	if p.permits.Add(-n) < 0 {
-		p.permits.Add(n)
+	counts := p.admit(events)
+	if counts == nil {
 		return refuse(ErrBusy)
 	}
 	giveBack := func(err error) error {
-		p.permits.Add(n)
+		p.giveBack(counts)
 		return refuse(err)
 	}
 	if n == 0 {
@@ -465,10 +485,41 @@ func (p *Pipeline) enqueue(ctx context.Context, events []event.Event, cost *batc
 	return err
 }
 
+// admit takes, on every shard, a permit for each of the batch's events
+// that goes to it, or none at all: nil when some shard has not that many
+// left. It returns what it took, per shard.
+func (p *Pipeline) admit(events []event.Event) []int64 {
+	counts := make([]int64, len(p.shards))
+	for i := range events {
+		counts[p.shardOf(events[i].Model, events[i].User)]++
+	}
+	for s, k := range counts {
+		if k > 0 && p.permits[s].n.Add(-k) < 0 {
+			p.permits[s].n.Add(k)
+			p.giveBack(counts[:s])
+			return nil
+		}
+	}
+	return counts
+}
+
+// giveBack returns permits admit took, per shard.
+func (p *Pipeline) giveBack(counts []int64) {
+	for s, k := range counts {
+		if k > 0 {
+			p.permits[s].n.Add(k)
+		}
+	}
+}
+
 // InFlight is the number of admitted events not yet processed, apart from
 // those held back (Held).
 func (p *Pipeline) InFlight() int64 {
-	return int64(len(p.shards)*p.opts.QueueSize) - p.permits.Load()
+	var n int64
+	for s := range p.permits {
+		n += int64(p.opts.QueueSize) - p.permits[s].n.Load()
+	}
+	return n
 }
 
 // Held is the number of events held back, over every model, because they
@@ -564,7 +615,9 @@ func (p *Pipeline) sequence() {
 		}
 		for _, r := range batch {
 			if err != nil {
-				p.permits.Add(int64(len(r.events)))
+				for i := range r.events {
+					p.permits[p.shardOf(r.events[i].Model, r.events[i].User)].n.Add(1)
+				}
 				p.Release(r.cost.bytes)
 				if r.async {
 					p.opts.Sink.Error(fmt.Errorf("pipeline: %d recorded events not logged: %w", len(r.events), err))
@@ -655,7 +708,7 @@ func (p *Pipeline) dispatch(ev *event.Event, cost *batchCost, emit emitFunc) {
 	c := ms.clock
 	switch {
 	case !ev.Time.Before(MaxTime):
-		p.settle(cost, 1)
+		p.settle(p.shardOf(ev.Model, ev.User), cost, 1)
 		p.drop(1)
 		return
 	case ev.Time.Before(MinTime):
@@ -670,7 +723,7 @@ func (p *Pipeline) dispatch(ev *event.Event, cost *batchCost, emit emitFunc) {
 		// The held copy has arrays of its own: the batch's memory and
 		// the event's permit are not held up while it waits.
 		c.hold(ev)
-		p.settle(cost, 1)
+		p.settle(p.shardOf(ev.Model, ev.User), cost, 1)
 	} else {
 		p.place(ms, ev, cost, emit)
 	}
@@ -680,9 +733,10 @@ func (p *Pipeline) dispatch(ev *event.Event, cost *batchCost, emit emitFunc) {
 }
 
 // settle gives back what n processed (or set aside) events of a batch held:
-// their permits, and the batch's bytes once none of its events is left.
-func (p *Pipeline) settle(cost *batchCost, n int) {
-	p.permits.Add(int64(n))
+// their permits on their shard, and the batch's bytes once none of its
+// events is left.
+func (p *Pipeline) settle(shard int, cost *batchCost, n int) {
+	p.permits[shard].n.Add(int64(n))
 	if cost.left.Add(int64(-n)) == 0 && cost.bytes > 0 {
 		p.Release(cost.bytes)
 	}
@@ -692,7 +746,7 @@ func (p *Pipeline) settle(cost *batchCost, n int) {
 func (p *Pipeline) release(ms *modelState, ev *event.Event, emit emitFunc) {
 	cost := &batchCost{}
 	cost.left.Store(1)
-	p.permits.Add(-1)
+	p.permits[p.shardOf(ev.Model, ev.User)].n.Add(-1)
 	p.place(ms, ev, cost, emit)
 }
 
@@ -813,7 +867,7 @@ func (p *Pipeline) work(shard int) {
 	done := 0
 	release := func() {
 		if done > 0 {
-			p.settle(run, done)
+			p.settle(shard, run, done)
 			done = 0
 		}
 	}
