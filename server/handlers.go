@@ -51,13 +51,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !s.ready.Load() {
-			writeError(w, http.StatusServiceUnavailable, "replaying the event log")
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-	})
+	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /v1/audit", s.listAudit)
 	mux.HandleFunc("GET /login", s.getLogin)
 	mux.HandleFunc("POST /login", s.postLogin)
@@ -113,6 +107,14 @@ const maxReportedErrors = 100
 
 func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if s.refuseDegraded(w) {
+		return
+	}
+	// A rebuild (health.go) swaps the pipeline: this batch goes to the one
+	// it reserved its memory from, or is refused.
+	s.gate.RLock()
+	defer s.gate.RUnlock()
+	pipe := s.pipeline()
 	body := http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes)
 	dec := s.decoders.Get().(*event.Decoder)
 	defer s.decoders.Put(dec)
@@ -128,11 +130,11 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	// Decoding reserves the events' memory from the queue's budget as it
 	// goes, so that many large batches at once get 429, not the memory.
-	dec.Reserve = s.pipe.Reserve
+	dec.Reserve = pipe.Reserve
 	events, rejected, err := dec.Decode(body, nil)
 	dec.Reserve = nil
 	reserved := dec.Reserved()
-	defer func() { s.pipe.Release(reserved) }()
+	defer func() { pipe.Release(reserved) }()
 	if s.refuseBatch(w, err) {
 		return
 	}
@@ -171,13 +173,21 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The batch carries the reservation from here on, taken or not.
-	err = s.pipe.SubmitReserved(r.Context(), kept, reserved)
+	// Once handed over, the batch is logged or not whatever becomes of the
+	// connection, so the answer waits for it.
+	err = pipe.SubmitReserved(context.WithoutCancel(r.Context()), kept, reserved)
 	reserved = 0
 	if s.refuseBatch(w, err) {
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "events not stored: %v", err)
+		s.writeFailed("appending to the event log", err, false)
+		code := http.StatusServiceUnavailable
+		if diskFull(err) {
+			code = http.StatusInsufficientStorage
+		}
+		w.Header().Set("Retry-After", "5")
+		writeError(w, code, "events not acknowledged: writing them to the event log failed (%v); part of the batch may have reached the disk, so send it again: events with an id are recognised and not counted twice", err)
 		return
 	}
 	// One counter update per model and batch, not per event.
@@ -453,7 +463,10 @@ func (s *Server) register(ctx context.Context, name string, r *registered) error
 	if err := s.persist(ctx, name, r); err != nil {
 		return err
 	}
-	if err := s.pipe.SetModel(pm); err != nil {
+	s.gate.RLock()
+	err = s.pipeline().SetModel(pm)
+	s.gate.RUnlock()
+	if err != nil {
 		return err
 	}
 	s.models[name] = r

@@ -74,6 +74,9 @@ func (s *Server) fullScreenDetail(r *http.Request) bool {
 // commit, about a millisecond later.
 func (s *Server) postScreen(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if s.refuseDegraded(w) {
+		return
+	}
 	dec := s.decoders.Get().(*event.Decoder)
 	defer s.decoders.Put(dec)
 	dec.Check = nil // an unknown model is a 404 here, not a bad item
@@ -104,7 +107,7 @@ func (s *Server) postScreen(w http.ResponseWriter, r *http.Request) {
 	s.mu.RLock()
 	reg := s.models[ev.Model]
 	s.mu.RUnlock()
-	if reg == nil || !s.pipe.Known(ev.Model) {
+	if reg == nil || !s.pipeline().Known(ev.Model) {
 		writeError(w, http.StatusNotFound, "unknown model %q", ev.Model)
 		return
 	}
@@ -138,7 +141,10 @@ func (s *Server) postScreen(w http.ResponseWriter, r *http.Request) {
 			res.Outlier = newScreenVerdict(&v)
 		}
 	}
-	if err := s.pipe.Record([]event.Event{ev}); err != nil {
+	s.gate.RLock()
+	err = s.pipeline().Record([]event.Event{ev})
+	s.gate.RUnlock()
+	if err != nil {
 		if errors.Is(err, pipeline.ErrBusy) {
 			s.metrics.busy.Inc()
 			w.Header().Set("Retry-After", "1")

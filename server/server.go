@@ -50,13 +50,19 @@ type Options struct {
 
 // Server is a running Warden service.
 type Server struct {
-	cfg      *config.Config
-	opts     Options
-	log      *slog.Logger
-	db       *sqlite.DB
-	events   *eventlog.Log
-	pipe     *pipeline.Pipeline
-	manager  *alert.Manager
+	cfg    *config.Config
+	opts   Options
+	log    *slog.Logger
+	db     *sqlite.DB
+	events *eventlog.Log
+	// pipe and manager are replaced whole when derived results that failed
+	// to save are redone (health.go); gate keeps ingest, model changes and
+	// checkpoints out meanwhile.
+	pipe     atomic.Pointer[pipeline.Pipeline]
+	manager  atomic.Pointer[alert.Manager]
+	gate     sync.RWMutex
+	handlers []alertHandler // in-process alert handlers, kept across rebuilds
+	health   health
 	silences silence.Set // the silencing stage, loaded from the store
 	policy   alert.Policy
 	notify   *notify.Dispatcher
@@ -156,7 +162,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s.notify = notify.NewDispatcher(s.db, recv, notify.DispatcherOptions{Logger: opts.Logger})
 	s.policy = monitor.Policy(cfg)
-	s.manager = s.newManager()
+	s.registerHealthMetrics()
 	if err := s.start(context.Background()); err != nil {
 		s.Close()
 		return nil, err
@@ -170,15 +176,25 @@ func (s *Server) newManager() *alert.Manager {
 	m := alert.NewManager(s.policy)
 	m.SetSilencer(&s.silences)
 	m.Handle("", s.countAlert)
+	for _, h := range s.handlers {
+		m.Handle(h.kind, h.fn)
+	}
 	return m
 }
 
+type alertHandler struct {
+	kind alert.Kind
+	fn   func(alert.Alert)
+}
+
+// pipeline is the current pipeline.
+func (s *Server) pipeline() *pipeline.Pipeline { return s.pipe.Load() }
+
+// alerts is the current alert manager.
+func (s *Server) alerts() *alert.Manager { return s.manager.Load() }
+
 // start registers the models and replays the log into a new pipeline.
 func (s *Server) start(ctx context.Context) error {
-	// Silences first: the replay must be muted as the first run was.
-	if err := s.loadSilences(ctx); err != nil {
-		return err
-	}
 	stored, err := s.db.Models(ctx)
 	if err != nil {
 		return err
@@ -220,6 +236,39 @@ func (s *Server) start(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := s.buildPipeline(ctx); err != nil {
+		return err
+	}
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "warden_queue_depth", Help: "Events accepted and not yet processed by the detectors.",
+	}, func() float64 { return float64(s.pipeline().InFlight()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "warden_events_held", Help: "Events held back because they are dated too far ahead of their model's traffic.",
+		}, func() float64 { return float64(s.pipeline().Held()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "warden_events_dropped_total", Help: "Events never processed: held back beyond the limit, or dated after 2261.",
+		}, func() float64 { return float64(s.pipeline().Dropped()) }))
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "warden_checkpoint_bytes", Help: "Size of the last checkpoint in the store: the log position, the core state and every detector's part.",
+	}, func() float64 { return float64(s.saved.bytes()) }))
+	s.metrics.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "warden_checkpoint_written_bytes_total", Help: "Bytes checkpoints wrote to the store; detector state that did not change is not written again.",
+	}, func() float64 { s.saved.mu.Lock(); defer s.saved.mu.Unlock(); return float64(s.saved.written) }))
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "warden_queue_bytes", Help: "Memory taken of pipeline.queue_bytes, by estimate: events being decoded, and accepted and not yet processed.",
+	}, func() float64 { return float64(s.pipeline().QueuedBytes()) }))
+	s.ready.Store(true)
+	return nil
+}
+
+// buildPipeline makes the pipeline and the alert manager from the last
+// checkpoint and replays the event log after it: at start, and again when
+// results that failed to save are redone.
+func (s *Server) buildPipeline(ctx context.Context) error {
+	// Silences first: the replay must be muted as the first run was.
+	if err := s.loadSilences(ctx); err != nil {
+		return err
+	}
 	var models []pipeline.Model
 	for name, r := range s.models {
 		pm, err := s.pipelineModel(name, r)
@@ -237,47 +286,32 @@ func (s *Server) start(ctx context.Context) error {
 		MaxRecordBytes: eventlog.MaxRecordBytes, Log: logAdapter{s.events}, Sink: sink{s},
 		Timed: func(d string, took time.Duration) { s.metrics.detector.WithLabelValues(d).Observe(took.Seconds()) },
 	}
+	manager := s.newManager()
+	var pipe *pipeline.Pipeline
 	if restore != nil {
 		popts.Restore = &pipeline.State{Core: restore.Pipeline, Parts: restore.parts}
-		s.pipe, err = pipeline.New(popts, models)
+		pipe, err = pipeline.New(popts, models)
 		if err != nil {
 			// A checkpoint this version cannot use: start over from the
 			// whole log, which gives the same result, only slower.
 			s.log.Warn("checkpoint not usable; replaying the whole event log", "err", err)
 			from, restore, popts.Restore = eventlog.Position{}, nil, nil
-			s.manager = s.newManager()
-		} else if fresh := s.pipe.Fresh(); len(fresh) > 0 {
+		} else if fresh := pipe.Fresh(); len(fresh) > 0 {
 			s.log.Info("models changed since the checkpoint start afresh", "models", fresh)
 		}
 		if restore != nil {
 			for _, seen := range restore.Manager {
-				s.manager.Remember(seen)
+				manager.Remember(seen)
 			}
 		}
 	}
-	if s.pipe == nil {
-		if s.pipe, err = pipeline.New(popts, models); err != nil {
+	if pipe == nil {
+		if pipe, err = pipeline.New(popts, models); err != nil {
 			return err
 		}
 	}
-	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "warden_queue_depth", Help: "Events accepted and not yet processed by the detectors.",
-	}, func() float64 { return float64(s.pipe.InFlight()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "warden_events_held", Help: "Events held back because they are dated too far ahead of their model's traffic.",
-		}, func() float64 { return float64(s.pipe.Held()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "warden_events_dropped_total", Help: "Events never processed: held back beyond the limit, or dated after 2261.",
-		}, func() float64 { return float64(s.pipe.Dropped()) }))
-	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "warden_checkpoint_bytes", Help: "Size of the last checkpoint in the store: the log position, the core state and every detector's part.",
-	}, func() float64 { return float64(s.saved.bytes()) }))
-	s.metrics.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "warden_checkpoint_written_bytes_total", Help: "Bytes checkpoints wrote to the store; detector state that did not change is not written again.",
-	}, func() float64 { s.saved.mu.Lock(); defer s.saved.mu.Unlock(); return float64(s.saved.written) }))
-	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "warden_queue_bytes", Help: "Memory taken of pipeline.queue_bytes, by estimate: events being decoded, and accepted and not yet processed.",
-	}, func() float64 { return float64(s.pipe.QueuedBytes()) }))
+	s.manager.Store(manager)
+	s.pipe.Store(pipe)
 	n, err := s.replayLog(ctx, from)
 	if err != nil {
 		return fmt.Errorf("replaying the event log: %w", err)
@@ -286,7 +320,6 @@ func (s *Server) start(ctx context.Context) error {
 	if n > 0 {
 		s.log.Info("replayed the event log", "events", n, "from", from.String())
 	}
-	s.ready.Store(true)
 	return nil
 }
 
@@ -386,19 +419,27 @@ func (s *Server) loadCheckpoint(ctx context.Context) (eventlog.Position, *checkp
 // so that a restart replays only what came after. Of the detectors' state,
 // only the parts that changed since the last checkpoint are written.
 func (s *Server) Checkpoint(ctx context.Context) error {
-	return s.pipe.Checkpoint(ctx, func(state pipeline.State) error {
+	s.gate.RLock()
+	defer s.gate.RUnlock()
+	return s.pipeline().Checkpoint(ctx, func(state pipeline.State) error {
+		// Never past a result that failed to save: the next checkpoint
+		// comes after it is redone.
+		if n := s.health.unsaved.Load(); n > 0 {
+			return fmt.Errorf("%d results failed to save since the last checkpoint; they are redone first", n)
+		}
 		end := s.events.End()
 		pos, err := json.Marshal(end)
 		if err != nil {
 			return err
 		}
-		st, err := json.Marshal(checkpointState{Pipeline: state.Core, Manager: s.manager.Remembered()})
+		st, err := json.Marshal(checkpointState{Pipeline: state.Core, Manager: s.alerts().Remembered()})
 		if err != nil {
 			return err
 		}
 		changed := s.saved.changed(state.Parts)
 		err = s.db.SaveCheckpoint(ctx, store.Checkpoint{Position: pos, State: st, Parts: changed, At: s.opts.Now().UTC()})
 		if err != nil {
+			s.writeFailed("saving a checkpoint", err, false)
 			return err
 		}
 		written := len(pos) + len(st)
@@ -456,12 +497,12 @@ func (s *Server) replayLog(ctx context.Context, from eventlog.Position) (int, er
 		// Models deleted since are skipped; the rest are replayed in order.
 		kept := evs[:0]
 		for _, e := range evs {
-			if s.pipe.Known(e.Model) {
+			if s.pipeline().Known(e.Model) {
 				kept = append(kept, e)
 			}
 		}
 		for {
-			err := s.pipe.Replay(ctx, kept)
+			err := s.pipeline().Replay(ctx, kept)
 			if !errors.Is(err, pipeline.ErrBusy) {
 				if err != nil {
 					return total, err
@@ -523,7 +564,7 @@ func (s *Server) onWindow(model string, w *drift.WindowResult) {
 		})
 	}
 	if err != nil {
-		s.log.Error("storing a window", "model", model, "err", err)
+		s.writeFailed("storing a window", err, true)
 	}
 	s.metrics.windows.WithLabelValues(model).Inc()
 }
@@ -538,7 +579,7 @@ func (s *Server) onOutlier(model string, sum *monitor.OutlierSummary) {
 		})
 	}
 	if err != nil {
-		s.log.Error("storing an outlier summary", "model", model, "err", err)
+		s.writeFailed("storing an outlier summary", err, true)
 	}
 	s.metrics.screened.WithLabelValues(model).Add(float64(sum.Inputs))
 	s.metrics.anomalies.WithLabelValues(model).Add(float64(sum.Anomalies))
@@ -548,7 +589,7 @@ func (s *Server) onOutlier(model string, sum *monitor.OutlierSummary) {
 // service does not know and events whose time checkTime refuses at now.
 func (s *Server) eventCheck(now time.Time) func(*event.Event) string {
 	return func(ev *event.Event) string {
-		if !s.pipe.Known(ev.Model) {
+		if !s.pipeline().Known(ev.Model) {
 			return fmt.Sprintf("unknown model %q", ev.Model)
 		}
 		if reason := s.checkTime(ev.Model, ev.Time, now); reason != "" {
@@ -663,7 +704,7 @@ func (s *Server) onTraffic(model string, c monitor.TrafficCount) {
 		LastSeq: c.LastSeq, Events: c.Events, Late: c.Late,
 	})
 	if err != nil {
-		s.log.Error("storing a traffic count", "model", model, "err", err)
+		s.writeFailed("storing a traffic count", err, true)
 	}
 }
 
@@ -676,18 +717,19 @@ func (k sink) Findings(fs []alert.Finding) {
 	var raised []alert.Alert
 	for _, f := range fs {
 		if err := k.s.db.RecordFinding(ctx, f); err != nil {
-			k.s.log.Error("storing a finding", "err", err)
+			k.s.writeFailed("storing a finding", err, true)
 		}
-		a, d := k.s.manager.Decide(f)
+		manager := k.s.alerts()
+		a, d := manager.Decide(f)
 		if d != alert.Alerted {
 			continue
 		}
 		rec, created, err := k.s.db.UpsertAlert(ctx, a)
 		if err != nil {
-			k.s.log.Error("storing an alert", "id", a.ID, "err", err)
+			k.s.writeFailed("storing an alert", err, true)
 			continue
 		}
-		k.s.manager.Commit(a)
+		manager.Commit(a)
 		// Stored already with the same severity, the alert is this call
 		// replayed after a crash: notify it again, since enqueueing is
 		// idempotent. With another severity, another call (a window of
@@ -702,7 +744,7 @@ func (k sink) Findings(fs []alert.Finding) {
 	// One call reports one evaluation: a closed pane or an event.
 	for _, n := range notify.Group(raised) {
 		if err := k.s.notify.Enqueue(ctx, n); err != nil {
-			k.s.log.Error("queueing a notification for its receivers", "model", n.Model, "id", n.ID(), "alerts", len(n.Alerts), "err", err)
+			k.s.writeFailed("queueing a notification for its receivers", err, true)
 		}
 	}
 }
@@ -737,6 +779,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	go s.pruneEvery(ctx, 10*time.Minute)
 	go s.watchFeeds(ctx, feedCheckEvery)
 	go s.checkpointEvery(ctx, checkpointInterval)
+	go s.watchHealth(ctx)
 	notified := make(chan error, 1)
 	go func() { notified <- s.notify.Run(ctx) }()
 	var err error
@@ -787,7 +830,7 @@ func (s *Server) checkpointEvery(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		if !checkpointDue(time.Since(last), every, s.pipe.InFlight()) {
+		if !checkpointDue(time.Since(last), every, s.pipeline().InFlight()) {
 			continue
 		}
 		last = time.Now()
@@ -917,12 +960,17 @@ func (s *Server) audit(r *http.Request, action, target string, detail map[string
 // Handle registers an in-process handler for alerts of a kind ("" for
 // all), as the lab's register_handler does; it runs synchronously, so it
 // must be quick.
-func (s *Server) Handle(kind alert.Kind, fn func(alert.Alert)) { s.manager.Handle(kind, fn) }
+func (s *Server) Handle(kind alert.Kind, fn func(alert.Alert)) {
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	s.handlers = append(s.handlers, alertHandler{kind, fn})
+	s.alerts().Handle(kind, fn)
+}
 
 // Close drains the pipeline and closes the log and the store.
 func (s *Server) Close() error {
-	if s.pipe != nil {
-		s.pipe.Close(false)
+	if p := s.pipeline(); p != nil {
+		p.Close(false)
 	}
 	var errs []error
 	if s.events != nil {

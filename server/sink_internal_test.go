@@ -26,15 +26,19 @@ func (discard) Send(context.Context, []byte) error { return nil }
 // findings: it does not remember their alerts.
 func sinkServer(t *testing.T, db *sqlite.DB) *Server {
 	t.Helper()
-	return &Server{
+	s := &Server{
 		db:      db,
 		log:     slog.New(slog.DiscardHandler),
-		manager: alert.NewManager(alert.Policy{}),
+		metrics: newMetrics(),
+		opts:    Options{Now: time.Now},
 		notify: notify.NewDispatcher(db, []notify.Receiver{
 			{Name: "all", Sender: discard{}},
 			{Name: "urgent", MinSeverity: alert.Critical, Sender: discard{}},
 		}, notify.DispatcherOptions{}),
 	}
+	s.manager.Store(alert.NewManager(alert.Policy{}))
+	s.registerHealthMetrics()
+	return s
 }
 
 // outbox maps each pending item's receiver to the subjects its payload

@@ -35,7 +35,10 @@ type Log struct {
 	flushing bool
 	durable  Position // end of the written and synced prefix
 	oldest   uint64   // oldest retained segment
-	err      error    // first write or sync failure; the log refuses appends after it
+	err      error    // a write or sync failure not yet cleared by a rewind
+	epoch    uint64   // counts rewinds: an Append placed before one has failed
+	failed   error    // the failure the last rewind cleared
+	rewound  int
 	closed   bool
 
 	// Only the goroutine that set flushing (or Open and Close, when none
@@ -44,6 +47,8 @@ type Log struct {
 	fileSeg uint64
 
 	truncMu sync.Mutex // serialises TruncateBefore calls
+
+	injectFault func() error // tests: fail a write after its bytes are written, before the sync
 }
 
 // chunk is a run of framed records bound for one segment at one offset.
@@ -213,10 +218,13 @@ func (l *Log) Recovered() int64 { return l.recovered }
 // Append writes records and returns once they are durable: first is the
 // position of the first record, next the position after the last one.
 // Concurrent calls are committed together with one write and one fsync per
-// segment touched. A call's records stay contiguous in one segment. After a
-// failed write or sync, every Append returns that error: what reached the
-// disk is then unknown until the log is reopened and recovered. Append
-// without records writes nothing and returns End twice.
+// segment touched. A call's records stay contiguous in one segment. A
+// failed write or sync fails every Append waiting for it; the next Append
+// first rewinds the log to its durable end (cutting off what the failed
+// write may have left and removing segments it created) and fails too if
+// that is not possible, so that the log recovers by itself once the disk
+// takes writes again (after a disk-full error, for one). Append without
+// records writes nothing and returns End twice.
 func (l *Log) Append(records ...[]byte) (first, next Position, err error) {
 	size := 0
 	for i, rec := range records {
@@ -244,7 +252,12 @@ func (l *Log) Append(records ...[]byte) (first, next Position, err error) {
 		return Position{}, Position{}, ErrClosed
 	}
 	if l.err != nil {
-		return Position{}, Position{}, l.err
+		if l.flushing {
+			return Position{}, Position{}, l.err
+		}
+		if err := l.rewind(); err != nil {
+			return Position{}, Position{}, err
+		}
 	}
 	if l.tail.Offset > headerSize && l.tail.Offset+int64(size) > l.segBytes {
 		l.tail = Position{l.tail.Segment + 1, headerSize}
@@ -253,14 +266,18 @@ func (l *Log) Append(records ...[]byte) (first, next Position, err error) {
 	l.place(buf)
 	l.tail.Offset += int64(size)
 	next = l.tail
+	epoch := l.epoch
 	if cap(buf) <= maxKeptBuffer {
 		*bp = buf
 		l.bufs.Put(bp)
 	}
 
-	for l.durable.Compare(next) < 0 {
+	for l.durable.Compare(next) < 0 || l.epoch != epoch {
 		if l.err != nil {
 			return Position{}, Position{}, l.err
+		}
+		if l.epoch != epoch {
+			return Position{}, Position{}, l.failed
 		}
 		if l.flushing {
 			l.cond.Wait()
@@ -269,6 +286,72 @@ func (l *Log) Append(records ...[]byte) (first, next Position, err error) {
 		l.flush()
 	}
 	return first, next, nil
+}
+
+// rewind clears a write failure: it cuts the current segment back to the
+// durable end, removes segments the failed write created, and drops what
+// was placed and not written (their Appends have failed or will, seeing the
+// epoch change). Called with l.mu held and no flush running; it does I/O
+// under the lock, which only a failure makes it do.
+func (l *Log) rewind() error {
+	d := l.durable
+	for l.fileSeg > d.Segment {
+		l.file.Close()
+		if err := os.Remove(filepath.Join(l.dir, segmentName(l.fileSeg))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("eventlog: after %v: %w", l.err, err)
+		}
+		l.fileSeg--
+		f, err := os.OpenFile(filepath.Join(l.dir, segmentName(l.fileSeg)), os.O_RDWR, 0)
+		if err != nil {
+			return fmt.Errorf("eventlog: after %v: %w", l.err, err)
+		}
+		l.file = f
+	}
+	// A segment the failed write was creating, before it was open.
+	if err := os.Remove(filepath.Join(l.dir, segmentName(d.Segment+1))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("eventlog: after %v: %w", l.err, err)
+	}
+	if err := l.file.Truncate(d.Offset); err != nil {
+		return fmt.Errorf("eventlog: after %v: %w", l.err, err)
+	}
+	if err := l.sync(); err != nil {
+		return fmt.Errorf("eventlog: after %v: %w", l.err, err)
+	}
+	l.failed, l.err = l.err, nil
+	l.epoch++
+	l.tail = d
+	for i := range l.pending {
+		l.pending[i].data = l.pending[i].data[:0]
+	}
+	l.pending = l.pending[:0]
+	l.rewound++
+	return nil
+}
+
+// Rewound counts the write failures the log has recovered from.
+func (l *Log) Rewound() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rewound
+}
+
+// Recover rewinds the log past a failed write now, rather than at the next
+// Append; nil when there is none to rewind.
+func (l *Log) Recover() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err == nil || l.flushing || l.closed {
+		return l.err
+	}
+	return l.rewind()
+}
+
+// Err is the write failure the log has not recovered from yet, nil when
+// appends work.
+func (l *Log) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
 }
 
 // place copies framed records at l.tail into the pending chunks. Called
@@ -328,6 +411,11 @@ func (l *Log) write(batch []chunk) (Position, error) {
 		}
 		if _, err := l.file.WriteAt(c.data, c.off); err != nil {
 			return Position{}, fmt.Errorf("eventlog: %w", err)
+		}
+	}
+	if l.injectFault != nil {
+		if err := l.injectFault(); err != nil {
+			return Position{}, err
 		}
 	}
 	if err := l.sync(); err != nil {
@@ -429,6 +517,10 @@ func (l *Log) Close() error {
 	l.closed = true
 	for l.flushing || (len(l.pending) > 0 && l.err == nil) {
 		l.cond.Wait()
+	}
+	if l.err != nil {
+		// Cut off what a failed write left, which no Append acknowledged.
+		l.rewind()
 	}
 	l.mu.Unlock()
 	err := l.sync()
