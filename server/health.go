@@ -62,6 +62,19 @@ func (s *Server) writeFailed(what string, err error, derived bool) {
 	}
 }
 
+// holding says whether derived results are being held back: once one has
+// failed to save, the rest are not saved either but counted, since saving
+// them could store what an uninterrupted run would not (an alert that the
+// unsaved one would have held back). Recovery redoes them all from the
+// last checkpoint, which is before the first that failed.
+func (s *Server) holding() bool {
+	if s.health.unsaved.Load() == 0 {
+		return false
+	}
+	s.health.unsaved.Add(1)
+	return true
+}
+
 // diskFull says whether err is the disk (or the quota) being full.
 func diskFull(err error) bool {
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||

@@ -556,6 +556,9 @@ func (s *Server) persist(ctx context.Context, name string, r *registered) error 
 
 // onWindow stores an evaluated window (from the pipeline's merger).
 func (s *Server) onWindow(model string, w *drift.WindowResult) {
+	if s.holding() {
+		return
+	}
 	rep, err := json.Marshal(w.Report)
 	if err == nil {
 		err = s.db.AddWindow(context.Background(), store.Window{
@@ -571,6 +574,9 @@ func (s *Server) onWindow(model string, w *drift.WindowResult) {
 
 // onOutlier stores a pane's summary of screened inputs.
 func (s *Server) onOutlier(model string, sum *monitor.OutlierSummary) {
+	if s.holding() {
+		return
+	}
 	rep, err := json.Marshal(sum)
 	if err == nil {
 		err = s.db.AddWindow(context.Background(), store.Window{
@@ -699,6 +705,9 @@ func (s *Server) onUsers(model string, u monitor.UserStats) {
 
 // onTraffic stores a pane's event count.
 func (s *Server) onTraffic(model string, c monitor.TrafficCount) {
+	if s.holding() {
+		return
+	}
 	err := s.db.AddWindow(context.Background(), store.Window{
 		Model: model, Kind: store.WindowTraffic, Start: c.Start, End: c.End, FirstSeq: c.FirstSeq,
 		LastSeq: c.LastSeq, Events: c.Events, Late: c.Late,
@@ -716,6 +725,9 @@ func (k sink) Findings(fs []alert.Finding) {
 	ctx := context.Background()
 	var raised []alert.Alert
 	for _, f := range fs {
+		if k.s.holding() {
+			return
+		}
 		if err := k.s.db.RecordFinding(ctx, f); err != nil {
 			k.s.writeFailed("storing a finding", err, true)
 		}

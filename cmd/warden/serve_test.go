@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +25,25 @@ import (
 type service struct {
 	cmd  *exec.Cmd
 	base string
+	log  *syncBuffer // what it wrote to stderr
+}
+
+// syncBuffer is a buffer written by one goroutine and read by another.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 var listening = regexp.MustCompile(`listening on (https?://\S+)`)
@@ -44,9 +64,11 @@ func startService(t *testing.T, dataDir string, args ...string) *service {
 		t.Fatal(err)
 	}
 	found := make(chan string, 1)
+	logs := &syncBuffer{}
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
 			}
@@ -54,7 +76,7 @@ func startService(t *testing.T, dataDir string, args ...string) *service {
 	}()
 	select {
 	case base := <-found:
-		s := &service{cmd: cmd, base: base}
+		s := &service{cmd: cmd, base: base, log: logs}
 		t.Cleanup(func() { s.cmd.Process.Kill(); s.cmd.Wait() })
 		return s
 	case <-time.After(60 * time.Second):
@@ -111,6 +133,11 @@ func (s *service) alerts(t *testing.T) []storedAlert {
 func (s *service) waitProcessed(t *testing.T, n int) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
+	if v := os.Getenv("WARDEN_WAIT"); v != "" {
+		d, _ := time.ParseDuration(v)
+		deadline = time.Now().Add(d)
+	}
+	last := -1
 	for time.Now().Before(deadline) {
 		code, raw := s.do(t, "GET", "/v1/models/"+simulate.ModelName+"/drift?limit=1", "", nil)
 		var doc struct {
@@ -118,12 +145,14 @@ func (s *service) waitProcessed(t *testing.T, n int) {
 				LastSeq int `json:"last_seq"`
 			} `json:"current"`
 		}
-		if code == 200 && json.Unmarshal(raw, &doc) == nil && doc.Current != nil && doc.Current.LastSeq == n-1 {
-			return
+		if code == 200 && json.Unmarshal(raw, &doc) == nil && doc.Current != nil {
+			if last = doc.Current.LastSeq; last == n-1 {
+				return
+			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("events not all processed within 2 minutes")
+	t.Fatalf("events not all processed in time: the newest window ends at event %d of %d; the service logged:\n%s", last, n, s.log)
 }
 
 // The service gate: 200k events with drift injected half-way; alerts after

@@ -1,0 +1,348 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/warden-ml/warden/simulate"
+)
+
+// faultEvents is how many events each fault run sends: WARDEN_FAULT_EVENTS,
+// or 20,000 (CI's small scale; docs/reliability.md has the full-scale
+// figures).
+func faultEvents(t *testing.T) int {
+	if v := os.Getenv("WARDEN_FAULT_EVENTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 5000 {
+			t.Fatalf("WARDEN_FAULT_EVENTS=%q: want a whole number of at least 5000", v)
+		}
+		return n
+	}
+	return 20_000
+}
+
+// faultRun is one run of the fault suite: the simulator's day sent in
+// batches of 1,000 to a service, with a fault in between, and the checks
+// every fault is followed by.
+type faultRun struct {
+	t        *testing.T
+	dir      string
+	data     string
+	ref      []byte
+	batches  [][]byte
+	accepted [][]byte // the batches acknowledged, in the order they were
+	svc      *service
+	acked    string // an alert acknowledged before the fault
+}
+
+func newFaultRun(t *testing.T, data string) *faultRun {
+	t.Helper()
+	ref, lines := simulatedDay(t, faultEvents(t), 3)
+	f := &faultRun{t: t, dir: t.TempDir(), data: data, ref: ref}
+	if f.data == "" {
+		f.data = filepath.Join(f.dir, "data")
+	}
+	for i := 0; i < len(lines); i += 1000 {
+		b := bytes.Join(lines[i:min(i+1000, len(lines))], nil)
+		if !bytes.HasSuffix(b, []byte("\n")) {
+			b = append(b, '\n')
+		}
+		f.batches = append(f.batches, b)
+	}
+	return f
+}
+
+// start starts the service and registers the model and a silence that
+// matches nothing in this traffic (so that an uninterrupted replay, which
+// knows no silences, stays comparable).
+func (f *faultRun) start() {
+	t := f.t
+	t.Helper()
+	f.svc = startService(t, f.data)
+	if code, raw := f.svc.do(t, "POST", "/v1/models", "application/json", []byte(`{"name":"`+simulate.ModelName+`"}`)); code != 201 && code != 200 {
+		t.Fatalf("register: %d %s", code, raw)
+	}
+	if code, raw := f.svc.do(t, "PUT", "/v1/models/"+simulate.ModelName+"/reference", "text/csv", f.ref); code != 200 {
+		t.Fatalf("reference: %d %s", code, raw)
+	}
+	if code, raw := f.svc.do(t, "POST", "/v1/silences", "application/json",
+		[]byte(`{"id":"keep","matchers":{"model":"`+simulate.ModelName+`","type":"extraction"},"starts_at":"2026-01-01T00:00:00Z","ends_at":"2027-01-01T00:00:00Z"}`)); code != 201 {
+		t.Fatalf("silence: %d %s", code, raw)
+	}
+}
+
+// send posts batch i until it is acknowledged, and reports the answer
+// when it is neither 202 nor 429.
+func (f *faultRun) send(i int) (int, []byte) {
+	t := f.t
+	t.Helper()
+	for {
+		code, raw := f.svc.do(t, "POST", "/v1/events", "application/x-ndjson", f.batches[i])
+		switch code {
+		case http.StatusTooManyRequests:
+			time.Sleep(10 * time.Millisecond)
+			continue
+		case http.StatusAccepted:
+			f.accepted = append(f.accepted, f.batches[i])
+		}
+		return code, raw
+	}
+}
+
+// sendAll sends batches [from, to) and fails on anything but 202.
+func (f *faultRun) sendAll(from, to int) {
+	f.t.Helper()
+	for i := from; i < to; i++ {
+		if code, raw := f.send(i); code != http.StatusAccepted {
+			f.t.Fatalf("batch %d: %d %s", i, code, raw)
+		}
+	}
+}
+
+func (f *faultRun) events() int {
+	n := 0
+	for _, b := range f.accepted {
+		n += bytes.Count(b, []byte("\n"))
+	}
+	return n
+}
+
+// ackOne acknowledges the first alert, to check later that it stays so.
+func (f *faultRun) ackOne() {
+	t := f.t
+	t.Helper()
+	alerts := f.svc.alerts(t)
+	if len(alerts) == 0 {
+		t.Fatal("no alert to acknowledge")
+	}
+	f.acked = alerts[0].ID
+	if code, raw := f.svc.do(t, "POST", "/v1/alerts/"+f.acked+"/ack", "application/json", []byte(`{"by":"oncall"}`)); code != 200 {
+		t.Fatalf("ack: %d %s", code, raw)
+	}
+}
+
+// check is what follows every fault: every acknowledged event processed,
+// exactly the alerts an uninterrupted replay of the acknowledged batches
+// raises (none lost, none twice), the silence and the acknowledgement
+// intact.
+func (f *faultRun) check(label string) {
+	t := f.t
+	t.Helper()
+	n := f.events()
+	f.svc.waitProcessed(t, n)
+	got := f.svc.alerts(t)
+	want := f.replay()
+	if len(got) != len(want) {
+		t.Errorf("%s: the service has %d alerts, an uninterrupted replay of the %d acknowledged events %d", label, len(got), n, len(want))
+	}
+	gotIDs, wantIDs := map[string]string{}, map[string]string{}
+	for _, a := range got {
+		gotIDs[a.ID] = a.Severity
+	}
+	for _, a := range want {
+		wantIDs[a.ID] = a.Severity
+		if sev, ok := gotIDs[a.ID]; !ok || sev != a.Severity {
+			t.Errorf("%s: replay alert %+v: service has %q", label, a, sev)
+		}
+	}
+	for _, a := range got {
+		if _, ok := wantIDs[a.ID]; !ok {
+			t.Errorf("%s: service alert %+v is not in the replay", label, a)
+		}
+	}
+	code, raw := f.svc.do(t, "GET", "/v1/silences", "", nil)
+	if code != 200 || !strings.Contains(string(raw), `"id": "keep"`) {
+		t.Errorf("%s: the silence is gone: %d %s", label, code, raw)
+	}
+	if f.acked != "" {
+		code, raw := f.svc.do(t, "GET", "/v1/alerts?state=acknowledged&limit=10000", "", nil)
+		if code != 200 || !strings.Contains(string(raw), f.acked) {
+			t.Errorf("%s: alert %s is no longer acknowledged: %d %.300s", label, f.acked, code, raw)
+		}
+	}
+}
+
+// replay runs warden replay over the acknowledged batches in the order
+// they were acknowledged.
+func (f *faultRun) replay() []storedAlert {
+	t := f.t
+	t.Helper()
+	events := filepath.Join(f.dir, "accepted.jsonl")
+	if err := os.WriteFile(events, bytes.Join(f.accepted, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(f.dir, "reference.csv"), f.ref, 0o644)
+	cfg := filepath.Join(f.dir, "warden.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("models:\n  - name: %s\n    reference: reference.csv\n", simulate.ModelName)), 0o644)
+	rep := warden(t, "replay", "--config", cfg, "--events", events)
+	if rep.code > 1 {
+		t.Fatalf("replay: exit %d: %s", rep.code, rep.stderr)
+	}
+	var out []storedAlert
+	for _, line := range strings.Split(strings.TrimSpace(rep.stdout), "\n") {
+		if line == "" {
+			continue
+		}
+		var a storedAlert
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b storedAlert) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// ready polls /readyz until it answers want or the time is up, and
+// returns the last answer.
+func (s *service) ready(t *testing.T, want int, within time.Duration) (int, []byte) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		code, raw := s.do(t, "GET", "/readyz", "", nil)
+		if code == want || time.Now().After(deadline) {
+			return code, raw
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// mountSmall mounts a tmpfs of size bytes at dir. Only root may; outside
+// CI the test is skipped without, in CI it fails.
+func mountSmall(t *testing.T, dir string, size int64) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		msg := fmt.Sprintf("a small disk needs a tmpfs mount, which needs root: %v %s", err, bytes.TrimSpace(out))
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+}
+
+// fill writes a file in dir until the disk is full.
+func fill(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+}
+
+// Disk full, then space freed, with no restart: the store's disk first
+// (the log still takes batches, but the windows and alerts of some fail to
+// save), then the log's. Batches get 507 while a disk is full and /readyz
+// says why; once space is back the service is ready by itself, redoes what
+// failed to save, and ends with the alerts of an uninterrupted run.
+func TestFaultDiskFull(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	mountSmall(t, data, 256<<20)
+	mountSmall(t, filepath.Join(data, "events"), 256<<20)
+	f := newFaultRun(t, data)
+	f.start()
+	// Past the drift's start, so that there is an alert to acknowledge.
+	next := len(f.batches) * 3 / 5
+	f.sendAll(0, next)
+	f.svc.waitProcessed(t, f.events())
+	f.ackOne()
+
+	var refused []int
+	for round, dir := range []string{data, filepath.Join(data, "events")} {
+		filler := filepath.Join(dir, "filler")
+		fill(t, filler)
+		// One batch, which the log may still take, then the rest once the
+		// service says it is degraded.
+		if code, raw := f.send(next); code == http.StatusAccepted {
+			next++
+			if code, raw := f.svc.ready(t, http.StatusServiceUnavailable, 10*time.Second); code != http.StatusServiceUnavailable {
+				t.Fatalf("round %d: the service is still ready with a full disk: %d %s", round, code, raw)
+			}
+		} else if code != http.StatusInsufficientStorage {
+			t.Fatalf("round %d: batch %d with the disk full: %d %s", round, next, code, raw)
+		}
+		full := 0
+		for ; next < len(f.batches); next++ {
+			code, raw := f.send(next)
+			if code == http.StatusAccepted {
+				continue
+			}
+			if code == http.StatusInsufficientStorage {
+				full++
+			} else if code != http.StatusServiceUnavailable {
+				t.Fatalf("round %d: batch %d with the disk full: %d %s", round, next, code, raw)
+			}
+			refused = append(refused, next)
+			if full >= 3 {
+				next++
+				break
+			}
+		}
+		if full == 0 {
+			t.Fatalf("round %d: no batch got 507 with the disk full", round)
+		}
+		code, raw := f.svc.ready(t, http.StatusServiceUnavailable, 10*time.Second)
+		var status struct {
+			Status   string `json:"status"`
+			DiskFull bool   `json:"disk_full"`
+		}
+		if code != http.StatusServiceUnavailable || json.Unmarshal(raw, &status) != nil || status.Status != "degraded" || !status.DiskFull {
+			t.Fatalf("round %d: /readyz with the disk full: %d %s", round, code, raw)
+		}
+		os.Remove(filler)
+		if code, raw := f.svc.ready(t, http.StatusOK, 30*time.Second); code != http.StatusOK {
+			t.Fatalf("round %d: /readyz 30 s after space was freed: %d %s\n%s", round, code, raw, f.svc.log)
+		}
+	}
+	for _, i := range refused {
+		if code, raw := f.send(i); code != http.StatusAccepted {
+			t.Fatalf("batch %d sent again: %d %s", i, code, raw)
+		}
+	}
+	f.sendAll(next, len(f.batches))
+	f.check("disk full, then freed")
+	_, metrics := f.svc.do(t, "GET", "/metrics", "", nil)
+	for _, want := range []string{"warden_recoveries_total 2", `warden_write_failures_total{what="appending to the event log"}`, `warden_write_failures_total{what="storing a`} {
+		if !bytes.Contains(metrics, []byte(want)) {
+			t.Errorf("metrics lack %s:\n%s", want, grepLines(metrics, "warden_recoveries_total", "warden_write_failures_total"))
+		}
+	}
+}
+
+func grepLines(b []byte, prefixes ...string) string {
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(line, p) {
+				out = append(out, line)
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
