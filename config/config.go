@@ -105,6 +105,9 @@ type Storage struct {
 	// configuration file, so that `--data` and `storage.dir` mean the same.
 	Dir       string    `yaml:"dir"`
 	Retention Retention `yaml:"retention"`
+	// SegmentBytes is the size at which the event log starts a new
+	// segment file; retention deletes whole segments.
+	SegmentBytes int64 `yaml:"segment_bytes" config:"bytes"`
 }
 
 // Retention says how long each kind of record is kept; 0 keeps it forever.
@@ -297,7 +300,8 @@ func Default() *Config {
 			MaxReferenceRows:  1000000,
 		},
 		Storage: Storage{
-			Dir: "./warden-data",
+			Dir:          "./warden-data",
+			SegmentBytes: 64 * MiB,
 			Retention: Retention{
 				Events:   7 * 24 * time.Hour,
 				Windows:  30 * 24 * time.Hour,

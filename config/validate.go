@@ -260,6 +260,9 @@ func (s *Storage) problems() problems {
 	if strings.TrimSpace(s.Dir) == "" {
 		ps.add("dir", "required")
 	}
+	if s.SegmentBytes != 0 && s.SegmentBytes < 64<<10 {
+		ps.add("segment_bytes", "must be at least 64KiB, got %d", s.SegmentBytes)
+	}
 	nonNegative(&ps, "retention.events", s.Retention.Events)
 	nonNegative(&ps, "retention.windows", s.Retention.Windows)
 	nonNegative(&ps, "retention.alerts", s.Retention.Alerts)

@@ -138,6 +138,9 @@ func (s *Server) registerHealthMetrics() {
 			}
 			return 0
 		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "warden_log_torn_tail_bytes", Help: "Bytes of a torn final event log record dropped at start: written when the process died, never acknowledged.",
+		}, func() float64 { return float64(s.events.Recovered()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "warden_log_rewinds_total", Help: "Failed event log writes cut back to the log's durable end.",
 		}, func() float64 { return float64(s.events.Rewound()) }))

@@ -29,7 +29,7 @@ const extremeFeatures = `"transaction_amount":250000,"merchant_category":"electr
 
 func TestScreen(t *testing.T) {
 	dir := t.TempDir()
-	_, hs := newServer(t, dir, nil)
+	srv, hs := newServer(t, dir, nil)
 	register(t, hs.URL, 5000)
 
 	// Ordinary traffic: graded low but for about the false-positive rate.
@@ -154,6 +154,8 @@ func TestScreen(t *testing.T) {
 
 	// After a restart the detector comes back from the store and grades the
 	// same input the same way.
+	hs.Close()
+	srv.Close()
 	_, hs2 := newServer(t, dir, nil)
 	code, again, raw := call(t, "POST", hs2.URL+"/v1/screen", "application/json", screenInput("attacker", 1200, extremeFeatures))
 	if code != http.StatusOK {

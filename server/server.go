@@ -148,12 +148,19 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if s.db, err = sqlite.Open(filepath.Join(cfg.Storage.Dir, "warden.db")); err != nil {
 		return nil, err
 	}
-	if s.events, err = eventlog.Open(eventlog.Options{Dir: filepath.Join(cfg.Storage.Dir, "events")}); err != nil {
+	// The checkpoint says how far the log was durable at least: a log that
+	// ends before it lost acknowledged events.
+	durable, err := s.checkpointPosition(context.Background())
+	if err != nil {
 		s.db.Close()
 		return nil, err
 	}
+	if s.events, err = eventlog.Open(eventlog.Options{Dir: filepath.Join(cfg.Storage.Dir, "events"), SegmentBytes: cfg.Storage.SegmentBytes, Durable: durable}); err != nil {
+		s.db.Close()
+		return nil, damaged(cfg.Storage.Dir, err)
+	}
 	if n := s.events.Recovered(); n > 0 {
-		s.log.Warn("event log: dropped a torn tail", "bytes", n)
+		s.log.Info("event log: dropped a torn final record, which no request was answered for", "bytes", n)
 	}
 	recv, err := receivers(cfg.Alerting.Receivers)
 	if err != nil {
@@ -314,7 +321,7 @@ func (s *Server) buildPipeline(ctx context.Context) error {
 	s.pipe.Store(pipe)
 	n, err := s.replayLog(ctx, from)
 	if err != nil {
-		return fmt.Errorf("replaying the event log: %w", err)
+		return damaged(s.cfg.Storage.Dir, fmt.Errorf("replaying the event log: %w", err))
 	}
 	s.replayed = n
 	if n > 0 {
@@ -395,6 +402,44 @@ func (c *savedCheckpoint) changed(parts map[string][]byte) map[string][]byte {
 		}
 	}
 	return out
+}
+
+// checkpointPosition is the log position of the stored checkpoint, zero
+// when there is none or it cannot be read.
+func (s *Server) checkpointPosition(ctx context.Context) (eventlog.Position, error) {
+	cp, ok, err := s.db.LoadCheckpoint(ctx)
+	if err != nil || !ok {
+		return eventlog.Position{}, err
+	}
+	var pos eventlog.Position
+	if json.Unmarshal(cp.Position, &pos) != nil {
+		return eventlog.Position{}, nil
+	}
+	return pos, nil
+}
+
+// DamageError is a data directory that lost what it acknowledged: the
+// service refuses to start rather than serve less than it holds, and says
+// what to run.
+type DamageError struct {
+	Dir string
+	Err error
+}
+
+func (e *DamageError) Error() string {
+	return fmt.Sprintf("%v\nThe data directory is damaged; nothing was changed. 'warden log verify --data %s' says what the event log holds, "+
+		"'warden log repair --data %s' moves the damaged records aside and says how many acknowledged events that gives up; "+
+		"or restore a backup with 'warden restore'.", e.Err, e.Dir, e.Dir)
+}
+
+func (e *DamageError) Unwrap() error { return e.Err }
+
+// damaged wraps an error that is damage to the event log.
+func damaged(dir string, err error) error {
+	if errors.As(err, new(*eventlog.CorruptError)) {
+		return &DamageError{Dir: dir, Err: err}
+	}
+	return err
 }
 
 // loadCheckpoint returns where to start replaying the log and the state to

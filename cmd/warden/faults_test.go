@@ -44,7 +44,8 @@ type faultRun struct {
 	batches  [][]byte
 	accepted [][]byte // the batches acknowledged, in the order they were
 	svc      *service
-	acked    string // an alert acknowledged before the fault
+	acked    string   // an alert acknowledged before the fault
+	args     []string // for warden serve, besides --data
 }
 
 func newFaultRun(t *testing.T, data string) *faultRun {
@@ -70,7 +71,7 @@ func newFaultRun(t *testing.T, data string) *faultRun {
 func (f *faultRun) start() {
 	t := f.t
 	t.Helper()
-	f.svc = startService(t, f.data)
+	f.svc = startService(t, f.data, f.args...)
 	if code, raw := f.svc.do(t, "POST", "/v1/models", "application/json", []byte(`{"name":"`+simulate.ModelName+`"}`)); code != 201 && code != 200 {
 		t.Fatalf("register: %d %s", code, raw)
 	}
@@ -345,4 +346,114 @@ func grepLines(b []byte, prefixes ...string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// config writes a configuration file with these lines for warden serve.
+func (f *faultRun) config(yaml string) {
+	path := filepath.Join(f.dir, "serve.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+	f.args = []string{"--config", path}
+}
+
+// stop stops the service as an operator would (SIGTERM): it finishes, takes
+// a last checkpoint and exits.
+func (s *service) stop(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("warden serve on SIGTERM: %v\n%s", err, s.log)
+		}
+	case <-time.After(60 * time.Second):
+		s.cmd.Process.Kill()
+		t.Fatal("warden serve did not stop within 60 s of SIGTERM")
+	}
+}
+
+// refusedStart runs warden serve on the data and wants it to refuse to
+// start, saying each of want.
+func (f *faultRun) refusedStart(want ...string) {
+	t := f.t
+	t.Helper()
+	res := warden(t, append([]string{"serve", "--data", f.data, "--addr", "127.0.0.1:0"}, f.args...)...)
+	if res.code == 0 {
+		t.Fatalf("warden serve started on a damaged data directory")
+	}
+	for _, w := range want {
+		if !strings.Contains(res.stderr, w) {
+			t.Errorf("warden serve refused without saying %q:\n%s", w, res.stderr)
+		}
+	}
+}
+
+// Damage to the event log while the service is stopped: a flipped byte in
+// the middle of the newest segment, the newest segment cut in half, and a
+// segment deleted. The service refuses to start and names the segment;
+// log verify says what is wrong; log repair moves the damage aside and
+// says what it gave up; the service then starts with every alert and
+// acknowledgement it had.
+func TestFaultDamagedLog(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, events string, segs []string) string // returns the segment named
+		gaveUp bool
+	}{
+		{"flipped byte", func(t *testing.T, events string, segs []string) string {
+			path := segs[len(segs)-1]
+			b, _ := os.ReadFile(path)
+			b[len(b)/2] ^= 0x10
+			os.WriteFile(path, b, 0o600)
+			return filepath.Base(path)
+		}, true},
+		{"truncated", func(t *testing.T, events string, segs []string) string {
+			path := segs[len(segs)-1]
+			st, _ := os.Stat(path)
+			os.Truncate(path, st.Size()/2)
+			return filepath.Base(path)
+		}, true},
+		{"deleted", func(t *testing.T, events string, segs []string) string {
+			path := segs[len(segs)/2]
+			os.Remove(path)
+			return filepath.Base(path)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFaultRun(t, "")
+			f.config("storage: {segment_bytes: 1MiB}\n")
+			f.start()
+			f.sendAll(0, len(f.batches))
+			f.svc.waitProcessed(t, f.events())
+			f.ackOne()
+			f.svc.stop(t)
+
+			events := filepath.Join(f.data, "events")
+			segs, _ := filepath.Glob(filepath.Join(events, "*.wal"))
+			if len(segs) < 3 {
+				t.Fatalf("want several segments, have %d", len(segs))
+			}
+			named := tc.damage(t, events, segs)
+			f.refusedStart("damaged", named, "warden log repair")
+			verify := warden(t, "log", "verify", "--data", f.data)
+			if verify.code != exitFound || !strings.Contains(verify.stdout, "problem:") {
+				t.Fatalf("log verify: exit %d:\n%s%s", verify.code, verify.stdout, verify.stderr)
+			}
+			repair := warden(t, "log", "repair", "--data", f.data)
+			if repair.code != 0 || !strings.Contains(repair.stdout, "found:") {
+				t.Fatalf("log repair: exit %d:\n%s%s", repair.code, repair.stdout, repair.stderr)
+			}
+			if tc.gaveUp && !strings.Contains(repair.stdout, "gave up") {
+				t.Errorf("log repair does not say what it gave up:\n%s", repair.stdout)
+			}
+			if again := warden(t, "log", "verify", "--data", f.data); again.code != 0 {
+				t.Fatalf("log verify after repair: exit %d:\n%s", again.code, again.stdout)
+			}
+			f.start()
+			f.check(tc.name + ", repaired")
+		})
+	}
 }

@@ -77,6 +77,7 @@ Every command exits 0 when it ran and found nothing, 1 when it found something,
 		newDemoCmd(),
 		newTokenCmd(),
 		newSilenceCmd(),
+		newLogCmd(),
 	)
 	root.Version = versionString()
 	root.SetVersionTemplate("warden {{.Version}}\n")

@@ -320,7 +320,7 @@ func TestTornSegmentHeader(t *testing.T) {
 			copyDir(t, src, dir)
 			header := bytes.Repeat([]byte{fill}, size)
 			if fill != 0 {
-				header = magic[:size]
+				header = encodeHeader(lastSeg+1, 0)[:size]
 			}
 			if size == headerSize && fill != 0 {
 				continue // a complete header: not torn
@@ -349,6 +349,8 @@ func TestTornSegmentHeader(t *testing.T) {
 	}
 }
 
+// Damage before the final record is not a torn tail: Open refuses, naming
+// the segment and offset, and Repair quarantines only the damaged record.
 func TestCorruptLastSegment(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -364,7 +366,6 @@ func TestCorruptLastSegment(t *testing.T) {
 			dir := t.TempDir()
 			l := mustOpen(t, Options{Dir: dir, NoSync: true})
 			pos := appendRecords(t, l, "c", 40, 64)
-			end := l.End()
 			l.Close()
 			bad := pos[17]
 			path := filepath.Join(dir, segmentName(bad.Segment))
@@ -376,19 +377,43 @@ func TestCorruptLastSegment(t *testing.T) {
 			if err := os.WriteFile(path, b, 0o644); err != nil {
 				t.Fatal(err)
 			}
+			_, err = Open(Options{Dir: dir, NoSync: true})
+			var ce *CorruptError
+			if !errors.As(err, &ce) || ce.Segment != bad.Segment || ce.Offset != bad.Offset {
+				t.Fatalf("Open: %v; want a CorruptError at %v", err, bad)
+			}
+			rep, err := Verify(dir, Position{})
+			if err != nil || len(rep.Problems) != 1 || rep.Records != 17 {
+				t.Fatalf("Verify: %+v, %v", rep, err)
+			}
+			fixed, err := Repair(dir, filepath.Join(dir, "quarantine"), Position{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fixed.Quarantined) != 1 || fixed.LostBytes != pos[18].Offset-bad.Offset {
+				t.Fatalf("Repair: %+v", fixed)
+			}
 			l = mustOpen(t, Options{Dir: dir, NoSync: true})
 			defer l.Close()
-			if got, want := l.Recovered(), end.Offset-bad.Offset; got != want {
-				t.Errorf("recovered %d bytes, want %d", got, want)
-			}
 			got := readAll(t, l, Position{})
-			if len(got) != 17 {
-				t.Fatalf("%d records survive, want 17", len(got))
+			if len(got) != 39 {
+				t.Fatalf("%d records survive, want 39", len(got))
 			}
 			for i, r := range got {
-				if !bytes.Equal(r.rec, record("c", i, 64)) {
+				j := i
+				if i >= 17 {
+					j++
+				}
+				if !bytes.Equal(r.rec, record("c", j, 64)) {
 					t.Fatalf("record %d = %q", i, r.rec)
 				}
+			}
+			// A position after the damage maps to the same record.
+			if p := fixed.Map(pos[30]); p != got[29].pos {
+				t.Errorf("Map(%v) = %v; record 30 is now at %v", pos[30], p, got[29].pos)
+			}
+			if p := fixed.Map(bad); p != got[17].pos {
+				t.Errorf("Map(the damaged record) = %v; want the next intact one at %v", p, got[17].pos)
 			}
 		})
 	}
@@ -419,7 +444,7 @@ func TestCorruptSealedSegmentIsAnError(t *testing.T) {
 		if err == nil {
 			continue
 		}
-		if i != 3 || !strings.Contains(err.Error(), "checksum mismatch") || !strings.Contains(err.Error(), fmt.Sprintf("offset %d", bad.Offset)) {
+		if i != 3 || !strings.Contains(err.Error(), "checksum mismatch") || !strings.Contains(err.Error(), fmt.Sprintf("offset %d", bad.Offset)) || !errors.As(err, new(*CorruptError)) {
 			t.Fatalf("record %d: %v; want a checksum error at record 3 naming offset %d", i, err, bad.Offset)
 		}
 		return
@@ -630,7 +655,7 @@ func TestPosition(t *testing.T) {
 // appends.
 func FuzzRecover(f *testing.F) {
 	var valid []byte
-	valid = append(valid, magic[:]...)
+	valid = append(valid, encodeHeader(1, 0)...)
 	for i := range 4 {
 		valid = appendFrame(valid, record("z", i, 20))
 	}
@@ -638,7 +663,8 @@ func FuzzRecover(f *testing.F) {
 	f.Add(valid[:len(valid)-3])
 	f.Add(valid[:5])
 	f.Add([]byte{})
-	f.Add(append(append([]byte{}, magic[:]...), 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0))
+	f.Add(append(encodeHeader(1, 0), 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0))
+	f.Add(append(append([]byte{}, magicV1[:]...), appendFrame(nil, record("v1", 0, 20))...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, segmentName(1))

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -15,6 +16,10 @@ type Options struct {
 	Dir          string // created if missing (mode 0700: events may carry personal data); one process owns it at a time
 	SegmentBytes int64  // roll to a new segment file past this size (default 64 MiB)
 	NoSync       bool   // tests and benchmarks only: skip fsync, so nothing is durable
+	// Durable is a position the caller knows was durable (a checkpoint's):
+	// Open refuses a log that ends before it, as it does one that ends
+	// before its own END file says.
+	Durable Position
 }
 
 // Log is an append-only, segmented, checksummed record log. Its methods are
@@ -33,11 +38,14 @@ type Log struct {
 	pending  []chunk   // placed but not yet written, in log order
 	spare    []chunk   // the previous flush's chunks, kept to reuse their buffers
 	flushing bool
-	durable  Position // end of the written and synced prefix
-	oldest   uint64   // oldest retained segment
-	err      error    // a write or sync failure not yet cleared by a rewind
-	epoch    uint64   // counts rewinds: an Append placed before one has failed
-	failed   error    // the failure the last rewind cleared
+	durable  Position  // end of the written and synced prefix
+	records  uint64    // records before tail, counted from the log's first
+	synced   uint64    // records before durable
+	endAt    time.Time // when the END file was last written
+	oldest   uint64    // oldest retained segment
+	err      error     // a write or sync failure not yet cleared by a rewind
+	epoch    uint64    // counts rewinds: an Append placed before one has failed
+	failed   error     // the failure the last rewind cleared
 	rewound  int
 	closed   bool
 
@@ -47,15 +55,18 @@ type Log struct {
 	fileSeg uint64
 
 	truncMu sync.Mutex // serialises TruncateBefore calls
+	lock    *os.File   // holds the directory's lock while open
 
 	injectFault func() error // tests: fail a write after its bytes are written, before the sync
 }
 
 // chunk is a run of framed records bound for one segment at one offset.
 type chunk struct {
-	seg  uint64
-	off  int64
-	data []byte
+	seg   uint64
+	off   int64
+	data  []byte
+	first uint64 // record number of its first record
+	n     uint64 // records in it
 }
 
 // maxKeptBuffer bounds the encode and chunk buffers kept for reuse, so a
@@ -63,10 +74,10 @@ type chunk struct {
 const maxKeptBuffer = 16 << 20
 
 // Open opens the log in opts.Dir, creating it if needed. It scans the last
-// segment and truncates a torn or corrupt tail (a partial record or a
-// checksum mismatch, and everything after it), which can only hold records
-// whose Append had not returned; Recovered reports how many bytes that
-// dropped.
+// segment and cuts off a torn final record, which no Append acknowledged
+// (Recovered reports how many bytes). Damage before that, a log shorter
+// than it was known to be durable, or missing segments, is a
+// *CorruptError: Open refuses, and Verify and Repair say more.
 func Open(opts Options) (*Log, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("eventlog: Options.Dir is empty")
@@ -80,14 +91,34 @@ func Open(opts Options) (*Log, error) {
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("eventlog: %w", err)
 	}
+	lock, err := lockDir(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	l, err := open(opts, lock)
+	if err != nil {
+		lock.Close()
+	}
+	return l, err
+}
+
+func open(opts Options, lock *os.File) (*Log, error) {
 	segs, err := listSegments(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{dir: opts.Dir, segBytes: opts.SegmentBytes, noSync: opts.NoSync}
+	expect := readEnd(opts.Dir)
+	if opts.Durable.Compare(expect) > 0 {
+		expect = opts.Durable
+	}
+	l := &Log{dir: opts.Dir, segBytes: opts.SegmentBytes, noSync: opts.NoSync, lock: lock}
 	l.cond.L = &l.mu
-	if len(segs) == 0 {
-		f, err := l.createSegment(1)
+	if len(segs) == 0 || expect.Segment > segs[len(segs)-1] {
+		if expect.Segment > 0 {
+			return nil, &CorruptError{Dir: opts.Dir, Segment: expect.Segment, Reason: fmt.Sprintf(
+				"segment %s is missing: the log was durable up to %v", segmentName(expect.Segment), expect)}
+		}
+		f, err := l.createSegment(1, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -97,13 +128,14 @@ func Open(opts Options) (*Log, error) {
 		return l, nil
 	}
 	last := segs[len(segs)-1]
-	f, end, err := l.recoverSegment(last)
+	f, end, records, err := l.recoverSegment(last, expect)
 	if err != nil {
 		return nil, err
 	}
 	l.file, l.fileSeg, l.oldest = f, last, segs[0]
 	l.tail = Position{last, end}
 	l.durable = l.tail
+	l.records, l.synced = records, records
 	return l, nil
 }
 
@@ -124,66 +156,114 @@ func listSegments(dir string) ([]uint64, error) {
 	slices.Sort(segs)
 	for i := 1; i < len(segs); i++ {
 		if segs[i] != segs[i-1]+1 {
-			return nil, fmt.Errorf("eventlog: %s: segment %s is missing between %s and %s",
-				dir, segmentName(segs[i-1]+1), segmentName(segs[i-1]), segmentName(segs[i]))
+			return nil, &CorruptError{Dir: dir, Segment: segs[i-1] + 1, Reason: fmt.Sprintf("missing between %s and %s",
+				segmentName(segs[i-1]), segmentName(segs[i]))}
 		}
 	}
 	return segs, nil
 }
 
-// recoverSegment opens the newest segment for appending after cutting off
-// whatever follows its last intact record.
-func (l *Log) recoverSegment(seg uint64) (*os.File, int64, error) {
+// recoverSegment opens the newest segment for appending after cutting off a
+// torn final record, and returns its end and the records before it.
+func (l *Log) recoverSegment(seg uint64, expect Position) (*os.File, int64, uint64, error) {
 	path := filepath.Join(l.dir, segmentName(seg))
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return nil, 0, fmt.Errorf("eventlog: %w", err)
+		return nil, 0, 0, fmt.Errorf("eventlog: %w", err)
 	}
-	fail := func(err error) (*os.File, int64, error) {
+	fail := func(err error) (*os.File, int64, uint64, error) {
 		f.Close()
-		return nil, 0, fmt.Errorf("eventlog: %s: %w", path, err)
+		var ce *CorruptError
+		if errors.As(err, &ce) {
+			return nil, 0, 0, err
+		}
+		return nil, 0, 0, fmt.Errorf("eventlog: %s: %w", path, err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		return fail(err)
 	}
-	valid, torn, err := scanSegment(f, st.Size())
+	sc, err := scanSegment(f, seg, st.Size())
 	if err != nil {
 		return fail(err)
 	}
-	if torn {
-		valid = headerSize
+	corrupt := func(off int64, why string) (*os.File, int64, uint64, error) {
+		return fail(&CorruptError{Dir: l.dir, Segment: seg, Offset: off, Reason: why})
+	}
+	acked := int64(0) // what the log was known to hold of this segment
+	if expect.Segment == seg {
+		acked = expect.Offset
+	}
+	switch {
+	case sc.torn:
+		if acked > 0 {
+			return corrupt(0, fmt.Sprintf("the header is missing, but the log was durable up to %v", expect))
+		}
+		// Created when the process died: write the header it was to get.
+		first := uint64(0)
+		if seg > 1 {
+			if first, err = l.recordsThrough(seg - 1); err != nil {
+				return fail(err)
+			}
+		}
 		if err := f.Truncate(0); err != nil {
 			return fail(err)
 		}
-		if _, err := f.WriteAt(magic[:], 0); err != nil {
+		if _, err := f.WriteAt(encodeHeader(seg, first), 0); err != nil {
 			return fail(err)
 		}
 		l.recovered = st.Size()
-	} else if valid < st.Size() {
-		if err := f.Truncate(valid); err != nil {
+		sc.valid, sc.header.first = headerSize, first
+	case sc.bad != "" && sc.resumes >= 0:
+		return corrupt(sc.valid, fmt.Sprintf("%s, and an intact record follows at offset %d: damage, not a torn tail", sc.bad, sc.resumes))
+	case acked > sc.valid:
+		why := fmt.Sprintf("intact records end at offset %d, but the log was durable up to %v", sc.valid, expect)
+		if sc.bad != "" {
+			why = sc.bad + "; " + why
+		}
+		return corrupt(sc.valid, why)
+	case sc.valid < st.Size():
+		if err := f.Truncate(sc.valid); err != nil {
 			return fail(err)
 		}
-		l.recovered = st.Size() - valid
+		l.recovered = st.Size() - sc.valid
 	}
 	if l.recovered > 0 && !l.noSync {
 		if err := f.Sync(); err != nil {
 			return fail(err)
 		}
 	}
-	return f, valid, nil
+	return f, sc.valid, sc.header.first + uint64(sc.records), nil
+}
+
+// recordsThrough counts the records up to the end of segment seg.
+func (l *Log) recordsThrough(seg uint64) (uint64, error) {
+	f, err := os.Open(filepath.Join(l.dir, segmentName(seg)))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	sc, err := scanSegment(f, seg, st.Size())
+	if err != nil {
+		return 0, err
+	}
+	return sc.header.first + uint64(sc.records), nil
 }
 
 // createSegment creates a segment file with its header and makes its name
 // durable. A crash before the header reaches the disk leaves a torn header,
 // which Open repairs.
-func (l *Log) createSegment(seg uint64) (*os.File, error) {
+func (l *Log) createSegment(seg, first uint64) (*os.File, error) {
 	path := filepath.Join(l.dir, segmentName(seg))
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("eventlog: %w", err)
 	}
-	if _, err := f.WriteAt(magic[:], 0); err != nil {
+	if _, err := f.WriteAt(encodeHeader(seg, first), 0); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("eventlog: %s: %w", path, err)
 	}
@@ -263,8 +343,9 @@ func (l *Log) Append(records ...[]byte) (first, next Position, err error) {
 		l.tail = Position{l.tail.Segment + 1, headerSize}
 	}
 	first = l.tail
-	l.place(buf)
+	l.place(buf, uint64(len(records)))
 	l.tail.Offset += int64(size)
+	l.records += uint64(len(records))
 	next = l.tail
 	epoch := l.epoch
 	if cap(buf) <= maxKeptBuffer {
@@ -319,7 +400,7 @@ func (l *Log) rewind() error {
 	}
 	l.failed, l.err = l.err, nil
 	l.epoch++
-	l.tail = d
+	l.tail, l.records = d, l.synced
 	for i := range l.pending {
 		l.pending[i].data = l.pending[i].data[:0]
 	}
@@ -356,15 +437,17 @@ func (l *Log) Err() error {
 
 // place copies framed records at l.tail into the pending chunks. Called
 // with l.mu held.
-func (l *Log) place(framed []byte) {
+func (l *Log) place(framed []byte, records uint64) {
 	if n := len(l.pending); n > 0 && l.pending[n-1].seg == l.tail.Segment {
 		l.pending[n-1].data = append(l.pending[n-1].data, framed...)
+		l.pending[n-1].n += records
 		return
 	}
 	l.pending = append(l.pending, chunk{})
 	c := &l.pending[len(l.pending)-1]
 	// Reuse the buffer a previous flush left in this slot.
 	c.seg, c.off, c.data = l.tail.Segment, l.tail.Offset, append(c.data[:0], framed...)
+	c.first, c.n = l.records, records
 }
 
 // flush writes and syncs everything pending. Called with l.mu held; it
@@ -388,6 +471,13 @@ func (l *Log) flush() {
 		l.err = err
 	} else {
 		l.durable = end
+		for i := range batch {
+			l.synced += batch[i].n
+		}
+		if now := time.Now(); now.Sub(l.endAt) >= endEvery {
+			l.endAt = now
+			l.writeEnd(end)
+		}
 	}
 	l.cond.Broadcast()
 }
@@ -403,7 +493,7 @@ func (l *Log) write(batch []chunk) (Position, error) {
 			if err := l.file.Close(); err != nil {
 				return Position{}, fmt.Errorf("eventlog: %w", err)
 			}
-			f, err := l.createSegment(c.seg)
+			f, err := l.createSegment(c.seg, c.first)
 			if err != nil {
 				return Position{}, err
 			}
@@ -522,10 +612,27 @@ func (l *Log) Close() error {
 		// Cut off what a failed write left, which no Append acknowledged.
 		l.rewind()
 	}
+	end := l.durable
 	l.mu.Unlock()
+	l.writeEnd(end)
 	err := l.sync()
 	if cerr := l.file.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("eventlog: %w", cerr)
 	}
+	l.lock.Close()
 	return err
+}
+
+// lockDir takes the directory's lock file: one process has a log open at a
+// time, and Repair never runs beside a server.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("eventlog: %s is in use by another process (warden serve?): %w", dir, err)
+	}
+	return f, nil
 }

@@ -36,25 +36,32 @@ func (l *Log) Reader(from Position) (*Reader, error) {
 		return nil, ErrClosed
 	}
 	if from == (Position{}) {
-		from = Position{oldest, headerSize}
+		from = Position{Segment: oldest}
 	}
 	switch {
 	case from.Segment < oldest:
-		return nil, fmt.Errorf("eventlog: position %v was truncated: the oldest retained segment is %d", from, oldest)
+		return nil, &CorruptError{Dir: l.dir, Segment: from.Segment, Offset: from.Offset,
+			Reason: fmt.Sprintf("position %v is in a segment that is gone: the oldest retained segment is %d", from, oldest)}
 	case from.Compare(end) > 0:
 		return nil, fmt.Errorf("eventlog: position %v is past the end of the log (%v)", from, end)
-	case from.Offset < headerSize:
-		return nil, fmt.Errorf("eventlog: position %v is inside the segment header", from)
 	}
 	r := &Reader{log: l, pos: from}
-	if err := r.open(from.Segment); err != nil {
+	hdr, err := r.open(from.Segment)
+	if err != nil {
 		return nil, err
+	}
+	if from.Offset == 0 {
+		r.pos.Offset = hdr
+	} else if from.Offset < hdr {
+		r.Close()
+		return nil, fmt.Errorf("eventlog: position %v is inside the segment header", from)
 	}
 	return r, nil
 }
 
-// open switches the reader to segment seg and checks its header.
-func (r *Reader) open(seg uint64) error {
+// open switches the reader to segment seg, checks its header and returns
+// the header's size.
+func (r *Reader) open(seg uint64) (int64, error) {
 	if r.f != nil {
 		r.f.Close()
 		r.f = nil
@@ -62,18 +69,18 @@ func (r *Reader) open(seg uint64) error {
 	path := filepath.Join(r.log.dir, segmentName(seg))
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("eventlog: segment %d was truncated while being read", seg)
+		return 0, fmt.Errorf("eventlog: segment %d was truncated while being read", seg)
 	}
 	if err != nil {
-		return fmt.Errorf("eventlog: %w", err)
+		return 0, fmt.Errorf("eventlog: %w", err)
 	}
-	var hdr [headerSize]byte
-	if _, err := f.ReadAt(hdr[:], 0); err != nil || hdr != magic {
+	h, err := readHeader(f, seg)
+	if err != nil {
 		f.Close()
-		return fmt.Errorf("eventlog: %s: not an event log segment (bad header)", path)
+		return 0, &CorruptError{Dir: r.log.dir, Segment: seg, Reason: err.Error()}
 	}
 	r.f, r.limit, r.sealed, r.buf, r.bufOff = f, 0, false, r.buf[:0], 0
-	return nil
+	return h.size, nil
 }
 
 // Next returns the next record, its position and the position after it.
@@ -136,10 +143,11 @@ func (r *Reader) advance() error {
 		}
 		return nil
 	default:
-		if err := r.open(r.pos.Segment + 1); err != nil {
+		hdr, err := r.open(r.pos.Segment + 1)
+		if err != nil {
 			return err
 		}
-		r.pos = Position{r.pos.Segment + 1, headerSize}
+		r.pos = Position{r.pos.Segment + 1, hdr}
 		return nil
 	}
 }
@@ -171,7 +179,7 @@ func (r *Reader) bytes(off int64, n int) ([]byte, error) {
 }
 
 func (r *Reader) corrupt(why error) error {
-	return fmt.Errorf("eventlog: segment %d offset %d: corrupt record: %w", r.pos.Segment, r.pos.Offset, why)
+	return &CorruptError{Dir: r.log.dir, Segment: r.pos.Segment, Offset: r.pos.Offset, Reason: "corrupt record: " + why.Error()}
 }
 
 // Close releases the reader's file.
