@@ -131,6 +131,9 @@ type Pipeline struct {
 	// admitted and not yet processed, by estimate; past it a batch is
 	// answered 429.
 	QueueBytes int64 `yaml:"queue_bytes" config:"bytes"`
+	// DedupeIDs is how many of the latest event ids are remembered to
+	// recognise an event sent again; 0 recognises none.
+	DedupeIDs int `yaml:"dedupe_ids"`
 }
 
 // Alerting turns findings into alerts and sends them.
@@ -310,7 +313,7 @@ func Default() *Config {
 				Audit:    365 * 24 * time.Hour,
 			},
 		},
-		Pipeline: Pipeline{QueueSize: 65536, QueueBytes: 256 * MiB, MaxFuture: 5 * time.Minute},
+		Pipeline: Pipeline{QueueSize: 65536, QueueBytes: 256 * MiB, MaxFuture: 5 * time.Minute, DedupeIDs: 1_000_000},
 		Alerting: Alerting{
 			RepeatInterval: 4 * time.Hour,
 			// The lab's thresholds (DESIGN.md).

@@ -290,6 +290,9 @@ func (p *Pipeline) problems() problems {
 	if p.QueueBytes <= 0 {
 		ps.add("queue_bytes", "must be > 0")
 	}
+	if p.DedupeIDs < 0 || p.DedupeIDs > 100_000_000 {
+		ps.add("dedupe_ids", "must be from 0 to 100000000, got %d", p.DedupeIDs)
+	}
 	return ps
 }
 

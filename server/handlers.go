@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -96,9 +97,31 @@ type itemError struct {
 }
 
 type ingestResult struct {
-	Accepted int         `json:"accepted"`
-	Rejected int         `json:"rejected"`
-	Errors   []itemError `json:"errors"`
+	Accepted int `json:"accepted"` // stored now or before
+	// Duplicates of Accepted were stored before: their ids came in the
+	// last pipeline.dedupe_ids events.
+	Duplicates int         `json:"duplicates"`
+	Rejected   int         `json:"rejected"`
+	Errors     []itemError `json:"errors"`
+}
+
+// keyedWriter keeps the answer to a request with an Idempotency-Key: a
+// final one (2xx, 4xx other than 409 and 429) is given again to a retry.
+type keyedWriter struct {
+	http.ResponseWriter
+	answer *keyedAnswer
+	body   bytes.Buffer
+}
+
+func (k *keyedWriter) WriteHeader(code int) {
+	k.answer.Status = code
+	k.ResponseWriter.WriteHeader(code)
+}
+
+func (k *keyedWriter) Write(b []byte) (int, error) {
+	k.body.Write(b)
+	k.answer.Answer = k.body.Bytes()
+	return k.ResponseWriter.Write(b)
 }
 
 // maxReportedErrors keeps a batch of a million bad items from answering
@@ -115,7 +138,16 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	s.gate.RLock()
 	defer s.gate.RUnlock()
 	pipe := s.pipeline()
-	body := http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes)
+	var body io.Reader = http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes)
+	key := r.Header.Get("Idempotency-Key")
+	bodyHash := sha256.New()
+	if key != "" {
+		if len(key) > 255 {
+			writeError(w, http.StatusBadRequest, "Idempotency-Key is longer than 255 characters")
+			return
+		}
+		body = io.TeeReader(body, bodyHash)
+	}
 	dec := s.decoders.Get().(*event.Decoder)
 	defer s.decoders.Put(dec)
 	dec.Check = s.eventCheck(s.opts.Now())
@@ -137,6 +169,38 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	defer func() { pipe.Release(reserved) }()
 	if s.refuseBatch(w, err) {
 		return
+	}
+	if key != "" {
+		// The same key and body got an answer before: give it again.
+		var sum [sha256.Size]byte
+		bodyHash.Sum(sum[:0])
+		prev, busy := s.keys.begin(key, sum, time.Now())
+		switch {
+		case busy:
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusConflict, "a request with Idempotency-Key %q is being answered now; retry shortly", key)
+			return
+		case prev != nil && prev.Body != sum:
+			writeError(w, http.StatusUnprocessableEntity, "Idempotency-Key %q was used for another body; use a new key for a new batch", key)
+			return
+		case prev != nil:
+			s.metrics.idempotent.Inc()
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(prev.Status)
+			w.Write(prev.Answer)
+			return
+		}
+		answered := &keyedAnswer{Body: sum, At: time.Now()}
+		defer func() {
+			switch st := answered.Status; {
+			case st == 0, st == http.StatusConflict, st == http.StatusTooManyRequests, st >= 500:
+				s.keys.end(key, nil) // not final: the retry is answered afresh
+			default:
+				s.keys.end(key, answered)
+			}
+		}()
+		w = &keyedWriter{ResponseWriter: w, answer: answered}
 	}
 	res := ingestResult{Errors: []itemError{}}
 	for _, e := range rejected {
@@ -172,11 +236,33 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, res)
 		return
 	}
+	// Events sent before (a retry after a lost answer) are recognised by
+	// their ids and not processed again.
+	dups, release, err := s.ids.claim(kept)
+	if err != nil {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusConflict, "%v", err)
+		return
+	}
+	if len(dups) > 0 {
+		res.Duplicates = len(dups)
+		s.metrics.duplicates.Add(float64(len(dups)))
+		fresh := make([]event.Event, 0, len(kept)-len(dups))
+		for i, d := 0, 0; i < len(kept); i++ {
+			if d < len(dups) && dups[d] == i {
+				d++
+				continue
+			}
+			fresh = append(fresh, kept[i])
+		}
+		kept = fresh
+	}
 	// The batch carries the reservation from here on, taken or not.
 	// Once handed over, the batch is logged or not whatever becomes of the
 	// connection, so the answer waits for it.
 	err = pipe.SubmitReserved(context.WithoutCancel(r.Context()), kept, reserved)
 	reserved = 0
+	release(err == nil)
 	if s.refuseBatch(w, err) {
 		return
 	}

@@ -32,11 +32,21 @@ type metrics struct {
 	users     *prometheus.GaugeVec
 	forgotten *prometheus.CounterVec
 	untracked *prometheus.CounterVec
+	// duplicates counts events recognised by their ids as sent before;
+	// idempotent counts batches answered again for their Idempotency-Key.
+	duplicates prometheus.Counter
+	idempotent prometheus.Counter
 }
 
 func newMetrics() *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "warden_events_duplicate_total", Help: "Events recognised by their id as sent before (within pipeline.dedupe_ids) and not processed again.",
+		}),
+		idempotent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "warden_ingest_idempotent_replays_total", Help: "Batches answered with the answer given before to the same Idempotency-Key.",
+		}),
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "warden_events_received_total", Help: "Events accepted, by model.",
 		}, []string{"model"}),
@@ -88,7 +98,7 @@ func newMetrics() *metrics {
 		}, []string{"model"}),
 	}
 	m.registry.MustRegister(m.authFailures, m.received, m.rejected, m.timeRejected, m.busy, m.batch, m.windows, m.screened, m.anomalies, m.screen, m.alerts, m.detector,
-		m.users, m.forgotten, m.untracked,
+		m.users, m.forgotten, m.untracked, m.duplicates, m.idempotent,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

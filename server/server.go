@@ -63,7 +63,9 @@ type Server struct {
 	gate     sync.RWMutex
 	handlers []alertHandler // in-process alert handlers, kept across rebuilds
 	health   health
-	silences silence.Set // the silencing stage, loaded from the store
+	ids      *recentIDs    // event ids of the latest events, to recognise a retry
+	keys     *keyedAnswers // answers given to batches with an Idempotency-Key
+	silences silence.Set   // the silencing stage, loaded from the store
 	policy   alert.Policy
 	notify   *notify.Dispatcher
 	metrics  *metrics
@@ -123,7 +125,8 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if err := os.MkdirAll(cfg.Storage.Dir, 0o700); err != nil {
 		return nil, &ConfigError{fmt.Errorf("storage.dir: %w", err)}
 	}
-	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, models: map[string]*registered{}, metrics: newMetrics(), building: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, models: map[string]*registered{}, metrics: newMetrics(), building: make(chan struct{}, 1),
+		ids: newRecentIDs(cfg.Pipeline.DedupeIDs), keys: newKeyedAnswers()}
 	tokens, err := cfg.Auth.TokenSet()
 	if err != nil {
 		return nil, &ConfigError{err}
@@ -296,7 +299,13 @@ func (s *Server) buildPipeline(ctx context.Context) error {
 	manager := s.newManager()
 	var pipe *pipeline.Pipeline
 	if restore != nil {
-		popts.Restore = &pipeline.State{Core: restore.Pipeline, Parts: restore.parts}
+		if !s.ready.Load() { // at start; a rebuild keeps what it has
+			s.restoreIngestState(restore.parts)
+		}
+		parts := maps.Clone(restore.parts)
+		delete(parts, partIDs)
+		delete(parts, partKeys)
+		popts.Restore = &pipeline.State{Core: restore.Pipeline, Parts: parts}
 		pipe, err = pipeline.New(popts, models)
 		if err != nil {
 			// A checkpoint this version cannot use: start over from the
@@ -472,6 +481,12 @@ func (s *Server) Checkpoint(ctx context.Context) error {
 		if n := s.health.unsaved.Load(); n > 0 {
 			return fmt.Errorf("%d results failed to save since the last checkpoint; they are redone first", n)
 		}
+		if state.Parts == nil {
+			state.Parts = map[string][]byte{}
+		}
+		if err := s.ingestParts(state.Parts); err != nil {
+			return err
+		}
 		end := s.events.End()
 		pos, err := json.Marshal(end)
 		if err != nil {
@@ -539,6 +554,7 @@ func (s *Server) replayLog(ctx context.Context, from eventlog.Position) (int, er
 		if err != nil || len(rejected) > 0 {
 			return total, fmt.Errorf("record at %s: %v %v", pos, err, rejected)
 		}
+		s.ids.addEvents(evs)
 		// Models deleted since are skipped; the rest are replayed in order.
 		kept := evs[:0]
 		for _, e := range evs {
