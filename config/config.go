@@ -108,6 +108,9 @@ type Storage struct {
 	// SegmentBytes is the size at which the event log starts a new
 	// segment file; retention deletes whole segments.
 	SegmentBytes int64 `yaml:"segment_bytes" config:"bytes"`
+	// CheckpointEvery bounds the work a restart repeats: the events logged
+	// since the last checkpoint.
+	CheckpointEvery time.Duration `yaml:"checkpoint_every"`
 }
 
 // Retention says how long each kind of record is kept; 0 keeps it forever.
@@ -303,8 +306,9 @@ func Default() *Config {
 			MaxReferenceRows:  1000000,
 		},
 		Storage: Storage{
-			Dir:          "./warden-data",
-			SegmentBytes: 64 * MiB,
+			Dir:             "./warden-data",
+			SegmentBytes:    64 * MiB,
+			CheckpointEvery: 30 * time.Second,
 			Retention: Retention{
 				Events:   7 * 24 * time.Hour,
 				Windows:  30 * 24 * time.Hour,

@@ -263,6 +263,9 @@ func (s *Storage) problems() problems {
 	if s.SegmentBytes != 0 && s.SegmentBytes < 64<<10 {
 		ps.add("segment_bytes", "must be at least 64KiB, got %d", s.SegmentBytes)
 	}
+	if s.CheckpointEvery != 0 && s.CheckpointEvery < 100*time.Millisecond {
+		ps.add("checkpoint_every", "must be at least 100ms, got %s", FormatDuration(s.CheckpointEvery))
+	}
 	nonNegative(&ps, "retention.events", s.Retention.Events)
 	nonNegative(&ps, "retention.windows", s.Retention.Windows)
 	nonNegative(&ps, "retention.alerts", s.Retention.Alerts)

@@ -851,7 +851,11 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	go func() { errc <- srv.Serve(l) }()
 	go s.pruneEvery(ctx, 10*time.Minute)
 	go s.watchFeeds(ctx, feedCheckEvery)
-	go s.checkpointEvery(ctx, checkpointInterval)
+	every := s.cfg.Storage.CheckpointEvery
+	if every <= 0 {
+		every = defaultCheckpointEvery
+	}
+	go s.checkpointEvery(ctx, every)
 	go s.watchHealth(ctx)
 	notified := make(chan error, 1)
 	go func() { notified <- s.notify.Run(ctx) }()
@@ -873,9 +877,8 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	return errors.Join(err, s.Close())
 }
 
-// checkpointInterval bounds the work a restart repeats: the events logged
-// since the last checkpoint.
-const checkpointInterval = 30 * time.Second
+// defaultCheckpointEvery is storage.checkpoint_every when it is 0.
+const defaultCheckpointEvery = 30 * time.Second
 
 // A checkpoint waits until everything admitted is processed and holds up
 // ingest meanwhile: under full load that backlog is seconds of detector

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -456,4 +459,176 @@ func TestFaultDamagedLog(t *testing.T) {
 			f.check(tc.name + ", repaired")
 		})
 	}
+}
+
+// faultKills is how many times TestFaultKills kills the service:
+// WARDEN_FAULT_KILLS, or 21.
+func faultKills(t *testing.T) int {
+	if v := os.Getenv("WARDEN_FAULT_KILLS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("WARDEN_FAULT_KILLS=%q: want a positive whole number", v)
+		}
+		return n
+	}
+	return 21
+}
+
+// post sends one batch and returns its answer, or an error when the
+// connection broke (the service was killed) before an answer came.
+func (s *service) post(batch []byte) (int, []byte, error) {
+	req, _ := http.NewRequest("POST", s.base+"/v1/events", bytes.NewReader(batch))
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw, err
+}
+
+// logBytes is the size of the event log's segments.
+func logBytes(data string) int64 {
+	segs, _ := filepath.Glob(filepath.Join(data, "events", "*.wal"))
+	var n int64
+	for _, s := range segs {
+		if st, err := os.Stat(s); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
+}
+
+// kill -9, again and again: between logging a batch and its answer
+// reaching the client, at a random moment of ingest (checkpoints run every
+// 200 ms), and during start-up.
+// The batch whose answer was lost is sent again after the restart, as a
+// client would; the events it had logged are recognised as duplicates.
+// In the end every acknowledged event is processed once and the alerts
+// are those of an uninterrupted replay.
+func TestFaultKills(t *testing.T) {
+	kills := faultKills(t)
+	f := newFaultRun(t, "")
+	f.config("storage: {segment_bytes: 1MiB, checkpoint_every: 200ms}\n")
+	f.start()
+	rng := rand.New(rand.NewPCG(uint64(kills), 7))
+	next, retriedDup, duringStart := 0, 0, 0
+	perRound := max(1, len(f.batches)/(kills+2))
+	for k := range kills {
+		// Ingest from a client that sends one batch at a time.
+		type outcome struct {
+			i    int
+			code int
+			raw  []byte
+			err  error
+		}
+		results := make(chan outcome, perRound*2)
+		stopAt := min(next+perRound, len(f.batches))
+		lost := -1
+		if k%3 == 0 {
+			// The answer is lost on the way: the client hangs up as soon as
+			// it has sent the batch, and the service dies once the batch is
+			// in the log.
+			before := logBytes(f.data)
+			f.svc.hangUp(t, f.batches[next])
+			// Logged: the log grew and stopped growing.
+			deadline := time.Now().Add(10 * time.Second)
+			for last, stable := before, 0; stable < 50 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+				if n := logBytes(f.data); n != last || n == before {
+					last, stable = n, 0
+					continue
+				}
+				stable++
+			}
+			lost, stopAt = next, next
+		}
+		go func(from int) {
+			defer close(results)
+			for i := from; i < stopAt; i++ {
+				code, raw, err := f.svc.post(f.batches[i])
+				results <- outcome{i, code, raw, err}
+				if err != nil || code != http.StatusAccepted {
+					return
+				}
+			}
+		}(next)
+		if k%3 != 0 {
+			time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
+		}
+		f.svc.kill(t)
+		pending := lost
+		for r := range results {
+			switch {
+			case r.err == nil && r.code == http.StatusAccepted:
+				f.accepted = append(f.accepted, f.batches[r.i])
+				next = r.i + 1
+			case r.err != nil:
+				pending = r.i // its answer was lost
+			case r.code == http.StatusTooManyRequests:
+				pending = r.i
+			default:
+				t.Fatalf("kill %d: batch %d: %d %s", k, r.i, r.code, r.raw)
+			}
+		}
+
+		// Every third restart is killed again while it starts: replaying
+		// the log, restoring the checkpoint.
+		if k%3 == 2 {
+			cmd := exec.Command(wardenBin, append([]string{"serve", "--data", f.data, "--addr", "127.0.0.1:0"}, f.args...)...)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Duration(rng.IntN(80)) * time.Millisecond)
+			cmd.Process.Signal(syscall.SIGKILL)
+			if cmd.Wait() != nil {
+				duringStart++
+			}
+		}
+		f.svc = startService(t, f.data, f.args...)
+		if pending >= 0 {
+			code, raw := f.svc.do(t, "POST", "/v1/events", "application/x-ndjson", f.batches[pending])
+			var res struct{ Accepted, Duplicates int }
+			if code != http.StatusAccepted || json.Unmarshal(raw, &res) != nil {
+				t.Fatalf("kill %d: batch %d sent again: %d %s", k, pending, code, raw)
+			}
+			events := bytes.Count(f.batches[pending], []byte("\n"))
+			if res.Duplicates != 0 && res.Duplicates != events {
+				t.Fatalf("kill %d: batch %d sent again: %d of its %d events were duplicates; a batch is logged whole or not at all", k, pending, res.Duplicates, events)
+			}
+			if res.Duplicates == events {
+				retriedDup++
+			}
+			f.accepted = append(f.accepted, f.batches[pending])
+			next = pending + 1
+		}
+		if f.acked == "" && len(f.svc.alerts(t)) > 0 {
+			f.ackOne()
+		}
+	}
+	f.sendAll(next, len(f.batches))
+	if f.acked == "" {
+		f.svc.waitProcessed(t, f.events())
+		f.ackOne()
+	}
+	t.Logf("%d kills (%d during start-up); %d batches whose answer was lost had been logged and were recognised when sent again", kills, duringStart, retriedDup)
+	if want := (kills + 2) / 3; retriedDup < want {
+		t.Errorf("%d batches whose answer was lost were recognised when sent again, want %d", retriedDup, want)
+	}
+	f.check(fmt.Sprintf("after %d kills", kills))
+}
+
+// hangUp sends a batch and closes the connection without reading the
+// answer, as a client whose proxy timed out.
+func (s *service) hangUp(t *testing.T, batch []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /v1/events HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-ndjson\r\nContent-Length: %d\r\n\r\n",
+		strings.TrimPrefix(s.base, "http://"), len(batch))
+	conn.Write(batch)
+	conn.Close()
 }
