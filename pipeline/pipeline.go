@@ -38,9 +38,10 @@ var ErrBusy = errors.New("pipeline: queues are full")
 // ErrClosed means the pipeline no longer accepts events.
 var ErrClosed = errors.New("pipeline: closed")
 
-// ErrTooLarge means a batch is larger, as the log stores it, than
+// ErrTooLarge means a batch can never be taken: more events for one shard
+// than its queue holds, or larger, as the log stores it, than
 // Options.MaxRecordBytes allows; it was not logged.
-var ErrTooLarge = errors.New("pipeline: batch too large for the log")
+var ErrTooLarge = errors.New("pipeline: batch too large")
 
 // Detector sees every event of the models it is attached to.
 type Detector interface {
@@ -455,7 +456,11 @@ func (p *Pipeline) enqueue(ctx context.Context, events []event.Event, cost *batc
 		reserved = true
 	}
 	n := int64(len(events))
-	counts := p.admit(events)
+	counts, over := p.admit(events)
+	if over >= 0 {
+		return refuse(fmt.Errorf("%w: %d of its events go to one shard (one model and user, or users hashed together), more than a shard's queue holds (%d, pipeline.queue_size)",
+			ErrTooLarge, over, p.opts.QueueSize))
+	}
 	if counts == nil {
 		return refuse(ErrBusy)
 	}
@@ -474,7 +479,7 @@ func (p *Pipeline) enqueue(ctx context.Context, events []event.Event, cost *batc
 			req.records = event.AppendJSON(req.records, &events[i])
 			req.records = append(req.records, '\n')
 			if max := p.opts.MaxRecordBytes; max > 0 && len(req.records) > max {
-				return giveBack(fmt.Errorf("%w: more than %d bytes as logged by event %d of %d", ErrTooLarge, max, i, n))
+				return giveBack(fmt.Errorf("%w: more than the event log takes in one record (%d bytes) by event %d of %d", ErrTooLarge, max, i, n))
 			}
 		}
 	}
@@ -488,19 +493,24 @@ func (p *Pipeline) enqueue(ctx context.Context, events []event.Event, cost *batc
 // admit takes, on every shard, a permit for each of the batch's events
 // that goes to it, or none at all: nil when some shard has not that many
 // left. It returns what it took, per shard.
-func (p *Pipeline) admit(events []event.Event) []int64 {
-	counts := make([]int64, len(p.shards))
+func (p *Pipeline) admit(events []event.Event) (counts []int64, over int64) {
+	counts = make([]int64, len(p.shards))
 	for i := range events {
 		counts[p.shardOf(events[i].Model, events[i].User)]++
+	}
+	for _, k := range counts {
+		if k > int64(p.opts.QueueSize) {
+			return nil, k // never fits, however long it waits
+		}
 	}
 	for s, k := range counts {
 		if k > 0 && p.permits[s].n.Add(-k) < 0 {
 			p.permits[s].n.Add(k)
 			p.giveBack(counts[:s])
-			return nil
+			return nil, -1
 		}
 	}
-	return counts
+	return counts, -1
 }
 
 // giveBack returns permits admit took, per shard.

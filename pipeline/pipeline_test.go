@@ -587,7 +587,7 @@ func TestMaxRecordBytes(t *testing.T) {
 	p := start(t, pipeline.Options{Shards: 1, QueueSize: 100, QueueBytes: 1 << 20, MaxRecordBytes: 1000, Log: log, Sink: &sink{}}, c, pipeline.PaneSpec{Events: 10})
 	defer p.Close(false)
 	err := p.Submit(context.Background(), events(50, time.Second))
-	if !errors.Is(err, pipeline.ErrTooLarge) || !strings.Contains(err.Error(), "more than 1000 bytes as logged") {
+	if !errors.Is(err, pipeline.ErrTooLarge) || !strings.Contains(err.Error(), "in one record (1000 bytes)") {
 		t.Fatalf("err %v, want ErrTooLarge", err)
 	}
 	if p.InFlight() != 0 || p.QueuedBytes() != 0 || len(log.records) != 0 {

@@ -96,9 +96,9 @@ func TestShardBudget(t *testing.T) {
 	}
 
 	// Larger than one shard's budget: never admitted, even with every
-	// queue empty (and 4 x 100 permits in all).
-	if err := submit(batchFor(a, queue+1)); !errors.Is(err, ErrBusy) {
-		t.Fatalf("a batch of %d events for one shard of %d: %v, want ErrBusy", queue+1, queue, err)
+	// queue empty (and 4 x 100 permits in all), and said so at once.
+	if err := submit(batchFor(a, queue+1)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("a batch of %d events for one shard of %d: %v, want ErrTooLarge", queue+1, queue, err)
 	}
 	if got := p.InFlight(); got != 0 {
 		t.Fatalf("after refusing: %d in flight, want 0", got)

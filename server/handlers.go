@@ -309,7 +309,7 @@ func (s *Server) refuseBatch(w http.ResponseWriter, err error) bool {
 		setting := map[string]string{"bytes": "server.max_body_bytes, decompressed", "items": "server.max_events", "values": "server.max_values"}[limit.Limit]
 		why = fmt.Sprintf("%s (%s)", limit, setting)
 	case errors.Is(err, pipeline.ErrTooLarge):
-		why = fmt.Sprintf("larger than the event log takes once encoded (%v)", err)
+		why = strings.TrimPrefix(err.Error(), pipeline.ErrTooLarge.Error()+": ")
 	default:
 		return false
 	}

@@ -1368,7 +1368,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		{apiRequest{Method: "PUT", Path: "/v1/models/" + model + "/reference", ContentType: "text/csv", Body: bytes.Repeat(smallRef.Bytes(), 8)}, 413},
 		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: big}, 413},
 		{apiRequest{Method: "POST", Path: "/v1/screen", ContentType: appJSON, Body: bytes.Repeat([]byte(" "), 2<<20), Invalid: true}, 413},
-		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:20], nil)}, 429},
+		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:20], nil)}, 413}, // more than a shard's queue
 		{apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:5], nil)}, 202},
 	}
 	for _, l := range limits {
@@ -1384,6 +1384,14 @@ func TestOpenAPIResponses(t *testing.T) {
 	}
 	if code, body := lc.do(apiRequest{Method: "POST", Path: "/v1/screen", ContentType: appJSON, Body: []byte(good)}); code != 503 {
 		t.Errorf("screen after Close: %d, want 503: %s", code, abbrev(body))
+	}
+	// A queue with no memory to spare: 429, retry later.
+	_, spent := newServer(t, t.TempDir(), func(cfg *config.Config) { cfg.Pipeline.QueueBytes = 512 << 10 })
+	fc := newAPIClient(t, doc, spent.URL)
+	fc.seen = c.seen
+	fc.do(apiRequest{Method: "POST", Path: "/v1/models", ContentType: appJSON, Body: []byte(`{"name":"` + model + `"}`)})
+	if code, body := fc.do(apiRequest{Method: "POST", Path: "/v1/events", ContentType: ndjson, Body: bytes.Join(lines[:5], nil)}); code != 429 {
+		t.Errorf("events with the queue's memory spent: %d, want 429: %s", code, abbrev(body))
 	}
 
 	// Every documented operation was called; list the documented statuses
