@@ -148,7 +148,20 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if s.shards <= 0 {
 		s.shards = defaultShards()
 	}
-	if s.db, err = sqlite.Open(filepath.Join(cfg.Storage.Dir, "warden.db")); err != nil {
+	dbPath := filepath.Join(cfg.Storage.Dir, "warden.db")
+	if s.db, err = sqlite.Open(dbPath); err != nil {
+		if sqlite.IsCorrupt(err) {
+			return nil, &DamageError{Dir: cfg.Storage.Dir, What: "store", Err: fmt.Errorf("%s: %w", dbPath, err)}
+		}
+		return nil, err
+	}
+	// Found now, not by the first query that reaches the damage while the
+	// service says it is ready.
+	if err := s.db.Check(context.Background()); err != nil {
+		s.db.Close()
+		if sqlite.IsCorrupt(err) {
+			return nil, &DamageError{Dir: cfg.Storage.Dir, What: "store", Err: fmt.Errorf("%s: %w", dbPath, err)}
+		}
 		return nil, err
 	}
 	// The checkpoint says how far the log was durable at least: a log that
@@ -431,12 +444,17 @@ func (s *Server) checkpointPosition(ctx context.Context) (eventlog.Position, err
 // service refuses to start rather than serve less than it holds, and says
 // what to run.
 type DamageError struct {
-	Dir string
-	Err error
+	Dir  string
+	What string // "event log" or "store"
+	Err  error
 }
 
 func (e *DamageError) Error() string {
-	return fmt.Sprintf("%v\nThe data directory is damaged; nothing was changed. 'warden log verify --data %s' says what the event log holds, "+
+	if e.What == "store" {
+		return fmt.Sprintf("%v\nThe store is damaged; nothing was changed. Restore it from a backup, keeping the event log, which is replayed "+
+			"from the backup's checkpoint: 'warden restore BACKUP --data %s --store-only'.", e.Err, e.Dir)
+	}
+	return fmt.Sprintf("%v\nThe event log is damaged; nothing was changed. 'warden log verify --data %s' says what it holds, "+
 		"'warden log repair --data %s' moves the damaged records aside and says how many acknowledged events that gives up; "+
 		"or restore a backup with 'warden restore'.", e.Err, e.Dir, e.Dir)
 }
@@ -446,7 +464,7 @@ func (e *DamageError) Unwrap() error { return e.Err }
 // damaged wraps an error that is damage to the event log.
 func damaged(dir string, err error) error {
 	if errors.As(err, new(*eventlog.CorruptError)) {
-		return &DamageError{Dir: dir, Err: err}
+		return &DamageError{Dir: dir, What: "event log", Err: err}
 	}
 	return err
 }

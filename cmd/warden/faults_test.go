@@ -142,12 +142,22 @@ func (f *faultRun) ackOne() {
 // raises (none lost, none twice), the silence and the acknowledgement
 // intact.
 func (f *faultRun) check(label string) {
+	f.t.Helper()
+	f.checkAgainst(label, f.accepted)
+}
+
+// checkAgainst is check against the given acknowledged batches: those a
+// backup holds, for one.
+func (f *faultRun) checkAgainst(label string, accepted [][]byte) {
 	t := f.t
 	t.Helper()
-	n := f.events()
+	n := 0
+	for _, b := range accepted {
+		n += bytes.Count(b, []byte("\n"))
+	}
 	f.svc.waitProcessed(t, n)
 	got := f.svc.alerts(t)
-	want := f.replay()
+	want := f.replay(accepted)
 	if len(got) != len(want) {
 		t.Errorf("%s: the service has %d alerts, an uninterrupted replay of the %d acknowledged events %d", label, len(got), n, len(want))
 	}
@@ -180,11 +190,11 @@ func (f *faultRun) check(label string) {
 
 // replay runs warden replay over the acknowledged batches in the order
 // they were acknowledged.
-func (f *faultRun) replay() []storedAlert {
+func (f *faultRun) replay(accepted [][]byte) []storedAlert {
 	t := f.t
 	t.Helper()
 	events := filepath.Join(f.dir, "accepted.jsonl")
-	if err := os.WriteFile(events, bytes.Join(f.accepted, nil), 0o644); err != nil {
+	if err := os.WriteFile(events, bytes.Join(accepted, nil), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(f.dir, "reference.csv"), f.ref, 0o644)
@@ -631,4 +641,82 @@ func (s *service) hangUp(t *testing.T, batch []byte) {
 		strings.TrimPrefix(s.base, "http://"), len(batch))
 	conn.Write(batch)
 	conn.Close()
+}
+
+// A damaged store: the service refuses to start and says to restore the
+// store from a backup; restored with --store-only, keeping the event log,
+// the service replays the log from the backup's checkpoint and ends with
+// every alert, the silence and the acknowledgement made before the backup.
+func TestFaultDamagedStore(t *testing.T) {
+	f := newFaultRun(t, "")
+	f.config("storage: {checkpoint_every: 200ms}\n")
+	f.start()
+	half := len(f.batches) * 3 / 5
+	f.sendAll(0, half)
+	f.svc.waitProcessed(t, f.events())
+	f.ackOne()
+	backup := filepath.Join(f.dir, "backup")
+	if res := warden(t, "backup", "--data", f.data, backup); res.code != 0 {
+		t.Fatalf("backup: exit %d: %s %s", res.code, res.stdout, res.stderr)
+	}
+	f.sendAll(half, len(f.batches))
+	f.svc.waitProcessed(t, f.events())
+	f.svc.kill(t)
+
+	db := filepath.Join(f.data, "warden.db")
+	b, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(b) / 2; i < len(b)/2+16384 && i < len(b); i++ {
+		b[i] = byte(i * 13)
+	}
+	os.WriteFile(db, b, 0o600)
+	f.refusedStart("store is damaged", "warden restore")
+	if res := warden(t, "restore", backup, "--data", f.data, "--store-only"); res.code != 0 {
+		t.Fatalf("restore: exit %d: %s %s", res.code, res.stdout, res.stderr)
+	}
+	f.start()
+	f.check("store damaged, restored from a backup")
+}
+
+// A backup taken while batches are coming in, restored into a new
+// directory: the restored service holds exactly the batches the backup's
+// log holds, with the alerts of an uninterrupted replay of them, the
+// silence and the acknowledgement.
+func TestFaultBackupUnderLoad(t *testing.T) {
+	f := newFaultRun(t, "")
+	f.config("storage: {segment_bytes: 1MiB, checkpoint_every: 200ms}\n")
+	f.start()
+	half := len(f.batches) * 3 / 5
+	f.sendAll(0, half)
+	f.svc.waitProcessed(t, f.events())
+	f.ackOne()
+	backup := filepath.Join(f.dir, "backup")
+	done := make(chan result, 1)
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		done <- warden(t, "backup", "--data", f.data, backup)
+	}()
+	f.sendAll(half, len(f.batches))
+	if res := <-done; res.code != 0 {
+		t.Fatalf("backup: exit %d: %s %s", res.code, res.stdout, res.stderr)
+	}
+	f.svc.stop(t)
+
+	var m manifest
+	raw, _ := os.ReadFile(filepath.Join(backup, manifestFile))
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Records < int64(half) || m.Records > int64(len(f.accepted)) {
+		t.Fatalf("the backup holds %d batches; %d were sent before it began, %d in all", m.Records, half, len(f.accepted))
+	}
+	restored := filepath.Join(f.dir, "restored")
+	if res := warden(t, "restore", backup, "--data", restored); res.code != 0 {
+		t.Fatalf("restore: exit %d: %s %s", res.code, res.stdout, res.stderr)
+	}
+	f.data = restored
+	f.svc = startService(t, f.data, f.args...)
+	f.checkAgainst("backup under load, restored", f.accepted[:m.Records])
 }

@@ -78,6 +78,8 @@ Every command exits 0 when it ran and found nothing, 1 when it found something,
 		newTokenCmd(),
 		newSilenceCmd(),
 		newLogCmd(),
+		newBackupCmd(),
+		newRestoreCmd(),
 	)
 	root.Version = versionString()
 	root.SetVersionTemplate("warden {{.Version}}\n")

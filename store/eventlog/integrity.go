@@ -467,3 +467,60 @@ func replaceFile(path string, data []byte) error {
 }
 
 var _ io.ReaderAt = (*bytes.Reader)(nil)
+
+// Copy copies the log in dir to dst (created), for a backup, while the log
+// may be appended to: first the END file, then every segment as far as it
+// is written at that moment. A record being written as the copy is made
+// becomes a torn final record of the copy, which Open drops. Segments
+// that retention deletes meanwhile are skipped; Verify on the copy says
+// whether what is left still holds what the caller needs.
+func Copy(dir, dst string) (segments int, err error) {
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return 0, fmt.Errorf("eventlog: %w", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, endFile)); err == nil {
+		if err := os.WriteFile(filepath.Join(dst, endFile), b, 0o600); err != nil {
+			return 0, fmt.Errorf("eventlog: %w", err)
+		}
+	}
+	nums, err := segmentNumbers(dir)
+	if err != nil {
+		return 0, err
+	}
+	for _, n := range nums {
+		err := copyFile(filepath.Join(dir, segmentName(n)), filepath.Join(dst, segmentName(n)))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return segments, fmt.Errorf("eventlog: %w", err)
+		}
+		segments++
+	}
+	return segments, nil
+}
+
+// copyFile copies what src holds now to dst and syncs it.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, io.LimitReader(in, st.Size()))
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -3,6 +3,7 @@ package eventlog
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -621,6 +622,15 @@ func (l *Log) Close() error {
 	}
 	l.lock.Close()
 	return err
+}
+
+// Lock takes the lock of the log in dir, as Open does, for a tool that
+// changes the directory (a restore) and must not run beside a server.
+func Lock(dir string) (io.Closer, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("eventlog: %w", err)
+	}
+	return lockDir(dir)
 }
 
 // lockDir takes the directory's lock file: one process has a log open at a

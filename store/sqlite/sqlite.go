@@ -24,6 +24,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -189,4 +190,77 @@ func limit(what string, n int) (int, error) {
 
 func notFound(format string, args ...any) error {
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), store.ErrNotFound)
+}
+
+// ErrCorrupt marks a store that fails SQLite's integrity check or cannot be
+// read as a database at all.
+var ErrCorrupt = errors.New("sqlite: the store is damaged")
+
+// Check runs SQLite's quick integrity check (every page and index entry
+// readable and well formed, not the cross-checks of a full check), so that
+// a damaged store is found at start rather than by the first query that
+// touches the damage.
+func (d *DB) Check(ctx context.Context) error {
+	rows, err := d.write.QueryContext(ctx, `PRAGMA quick_check(20)`)
+	if err != nil {
+		return corrupt(err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return corrupt(err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return corrupt(err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s", ErrCorrupt, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// corrupt marks errors that mean damage as ErrCorrupt.
+func corrupt(err error) error {
+	if IsCorrupt(err) {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return err
+}
+
+// IsCorrupt says whether err is SQLite finding the file damaged.
+func IsCorrupt(err error) bool {
+	if errors.Is(err, ErrCorrupt) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "malformed") || strings.Contains(msg, "not a database") || strings.Contains(msg, "SQLITE_CORRUPT") ||
+		strings.Contains(msg, "SQLITE_NOTADB")
+}
+
+// Backup writes a consistent copy of the store at src to dst (which must
+// not exist) with VACUUM INTO: one read transaction on a read-only
+// connection, so a running service goes on writing meanwhile.
+func Backup(ctx context.Context, src, dst string) error {
+	if _, err := os.Stat(dst); err == nil {
+		return fmt.Errorf("sqlite: backup to %s: the file exists", dst)
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Set("mode", "ro")
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: src}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return fmt.Errorf("sqlite: backup %s: %w", src, err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
+		os.Remove(dst)
+		return fmt.Errorf("sqlite: backup %s to %s: %w", src, dst, corrupt(err))
+	}
+	return os.Chmod(dst, 0o600)
 }
