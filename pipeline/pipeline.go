@@ -35,6 +35,19 @@ import (
 // ErrBusy however long it waits: split it (by user) or raise the queue size.
 var ErrBusy = errors.New("pipeline: queues are full")
 
+// NotLoggedError reports, to the Sink, events passed to Record whose log
+// write failed: they were answered for and are not processed.
+type NotLoggedError struct {
+	Events int
+	Err    error
+}
+
+func (e *NotLoggedError) Error() string {
+	return fmt.Sprintf("pipeline: %d recorded events not logged: %v", e.Events, e.Err)
+}
+
+func (e *NotLoggedError) Unwrap() error { return e.Err }
+
 // ErrClosed means the pipeline no longer accepts events.
 var ErrClosed = errors.New("pipeline: closed")
 
@@ -630,7 +643,7 @@ func (p *Pipeline) sequence() {
 				}
 				p.Release(r.cost.bytes)
 				if r.async {
-					p.opts.Sink.Error(fmt.Errorf("pipeline: %d recorded events not logged: %w", len(r.events), err))
+					p.opts.Sink.Error(&NotLoggedError{Events: len(r.events), Err: err})
 				}
 				r.done <- err
 				continue

@@ -474,8 +474,9 @@ func TestRecordIsLoggedInOrder(t *testing.T) {
 	if len(c.closed) != 3 {
 		t.Errorf("closed %v, want the 3 panes of the 30 logged events", c.closed)
 	}
-	if len(sk.errs) != 1 || !strings.Contains(sk.errs[0].Error(), "disk full") {
-		t.Errorf("sink errors %v, want the log failure", sk.errs)
+	var nl *pipeline.NotLoggedError
+	if len(sk.errs) != 1 || !strings.Contains(sk.errs[0].Error(), "disk full") || !errors.As(sk.errs[0], &nl) || nl.Events != 5 {
+		t.Errorf("sink errors %v, want the log failure of 5 events", sk.errs)
 	}
 	if err := p.Record(evs[:1]); !errors.Is(err, pipeline.ErrClosed) {
 		t.Errorf("Record after Close: %v", err)

@@ -36,6 +36,9 @@ type metrics struct {
 	// idempotent counts batches answered again for their Idempotency-Key.
 	duplicates prometheus.Counter
 	idempotent prometheus.Counter
+	// unlogged counts screened inputs whose log write failed after they
+	// were answered.
+	unlogged prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -43,6 +46,9 @@ func newMetrics() *metrics {
 		registry: prometheus.NewRegistry(),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "warden_events_duplicate_total", Help: "Events recognised by their id as sent before (within pipeline.dedupe_ids) and not processed again.",
+		}),
+		unlogged: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "warden_screen_unlogged_total", Help: "Screened inputs answered whose write to the event log then failed: not in the record, not processed.",
 		}),
 		idempotent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "warden_ingest_idempotent_replays_total", Help: "Batches answered with the answer given before to the same Idempotency-Key.",
@@ -98,7 +104,7 @@ func newMetrics() *metrics {
 		}, []string{"model"}),
 	}
 	m.registry.MustRegister(m.authFailures, m.received, m.rejected, m.timeRejected, m.busy, m.batch, m.windows, m.screened, m.anomalies, m.screen, m.alerts, m.detector,
-		m.users, m.forgotten, m.untracked, m.duplicates, m.idempotent,
+		m.users, m.forgotten, m.untracked, m.duplicates, m.idempotent, m.unlogged,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

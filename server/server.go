@@ -840,7 +840,15 @@ func (k sink) Findings(fs []alert.Finding) {
 	}
 }
 
-func (k sink) Error(err error) { k.s.log.Error("pipeline", "err", err) }
+func (k sink) Error(err error) {
+	var nl *pipeline.NotLoggedError
+	if errors.As(err, &nl) {
+		k.s.metrics.unlogged.Add(float64(nl.Events))
+		k.s.writeFailed("appending screened inputs to the event log", nl.Err, false)
+		return
+	}
+	k.s.log.Error("pipeline", "err", err)
+}
 
 // logAdapter gives the pipeline the durable log.
 type logAdapter struct{ l *eventlog.Log }

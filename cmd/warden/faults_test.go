@@ -277,8 +277,9 @@ func fill(t *testing.T, path string) {
 // failed to save, and ends with the alerts of an uninterrupted run.
 func TestFaultDiskFull(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
-	mountSmall(t, data, 256<<20)
-	mountSmall(t, filepath.Join(data, "events"), 256<<20)
+	size := max(256<<20, int64(faultEvents(t))*3<<10) // the store or the log of every event, twice over
+	mountSmall(t, data, size)
+	mountSmall(t, filepath.Join(data, "events"), size)
 	f := newFaultRun(t, data)
 	f.start()
 	// Past the drift's start, so that there is an alert to acknowledge.
