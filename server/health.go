@@ -208,6 +208,7 @@ func (s *Server) rebuild(ctx context.Context) error {
 	s.gate.Lock()
 	defer s.gate.Unlock()
 	s.pipeline().Close(false)
+	s.saver.flush()
 	lost := s.health.unsaved.Swap(0)
 	s.log.Info("redoing results that failed to save", "results", lost)
 	if err := s.buildPipeline(ctx); err != nil {

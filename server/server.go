@@ -63,6 +63,7 @@ type Server struct {
 	gate     sync.RWMutex
 	handlers []alertHandler // in-process alert handlers, kept across rebuilds
 	health   health
+	saver    *saver        // writes windows and findings in batches
 	ids      *recentIDs    // event ids of the latest events, to recognise a retry
 	keys     *keyedAnswers // answers given to batches with an Idempotency-Key
 	silences silence.Set   // the silencing stage, loaded from the store
@@ -186,6 +187,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.notify = notify.NewDispatcher(s.db, recv, notify.DispatcherOptions{Logger: opts.Logger})
 	s.policy = monitor.Policy(cfg)
 	s.registerHealthMetrics()
+	s.saver = newSaver(s)
 	if err := s.start(context.Background()); err != nil {
 		s.Close()
 		return nil, err
@@ -496,6 +498,7 @@ func (s *Server) Checkpoint(ctx context.Context) error {
 	return s.pipeline().Checkpoint(ctx, func(state pipeline.State) error {
 		// Never past a result that failed to save: the next checkpoint
 		// comes after it is redone.
+		s.saver.flush()
 		if n := s.health.unsaved.Load(); n > 0 {
 			return fmt.Errorf("%d results failed to save since the last checkpoint; they are redone first", n)
 		}
@@ -639,15 +642,14 @@ func (s *Server) onWindow(model string, w *drift.WindowResult) {
 		return
 	}
 	rep, err := json.Marshal(w.Report)
-	if err == nil {
-		err = s.db.AddWindow(context.Background(), store.Window{
-			Model: model, Kind: string(w.Kind), Start: w.Start, End: w.End, FirstSeq: w.FirstSeq, LastSeq: w.LastSeq,
-			Events: w.Events, Late: w.Late, Drift: w.Report.DatasetDrift, Report: rep,
-		})
-	}
 	if err != nil {
-		s.writeFailed("storing a window", err, true)
+		s.log.Error("encoding a window", "model", model, "err", err)
+		return
 	}
+	s.saver.window(store.Window{
+		Model: model, Kind: string(w.Kind), Start: w.Start, End: w.End, FirstSeq: w.FirstSeq, LastSeq: w.LastSeq,
+		Events: w.Events, Late: w.Late, Drift: w.Report.DatasetDrift, Report: rep,
+	})
 	s.metrics.windows.WithLabelValues(model).Inc()
 }
 
@@ -657,15 +659,14 @@ func (s *Server) onOutlier(model string, sum *monitor.OutlierSummary) {
 		return
 	}
 	rep, err := json.Marshal(sum)
-	if err == nil {
-		err = s.db.AddWindow(context.Background(), store.Window{
-			Model: model, Kind: store.WindowOutliers, Start: sum.Start, End: sum.End, FirstSeq: sum.FirstSeq,
-			LastSeq: sum.LastSeq, Events: sum.Inputs + sum.Unscored, Report: rep,
-		})
-	}
 	if err != nil {
-		s.writeFailed("storing an outlier summary", err, true)
+		s.log.Error("encoding an outlier summary", "model", model, "err", err)
+		return
 	}
+	s.saver.window(store.Window{
+		Model: model, Kind: store.WindowOutliers, Start: sum.Start, End: sum.End, FirstSeq: sum.FirstSeq,
+		LastSeq: sum.LastSeq, Events: sum.Inputs + sum.Unscored, Report: rep,
+	})
 	s.metrics.screened.WithLabelValues(model).Add(float64(sum.Inputs))
 	s.metrics.anomalies.WithLabelValues(model).Add(float64(sum.Anomalies))
 }
@@ -787,13 +788,10 @@ func (s *Server) onTraffic(model string, c monitor.TrafficCount) {
 	if s.holding() {
 		return
 	}
-	err := s.db.AddWindow(context.Background(), store.Window{
+	s.saver.window(store.Window{
 		Model: model, Kind: store.WindowTraffic, Start: c.Start, End: c.End, FirstSeq: c.FirstSeq,
 		LastSeq: c.LastSeq, Events: c.Events, Late: c.Late,
 	})
-	if err != nil {
-		s.writeFailed("storing a traffic count", err, true)
-	}
 }
 
 // sink stores findings and the alerts they raise, and tells the receivers
@@ -807,9 +805,7 @@ func (k sink) Findings(fs []alert.Finding) {
 		if k.s.holding() {
 			return
 		}
-		if err := k.s.db.RecordFinding(ctx, f); err != nil {
-			k.s.writeFailed("storing a finding", err, true)
-		}
+		k.s.saver.finding(f)
 		manager := k.s.alerts()
 		a, d := manager.Decide(f)
 		if d != alert.Alerted {
@@ -1073,6 +1069,9 @@ func (s *Server) Handle(kind alert.Kind, fn func(alert.Alert)) {
 func (s *Server) Close() error {
 	if p := s.pipeline(); p != nil {
 		p.Close(false)
+	}
+	if s.saver != nil {
+		s.saver.close()
 	}
 	var errs []error
 	if s.events != nil {

@@ -38,6 +38,8 @@ func sinkServer(t *testing.T, db *sqlite.DB) *Server {
 	}
 	s.manager.Store(alert.NewManager(alert.Policy{}))
 	s.registerHealthMetrics()
+	s.saver = newSaver(s)
+	t.Cleanup(s.saver.close)
 	return s
 }
 

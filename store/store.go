@@ -228,6 +228,9 @@ type Store interface {
 	// RecordFinding keeps the history of all findings, alerted or not; it
 	// is idempotent on (Model, Kind, Subject, Time).
 	RecordFinding(ctx context.Context, f alert.Finding) error
+	// SaveResults stores windows and findings in one transaction, as
+	// AddWindow and RecordFinding would one by one.
+	SaveResults(ctx context.Context, windows []Window, findings []alert.Finding) error
 	// Findings lists findings of a model ("" for all models) at or after
 	// since, newest first; limit 0 means DefaultLimit.
 	Findings(ctx context.Context, model string, since time.Time, limit int) ([]alert.Finding, error)

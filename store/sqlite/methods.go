@@ -156,6 +156,14 @@ func (d *DB) RecordFinding(ctx context.Context, f alert.Finding) error {
 	if err := store.ValidateFinding(f); err != nil {
 		return err
 	}
+	err := d.inTx(ctx, replayable, func(tx *sql.Tx) error { return recordFinding(ctx, tx, f) })
+	if err != nil {
+		return fmt.Errorf("sqlite: record finding %s of model %q: %w", f.Kind, f.Model, err)
+	}
+	return nil
+}
+
+func recordFinding(ctx context.Context, tx *sql.Tx, f alert.Finding) error {
 	evidence, err := jsonText(f.Evidence)
 	if err != nil {
 		return fmt.Errorf("%w: finding %s of model %q: evidence: %v", store.ErrInvalid, f.Kind, f.Model, err)
@@ -164,15 +172,42 @@ func (d *DB) RecordFinding(ctx context.Context, f alert.Finding) error {
 	if !math.IsNaN(f.Score) {
 		score = sql.NullFloat64{Float64: f.Score, Valid: true}
 	}
-	err = d.inTx(ctx, replayable, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO findings (model, kind, subject, time_ns, severity, score, evidence)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT DO NOTHING`,
-			f.Model, string(f.Kind), f.Subject, toNanos(f.Time), int(f.Severity), score, evidence)
-		return err
+	_, err = tx.ExecContext(ctx, `INSERT INTO findings (model, kind, subject, time_ns, severity, score, evidence)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
+		f.Model, string(f.Kind), f.Subject, toNanos(f.Time), int(f.Severity), score, evidence)
+	return err
+}
+
+// SaveResults stores windows and findings in one transaction: what the
+// detectors produce, written in batches rather than one transaction each.
+// Like AddWindow and RecordFinding it is idempotent.
+func (d *DB) SaveResults(ctx context.Context, windows []store.Window, findings []alert.Finding) error {
+	for _, w := range windows {
+		if err := w.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, f := range findings {
+		if err := store.ValidateFinding(f); err != nil {
+			return err
+		}
+	}
+	err := d.inTx(ctx, replayable, func(tx *sql.Tx) error {
+		for _, w := range windows {
+			if err := addWindow(ctx, tx, w); err != nil {
+				return err
+			}
+		}
+		for _, f := range findings {
+			if err := recordFinding(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: record finding %s of model %q: %w", f.Kind, f.Model, err)
+		return fmt.Errorf("sqlite: save %d windows and %d findings: %w", len(windows), len(findings), err)
 	}
 	return nil
 }

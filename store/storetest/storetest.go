@@ -268,9 +268,19 @@ func testFindings(t *testing.T, s store.Store) {
 		f("fraud", alert.KindExtraction, "user-9", 3*time.Minute, 1200),
 	}
 	findings[4].Evidence = nil
-	for _, fi := range findings {
+	// Some one by one, the rest in a batch with a window, and one of the
+	// first again in it: the same as one by one.
+	for _, fi := range findings[:3] {
 		must(t, s.RecordFinding(ctx, fi))
 	}
+	batchWindow := store.Window{Model: "batch", Kind: store.WindowCount, End: at(time.Hour), LastSeq: 1}
+	must(t, s.SaveResults(ctx, []store.Window{batchWindow}, []alert.Finding{findings[3], findings[4], findings[1]}))
+	if ws, err := s.Windows(ctx, store.WindowFilter{Model: "batch"}); err != nil || len(ws) != 1 {
+		t.Fatalf("SaveResults stored windows %v, %v", ws, err)
+	}
+	bad := findings[0]
+	bad.Time = time.Time{}
+	wantErr(t, "SaveResults with an invalid finding", s.SaveResults(ctx, nil, []alert.Finding{bad}), store.ErrInvalid)
 	dup := findings[0]
 	dup.Score, dup.Severity = 0.99, alert.Critical
 	must(t, s.RecordFinding(ctx, dup)) // same identity: ignored
