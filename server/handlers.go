@@ -869,12 +869,14 @@ func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) postSilence(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		ID        string            `json:"id"`
-		Matchers  map[string]string `json:"matchers"`
-		StartsAt  time.Time         `json:"starts_at"`
-		EndsAt    time.Time         `json:"ends_at"`
-		CreatedBy string            `json:"created_by"`
-		Comment   string            `json:"comment"`
+		ID            string            `json:"id"`
+		Matchers      map[string]string `json:"matchers"`
+		MatchersRegex map[string]string `json:"matchers_regex"`
+		MatchersNot   map[string]string `json:"matchers_not"`
+		StartsAt      time.Time         `json:"starts_at"`
+		EndsAt        time.Time         `json:"ends_at"`
+		CreatedBy     string            `json:"created_by"`
+		Comment       string            `json:"comment"`
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSmallBody))
 	dec.DisallowUnknownFields()
@@ -882,7 +884,8 @@ func (s *Server) postSilence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "silence: %v", err)
 		return
 	}
-	sil := silence.Silence{ID: req.ID, Matchers: req.Matchers, StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.CreatedBy, Comment: req.Comment}
+	sil := silence.Silence{ID: req.ID, Matchers: req.Matchers, MatchersRegex: req.MatchersRegex, MatchersNot: req.MatchersNot,
+		StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.CreatedBy, Comment: req.Comment}
 	if err := sil.Validate(); err != nil {
 		writeError(w, http.StatusBadRequest, "silence: %v", err)
 		return
@@ -899,7 +902,7 @@ func (s *Server) postSilence(w http.ResponseWriter, r *http.Request) {
 		sil.CreatedBy = callerOf(r).name()
 	}
 	if sil.ID == "" {
-		sil.ID = alert.Fingerprint(fmt.Sprint(sil.Matchers), "silence", sil.StartsAt.String())
+		sil.ID = alert.Fingerprint(fmt.Sprint(sil.Matchers, sil.MatchersRegex, sil.MatchersNot), "silence", sil.StartsAt.String())
 	}
 	stored := storedSilence(sil)
 	if err := stored.Validate(); err != nil {
@@ -914,8 +917,8 @@ func (s *Server) postSilence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
-	s.audit(r, "silence.create", sil.ID, map[string]any{"matchers": sil.Matchers, "starts_at": sil.StartsAt, "ends_at": sil.EndsAt,
-		"created_by": sil.CreatedBy, "comment": sil.Comment})
+	s.audit(r, "silence.create", sil.ID, map[string]any{"matchers": sil.Matchers, "matchers_regex": sil.MatchersRegex, "matchers_not": sil.MatchersNot,
+		"starts_at": sil.StartsAt, "ends_at": sil.EndsAt, "created_by": sil.CreatedBy, "comment": sil.Comment})
 	writeJSON(w, http.StatusCreated, silenceView(sil, now))
 }
 
@@ -991,15 +994,20 @@ type silenceJSON struct {
 }
 
 func silenceView(s silence.Silence, now time.Time) silenceJSON {
+	if s.Matchers == nil {
+		s.Matchers = map[string]string{}
+	}
 	return silenceJSON{s, s.StateAt(now)}
 }
 
 func silenceOf(s store.Silence) silence.Silence {
-	return silence.Silence{ID: s.ID, Matchers: s.Matchers, StartsAt: s.StartsAt, EndsAt: s.EndsAt, CreatedBy: s.CreatedBy, Comment: s.Comment}
+	return silence.Silence{ID: s.ID, Matchers: s.Matchers, MatchersRegex: s.MatchersRegex, MatchersNot: s.MatchersNot,
+		StartsAt: s.StartsAt, EndsAt: s.EndsAt, CreatedBy: s.CreatedBy, Comment: s.Comment}
 }
 
 func storedSilence(s silence.Silence) store.Silence {
-	return store.Silence{ID: s.ID, Matchers: s.Matchers, StartsAt: s.StartsAt, EndsAt: s.EndsAt, CreatedBy: s.CreatedBy, Comment: s.Comment}
+	return store.Silence{ID: s.ID, Matchers: s.Matchers, MatchersRegex: s.MatchersRegex, MatchersNot: s.MatchersNot,
+		StartsAt: s.StartsAt, EndsAt: s.EndsAt, CreatedBy: s.CreatedBy, Comment: s.Comment}
 }
 
 // loadSilences hands the silencing stage every stored silence: they match

@@ -11,6 +11,7 @@ package silence
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -20,15 +21,20 @@ import (
 // Labels are the alert labels a matcher may name.
 var Labels = []string{"model", "type", "subject", "severity"}
 
-// Silence mutes the alerts whose labels equal every matcher while it is in
-// effect: StartsAt <= event time < EndsAt.
+// Silence mutes the alerts whose labels satisfy every matcher while it is
+// in effect: StartsAt <= event time < EndsAt. Matchers want a label equal
+// to a value, MatchersRegex matching a regular expression (RE2, anchored at
+// both ends, as in Prometheus Alertmanager), MatchersNot different from a
+// value.
 type Silence struct {
-	ID        string            `json:"id"`
-	Matchers  map[string]string `json:"matchers"`
-	StartsAt  time.Time         `json:"starts_at"`
-	EndsAt    time.Time         `json:"ends_at"`
-	CreatedBy string            `json:"created_by"`
-	Comment   string            `json:"comment"`
+	ID            string            `json:"id"`
+	Matchers      map[string]string `json:"matchers"`
+	MatchersRegex map[string]string `json:"matchers_regex,omitempty"`
+	MatchersNot   map[string]string `json:"matchers_not,omitempty"`
+	StartsAt      time.Time         `json:"starts_at"`
+	EndsAt        time.Time         `json:"ends_at"`
+	CreatedBy     string            `json:"created_by"`
+	Comment       string            `json:"comment"`
 }
 
 // State is where a silence stands against a clock.
@@ -55,28 +61,75 @@ func (s Silence) StateAt(t time.Time) State {
 }
 
 // Matches says whether s mutes an alert with these labels raised at event
-// time t.
+// time t. A pattern that does not compile matches nothing (Validate
+// refuses it).
 func (s Silence) Matches(labels map[string]string, t time.Time) bool {
-	if t.Before(s.StartsAt) || !t.Before(s.EndsAt) {
+	c := s.compile()
+	return c.matches(labels, t)
+}
+
+// compiled is a silence with its patterns compiled.
+type compiled struct {
+	Silence
+	re map[string]*regexp.Regexp // nil entry: the pattern does not compile
+}
+
+func (s Silence) compile() compiled {
+	c := compiled{Silence: s}
+	if len(s.MatchersRegex) > 0 {
+		c.re = make(map[string]*regexp.Regexp, len(s.MatchersRegex))
+		for k, p := range s.MatchersRegex {
+			c.re[k], _ = regexp.Compile("^(?:" + p + ")$")
+		}
+	}
+	return c
+}
+
+func (c *compiled) matches(labels map[string]string, t time.Time) bool {
+	if t.Before(c.StartsAt) || !t.Before(c.EndsAt) {
 		return false
 	}
-	for k, v := range s.Matchers {
+	for k, v := range c.Matchers {
 		if labels[k] != v {
+			return false
+		}
+	}
+	for k, re := range c.re {
+		if re == nil || !re.MatchString(labels[k]) {
+			return false
+		}
+	}
+	for k, v := range c.MatchersNot {
+		if labels[k] == v {
 			return false
 		}
 	}
 	return true
 }
 
-// Validate checks the matchers: each names a label, and there is at least
-// one, since a silence without matchers would mute everything.
+// Validate checks the matchers: each names a label, each pattern compiles,
+// and there is at least one equality or pattern matcher, since a silence
+// with none would mute everything (or everything but a few).
 func (s Silence) Validate() error {
-	if len(s.Matchers) == 0 {
-		return fmt.Errorf("matchers: none given; a silence without matchers would mute every alert")
+	if len(s.Matchers)+len(s.MatchersRegex) == 0 {
+		return fmt.Errorf("matchers: none given; a silence without matchers (or matchers_regex) would mute every alert")
 	}
-	for _, k := range slices.Sorted(maps.Keys(s.Matchers)) {
-		if !slices.Contains(Labels, k) {
-			return fmt.Errorf("matchers.%s: want one of %s", k, strings.Join(Labels, ", "))
+	for _, set := range []struct {
+		name string
+		m    map[string]string
+	}{{"matchers", s.Matchers}, {"matchers_regex", s.MatchersRegex}, {"matchers_not", s.MatchersNot}} {
+		for _, k := range slices.Sorted(maps.Keys(set.m)) {
+			if !slices.Contains(Labels, k) {
+				return fmt.Errorf("%s.%s: want one of %s", set.name, k, strings.Join(Labels, ", "))
+			}
+			if set.name == "matchers_regex" {
+				if len(set.m[k]) > maxPattern {
+					return fmt.Errorf("matchers_regex.%s: longer than %d bytes", k, maxPattern)
+				}
+				if _, err := regexp.Compile("^(?:" + set.m[k] + ")$"); err != nil {
+					return fmt.Errorf("matchers_regex.%s: %v", k, err)
+				}
+			}
 		}
 	}
 	if s.EndsAt.Before(s.StartsAt) {
@@ -98,17 +151,24 @@ func (s Silence) Expire(t time.Time) Silence {
 	return s
 }
 
+// maxPattern bounds a regular expression matcher: RE2 runs in linear time,
+// but a huge pattern still costs memory for every alert matched.
+const maxPattern = 1024
+
 // Set is the silences in force, safe for concurrent use. The zero Set
 // mutes nothing.
 type Set struct {
 	mu       sync.RWMutex
-	silences []Silence
+	silences []compiled
 }
 
 // Replace makes ss the silences in force.
 func (m *Set) Replace(ss []Silence) {
-	cp := slices.Clone(ss)
-	slices.SortFunc(cp, func(a, b Silence) int { return strings.Compare(a.ID, b.ID) })
+	cp := make([]compiled, len(ss))
+	for i, s := range ss {
+		cp[i] = s.compile()
+	}
+	slices.SortFunc(cp, func(a, b compiled) int { return strings.Compare(a.ID, b.ID) })
 	m.mu.Lock()
 	m.silences = cp
 	m.mu.Unlock()
@@ -119,9 +179,9 @@ func (m *Set) Replace(ss []Silence) {
 func (m *Set) Muting(labels map[string]string, t time.Time) (string, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	for _, s := range m.silences {
-		if s.Matches(labels, t) {
-			return s.ID, true
+	for i := range m.silences {
+		if m.silences[i].matches(labels, t) {
+			return m.silences[i].ID, true
 		}
 	}
 	return "", false

@@ -109,3 +109,36 @@ func ExampleSet() {
 	// 23:00 muted by release
 	// 00:00 alerted
 }
+
+func TestRegexAndNegativeMatchers(t *testing.T) {
+	s := silence.Silence{ID: "s", Matchers: map[string]string{"model": "fraud"},
+		MatchersRegex: map[string]string{"subject": "amount|merchant_.*"}, MatchersNot: map[string]string{"severity": "critical"},
+		StartsAt: t0, EndsAt: t0.Add(time.Hour)}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		subject, severity string
+		want              bool
+	}{
+		{"amount", "high", true},
+		{"merchant_category", "medium", true},
+		{"amount_usd", "high", false}, // anchored: the whole label must match
+		{"amount", "critical", false}, // not critical
+		{"hour", "high", false},
+	} {
+		labels := map[string]string{"model": "fraud", "type": "drift", "subject": tc.subject, "severity": tc.severity}
+		if got := s.Matches(labels, t0); got != tc.want {
+			t.Errorf("%s/%s: Matches = %v, want %v", tc.subject, tc.severity, got, tc.want)
+		}
+	}
+	for _, bad := range []silence.Silence{
+		{MatchersRegex: map[string]string{"subject": "("}, EndsAt: t0},
+		{MatchersRegex: map[string]string{"colour": "red"}, EndsAt: t0},
+		{MatchersNot: map[string]string{"model": "fraud"}, EndsAt: t0}, // would mute all the rest
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("Validate(%+v) = nil", bad)
+		}
+	}
+}

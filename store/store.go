@@ -133,12 +133,16 @@ const DefaultLimit = 100
 // ...) match all of Matchers exactly while it is active, from StartsAt up
 // to but excluding EndsAt. The alert manager does the matching.
 type Silence struct {
-	ID        string
-	Matchers  map[string]string
-	StartsAt  time.Time
-	EndsAt    time.Time
-	CreatedBy string
-	Comment   string
+	ID       string
+	Matchers map[string]string
+	// MatchersRegex holds patterns a label must match, MatchersNot values
+	// it must differ from.
+	MatchersRegex map[string]string
+	MatchersNot   map[string]string
+	StartsAt      time.Time
+	EndsAt        time.Time
+	CreatedBy     string
+	Comment       string
 }
 
 // Delivery is one alert on its way to one receiver: an outbox item.
@@ -378,7 +382,7 @@ func (s Silence) Validate() error {
 	switch {
 	case s.ID == "":
 		return invalid("silence: id is empty")
-	case len(s.Matchers) == 0:
+	case len(s.Matchers)+len(s.MatchersRegex) == 0:
 		return invalid("silence %s: no matchers (it would mute every alert)", s.ID)
 	case s.StartsAt.IsZero() || s.EndsAt.IsZero():
 		return invalid("silence %s: starts_at and ends_at are required", s.ID)

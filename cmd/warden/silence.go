@@ -52,23 +52,40 @@ func newSilenceAddCmd() *cobra.Command {
 		id, by, comment   string
 	)
 	cmd := &cobra.Command{
-		Use:   "add --matcher LABEL=VALUE... (--for 2h | --ends TIME) [--starts TIME]",
+		Use:   "add --matcher LABEL=VALUE|LABEL=~REGEX|LABEL!=VALUE... (--for 2h | --ends TIME) [--starts TIME]",
 		Short: "Create a silence (admin role)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req := map[string]any{}
-			m := map[string]string{}
+			eq, re, not := map[string]string{}, map[string]string{}, map[string]string{}
 			for _, kv := range matchers {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok || k == "" {
-					return usageErrf("--matcher %q: want LABEL=VALUE, with LABEL one of %s", kv, strings.Join(silence.Labels, ", "))
+				var k, v string
+				var into map[string]string
+				if i := strings.IndexAny(kv, "=!"); i > 0 {
+					switch {
+					case strings.HasPrefix(kv[i:], "!="):
+						k, v, into = kv[:i], kv[i+2:], not
+					case strings.HasPrefix(kv[i:], "=~"):
+						k, v, into = kv[:i], kv[i+2:], re
+					case kv[i] == '=':
+						k, v, into = kv[:i], kv[i+1:], eq
+					}
 				}
-				m[k] = v
+				if into == nil {
+					return usageErrf("--matcher %q: want LABEL=VALUE, LABEL=~REGEX or LABEL!=VALUE, with LABEL one of %s", kv, strings.Join(silence.Labels, ", "))
+				}
+				into[k] = v
 			}
-			if len(m) == 0 {
-				return usageErrf("give at least one --matcher LABEL=VALUE: a silence without matchers would mute every alert")
+			if len(eq)+len(re) == 0 {
+				return usageErrf("give at least one --matcher LABEL=VALUE or LABEL=~REGEX: a silence without them would mute every alert")
 			}
-			req["matchers"] = m
+			req["matchers"] = eq
+			if len(re) > 0 {
+				req["matchers_regex"] = re
+			}
+			if len(not) > 0 {
+				req["matchers_not"] = not
+			}
 			start := time.Now().UTC()
 			if starts != "" {
 				t, err := time.Parse(time.RFC3339, starts)
@@ -116,7 +133,7 @@ func newSilenceAddCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&matchers, "matcher", nil, "LABEL=VALUE, repeatable: model, type, subject or severity")
+	f.StringArrayVar(&matchers, "matcher", nil, "LABEL=VALUE, LABEL=~REGEX or LABEL!=VALUE, repeatable; LABEL: model, type, subject or severity")
 	f.StringVar(&starts, "starts", "", "start, RFC 3339 event time (default now)")
 	f.StringVar(&ends, "ends", "", "end, RFC 3339 event time (exclusive)")
 	f.StringVar(&dur, "for", "", "length from the start: 90m, 2h, 7d")
@@ -182,6 +199,12 @@ func writeSilences(w io.Writer, ss []silenceJSON) error {
 		for _, k := range silence.Labels {
 			if v, ok := s.Matchers[k]; ok {
 				m = append(m, k+"="+v)
+			}
+			if v, ok := s.MatchersRegex[k]; ok {
+				m = append(m, k+"=~"+v)
+			}
+			if v, ok := s.MatchersNot[k]; ok {
+				m = append(m, k+"!="+v)
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safetext.Escape(s.ID), s.State, s.StartsAt.UTC().Format(time.RFC3339),

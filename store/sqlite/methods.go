@@ -438,16 +438,24 @@ func (d *DB) AddSilence(ctx context.Context, s store.Silence) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	matchers, err := json.Marshal(s.Matchers)
-	if err != nil {
-		return fmt.Errorf("%w: silence %s: matchers: %v", store.ErrInvalid, s.ID, err)
+	var enc [3]string
+	for i, m := range []map[string]string{s.Matchers, s.MatchersRegex, s.MatchersNot} {
+		if m == nil {
+			m = map[string]string{}
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("%w: silence %s: matchers: %v", store.ErrInvalid, s.ID, err)
+		}
+		enc[i] = string(b)
 	}
-	err = d.inTx(ctx, durable, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO silences (id, matchers, starts_ns, ends_ns, created_by, comment)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET matchers = excluded.matchers, starts_ns = excluded.starts_ns,
+	err := d.inTx(ctx, durable, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO silences (id, matchers, matchers_regex, matchers_not, starts_ns, ends_ns, created_by, comment)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET matchers = excluded.matchers, matchers_regex = excluded.matchers_regex,
+				matchers_not = excluded.matchers_not, starts_ns = excluded.starts_ns,
 				ends_ns = excluded.ends_ns, created_by = excluded.created_by, comment = excluded.comment`,
-			s.ID, string(matchers), toNanos(s.StartsAt), toNanos(s.EndsAt), s.CreatedBy, s.Comment)
+			s.ID, enc[0], enc[1], enc[2], toNanos(s.StartsAt), toNanos(s.EndsAt), s.CreatedBy, s.Comment)
 		return err
 	})
 	if err != nil {
@@ -456,24 +464,33 @@ func (d *DB) AddSilence(ctx context.Context, s store.Silence) error {
 	return nil
 }
 
+const silenceColumns = `id, matchers, matchers_regex, matchers_not, starts_ns, ends_ns, created_by, comment`
+
 func scanSilence(row interface{ Scan(...any) error }) (store.Silence, error) {
 	var s store.Silence
-	var matchers string
+	var matchers, re, not string
 	var starts, ends int64
-	if err := row.Scan(&s.ID, &matchers, &starts, &ends, &s.CreatedBy, &s.Comment); err != nil {
+	if err := row.Scan(&s.ID, &matchers, &re, &not, &starts, &ends, &s.CreatedBy, &s.Comment); err != nil {
 		return store.Silence{}, err
 	}
 	s.StartsAt, s.EndsAt = fromNanos(starts), fromNanos(ends)
-	if err := json.Unmarshal([]byte(matchers), &s.Matchers); err != nil {
-		return store.Silence{}, fmt.Errorf("silence %s: matchers: %w", s.ID, err)
+	for _, m := range []struct {
+		text string
+		into *map[string]string
+	}{{matchers, &s.Matchers}, {re, &s.MatchersRegex}, {not, &s.MatchersNot}} {
+		if err := json.Unmarshal([]byte(m.text), m.into); err != nil {
+			return store.Silence{}, fmt.Errorf("silence %s: matchers: %w", s.ID, err)
+		}
+		if len(*m.into) == 0 {
+			*m.into = nil
+		}
 	}
 	return s, nil
 }
 
 // Silences lists every stored silence.
 func (d *DB) Silences(ctx context.Context) ([]store.Silence, error) {
-	ss, err := query(ctx, d.read, scanSilence, `SELECT id, matchers, starts_ns, ends_ns, created_by, comment FROM silences
-		ORDER BY starts_ns, id`)
+	ss, err := query(ctx, d.read, scanSilence, `SELECT `+silenceColumns+` FROM silences ORDER BY starts_ns, id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: silences: %w", err)
 	}
@@ -492,7 +509,7 @@ func (d *DB) ExpireSilence(ctx context.Context, id string, t time.Time) (store.S
 			return err
 		}
 		var err error
-		out, err = scanSilence(tx.QueryRowContext(ctx, `SELECT id, matchers, starts_ns, ends_ns, created_by, comment FROM silences WHERE id = ?`, id))
+		out, err = scanSilence(tx.QueryRowContext(ctx, `SELECT `+silenceColumns+` FROM silences WHERE id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: silence %q", store.ErrNotFound, id)
 		}

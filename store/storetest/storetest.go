@@ -568,7 +568,8 @@ func testSilences(t *testing.T, s store.Store) {
 	silences := []store.Silence{
 		{ID: "maint", Matchers: map[string]string{"model": "fraud"}, StartsAt: at(0), EndsAt: at(time.Hour), CreatedBy: "alice", Comment: "retraining"},
 		{ID: "noisy", Matchers: map[string]string{"model": "churn", "subject": "plan"}, StartsAt: at(30 * time.Minute), EndsAt: at(2 * time.Hour), CreatedBy: "bob"},
-		{ID: "later", Matchers: map[string]string{"type": "usage"}, StartsAt: at(3 * time.Hour), EndsAt: at(4 * time.Hour)},
+		{ID: "later", Matchers: map[string]string{"type": "usage"}, MatchersRegex: map[string]string{"subject": "user_.*"},
+			MatchersNot: map[string]string{"severity": "critical"}, StartsAt: at(3 * time.Hour), EndsAt: at(4 * time.Hour)},
 	}
 	for _, sl := range silences {
 		must(t, s.AddSilence(ctx, sl))
