@@ -59,22 +59,11 @@ func newSilenceAddCmd() *cobra.Command {
 			req := map[string]any{}
 			eq, re, not := map[string]string{}, map[string]string{}, map[string]string{}
 			for _, kv := range matchers {
-				var k, v string
-				var into map[string]string
-				if i := strings.IndexAny(kv, "=!"); i > 0 {
-					switch {
-					case strings.HasPrefix(kv[i:], "!="):
-						k, v, into = kv[:i], kv[i+2:], not
-					case strings.HasPrefix(kv[i:], "=~"):
-						k, v, into = kv[:i], kv[i+2:], re
-					case kv[i] == '=':
-						k, v, into = kv[:i], kv[i+1:], eq
-					}
-				}
-				if into == nil {
+				k, op, v, ok := parseMatcher(kv)
+				if !ok {
 					return usageErrf("--matcher %q: want LABEL=VALUE, LABEL=~REGEX or LABEL!=VALUE, with LABEL one of %s", kv, strings.Join(silence.Labels, ", "))
 				}
-				into[k] = v
+				map[string]map[string]string{"=": eq, "=~": re, "!=": not}[op][k] = v
 			}
 			if len(eq)+len(re) == 0 {
 				return usageErrf("give at least one --matcher LABEL=VALUE or LABEL=~REGEX: a silence without them would mute every alert")
@@ -142,6 +131,24 @@ func newSilenceAddCmd() *cobra.Command {
 	f.StringVar(&comment, "comment", "", "why")
 	target.register(cmd)
 	return cmd
+}
+
+// parseMatcher splits LABEL=VALUE, LABEL=~REGEX and LABEL!=VALUE at the
+// first operator; the label is what comes before it, the value all after.
+func parseMatcher(s string) (label, op, value string, ok bool) {
+	i := strings.IndexAny(s, "=!")
+	if i <= 0 {
+		return "", "", "", false
+	}
+	switch {
+	case strings.HasPrefix(s[i:], "!="):
+		return s[:i], "!=", s[i+2:], true
+	case strings.HasPrefix(s[i:], "=~"):
+		return s[:i], "=~", s[i+2:], true
+	case s[i] == '=':
+		return s[:i], "=", s[i+1:], true
+	}
+	return "", "", "", false
 }
 
 // silenceJSON is a silence as the API shows it.

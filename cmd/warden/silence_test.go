@@ -159,3 +159,41 @@ func TestSilencesSurviveRestart(t *testing.T) {
 		t.Fatalf("replay raised no drift alert (exit %d): %.500s", rep.code, rep.stdout)
 	}
 }
+
+func TestParseMatcher(t *testing.T) {
+	for _, tc := range []struct {
+		in, label, op, value string
+		ok                   bool
+	}{
+		{"model=fraud", "model", "=", "fraud", true},
+		{"subject=~amount|merchant_.*", "subject", "=~", "amount|merchant_.*", true},
+		{"severity!=critical", "severity", "!=", "critical", true},
+		{"subject=a=b", "subject", "=", "a=b", true},
+		{"subject=", "subject", "=", "", true},
+		{"=fraud", "", "", "", false},
+		{"model", "", "", "", false},
+		{"model!fraud", "", "", "", false},
+	} {
+		label, op, value, ok := parseMatcher(tc.in)
+		if label != tc.label || op != tc.op || value != tc.value || ok != tc.ok {
+			t.Errorf("parseMatcher(%q) = %q %q %q %v", tc.in, label, op, value, ok)
+		}
+	}
+}
+
+// A matcher parses into a label without operator characters and a value
+// that, joined back with the operator, gives the input.
+func FuzzParseMatcher(f *testing.F) {
+	for _, s := range []string{"model=fraud", "subject=~a.*", "severity!=low", "x", "!=", "a=!=~b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		label, op, value, ok := parseMatcher(s)
+		if !ok {
+			return
+		}
+		if label == "" || strings.ContainsAny(label, "=!") || label+op+value != s {
+			t.Fatalf("parseMatcher(%q) = %q %q %q", s, label, op, value)
+		}
+	})
+}

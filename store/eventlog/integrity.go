@@ -291,6 +291,11 @@ func Repair(dir, quarantine string, durable Position) (*Repaired, error) {
 			out.sizes[n] = st.Size()
 		}
 	}
+	// A segment being created when the process died holds nothing and is
+	// gone now.
+	if nums, err = segmentNumbers(dir); err != nil {
+		return nil, err
+	}
 	if len(nums) > 0 {
 		out.first = nums[0]
 	}

@@ -1,6 +1,7 @@
 package eventlog
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -213,4 +214,39 @@ func TestHeadersNumberRecords(t *testing.T) {
 	if len(r.Problems) == 0 {
 		t.Fatalf("swapped segments not reported: %+v", r)
 	}
+}
+
+// Whatever a segment and the END file hold, Verify reports without
+// failing, and Repair leaves a log that opens and reads to its end.
+func FuzzVerifyRepair(f *testing.F) {
+	valid := encodeHeader(1, 0)
+	for i := range 4 {
+		valid = appendFrame(valid, record("f", i, 30))
+	}
+	f.Add(valid, "eventlog end 1 32\n")
+	f.Add(valid[:len(valid)-5], "eventlog end 1 200\n")
+	flipped := bytes.Clone(valid)
+	flipped[60] ^= 0x20
+	f.Add(flipped, "")
+	f.Add(append(append([]byte{}, magicV1[:]...), appendFrame(nil, record("v1", 0, 20))...), "eventlog end 9 9")
+	f.Add([]byte{}, "garbage")
+	f.Fuzz(func(t *testing.T, data []byte, end string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, segmentName(1)), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, endFile), []byte(end), 0o600)
+		if _, err := Verify(dir, Position{}); err != nil {
+			t.Fatalf("Verify: %v", err)
+		}
+		if _, err := Repair(dir, filepath.Join(t.TempDir(), "q"), Position{}); err != nil {
+			t.Fatalf("Repair: %v", err)
+		}
+		l, err := Open(Options{Dir: dir, NoSync: true})
+		if err != nil {
+			t.Fatalf("Open after Repair: %v", err)
+		}
+		defer l.Close()
+		readAll(t, l, Position{})
+	})
 }
