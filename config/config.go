@@ -323,6 +323,7 @@ func Default() *Config {
 			// The lab's thresholds (DESIGN.md).
 			Thresholds: map[string]Thresholds{
 				string(alert.KindDrift):           {Warning: 0.1, Critical: 0.3},
+				string(alert.KindPredictionDrift): {Warning: 0.1, Critical: 0.3},
 				string(alert.KindAdversarial):     {Warning: 0.5, Critical: 0.8},
 				string(alert.KindExtraction):      {Warning: 100, Critical: 1000},
 				string(alert.KindPromptInjection): {Warning: 50, Critical: 80},

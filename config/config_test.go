@@ -72,7 +72,7 @@ func TestDefault(t *testing.T) {
 		{"alerting.thresholds.adversarial", c.Alerting.Thresholds["adversarial"], config.Thresholds{Warning: 0.5, Critical: 0.8}},
 		{"alerting.thresholds.extraction", c.Alerting.Thresholds["extraction"], config.Thresholds{Warning: 100, Critical: 1000}},
 		{"alerting.thresholds.prompt_injection", c.Alerting.Thresholds["prompt_injection"], config.Thresholds{Warning: 50, Critical: 80}},
-		{"len(alerting.thresholds)", len(c.Alerting.Thresholds), 4},
+		{"len(alerting.thresholds)", len(c.Alerting.Thresholds), 5},
 		{"len(alerting.receivers)", len(c.Alerting.Receivers), 0},
 		{"len(models)", len(c.Models), 0},
 		{"dir", c.Dir, ""},

@@ -101,6 +101,17 @@ func correctionName(c Correction) string {
 	return "no correction"
 }
 
+// IsOutput says whether a column is the model's output (its score or
+// predicted class), whose drift is prediction drift rather than drift of
+// its inputs.
+func IsOutput(column string) bool {
+	switch column {
+	case "score", "prediction.score", "prediction", "prediction.label":
+		return true
+	}
+	return false
+}
+
 // ColumnNoun says what a column is to the model: the columns a stream
 // matches to the event's prediction and true label are its outputs, not
 // features.

@@ -10,3 +10,12 @@ func TestColumnNoun(t *testing.T) {
 		}
 	}
 }
+
+func TestIsOutput(t *testing.T) {
+	for col, want := range map[string]bool{"score": true, "prediction.score": true, "prediction": true, "prediction.label": true,
+		"label": false, "transaction_amount": false, "scores": false} {
+		if got := IsOutput(col); got != want {
+			t.Errorf("IsOutput(%q) = %v, want %v", col, got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/warden-ml/warden/internal/count"
+	"strings"
 	"time"
 
 	"github.com/warden-ml/warden/alert"
@@ -233,8 +234,16 @@ func (d *Drift) findings(w *drift.WindowResult) []alert.Finding {
 		if c.Unit != "" {
 			ev["unit"] = c.Unit
 		}
+		// The model's own outputs moving is prediction drift: it can come
+		// before labels do, and with inputs that look unchanged.
+		kind := alert.KindDrift
+		if drift.IsOutput(c.Column) {
+			kind = alert.KindPredictionDrift
+			ev["summary"] = fmt.Sprintf("Prediction drift: %s '%s' has shifted: %s statistic %.2f, effect size %.2f over %s",
+				strings.ToLower(drift.ColumnNoun(c.Column)), c.Column, c.Method, c.Statistic, c.EffectSize, count.Plural(w.Events, "event", "events"))
+		}
 		out = append(out, alert.Finding{
-			Kind: alert.KindDrift, Severity: c.Severity, Model: d.opts.Model, Subject: c.Column,
+			Kind: kind, Severity: c.Severity, Model: d.opts.Model, Subject: c.Column,
 			Score: c.EffectSize, Time: w.End, Evidence: ev,
 		})
 	}

@@ -68,18 +68,19 @@ func Register(s Section) {
 
 func init() {
 	Register(Section{
-		Title: "DRIFT DETECTION", Kinds: []alert.Kind{alert.KindDrift, alert.KindDataQuality}, Monitored: true,
+		Title: "DRIFT DETECTION", Kinds: []alert.Kind{alert.KindDrift, alert.KindPredictionDrift, alert.KindDataQuality}, Monitored: true,
 		Describe:     describeDrift,
 		StateWindows: []string{store.WindowCount, store.WindowTumbling, store.WindowSliding},
 		Summarize: func(items []Item) string {
-			n := 0
+			n := map[alert.Kind]int{}
 			for _, it := range items {
-				if it.Kind == alert.KindDrift {
-					n++
-				}
+				n[it.Kind]++
 			}
-			return fmt.Sprintf("%s, %s", count.Plural(n, "drifting column", "drifting columns"),
-				count.Plural(len(items)-n, "data-quality issue", "data-quality issues"))
+			s := count.Plural(n[alert.KindDrift], "drifting column", "drifting columns")
+			if p := n[alert.KindPredictionDrift]; p > 0 {
+				s += ", " + count.Plural(p, "shifted model output", "shifted model outputs")
+			}
+			return s + ", " + count.Plural(n[alert.KindDataQuality], "data-quality issue", "data-quality issues")
 		},
 	})
 	// The threats whose detectors come next: their sections are here from
@@ -189,6 +190,9 @@ func describeDrift(a alert.Alert) (string, []string) {
 		return fmt.Sprintf("Data quality of '%s'", a.Subject), []string{detail}
 	}
 	headline := fmt.Sprintf("%s '%s' drift detected", drift.ColumnNoun(a.Subject), a.Subject)
+	if a.Type == alert.KindPredictionDrift {
+		headline = fmt.Sprintf("Prediction drift: %s '%s' has shifted", strings.ToLower(drift.ColumnNoun(a.Subject)), a.Subject)
+	}
 	var lines []string
 	method, _ := d["method"].(string)
 	stat, _ := d["statistic"].(float64)

@@ -255,6 +255,9 @@ func TestServeSurvivesKill(t *testing.T) {
 		if a.Time.Before(start.Add(change)) {
 			t.Errorf("alert before the change: %+v", a)
 		}
+		if a.Subject == "score" && a.Type != "prediction_drift" {
+			t.Errorf("the model's score drifting is prediction drift, not %s: %+v", a.Type, a)
+		}
 		if a.Type == "drift" && (worst[a.Subject] == "" || a.Severity == "critical") {
 			worst[a.Subject] = a.Severity
 		}
