@@ -12,6 +12,7 @@ import (
 	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/internal/count"
 	"github.com/warden-ml/warden/internal/safetext"
+	"github.com/warden-ml/warden/internal/textfmt"
 )
 
 // TextOptions control the text rendering of a report.
@@ -21,29 +22,6 @@ type TextOptions struct {
 	Terminal bool
 }
 
-var markers = map[alert.Severity]string{
-	alert.Critical: "🔴 ", alert.High: "🟠 ", alert.Medium: "🟡 ", alert.Low: "⚪ ",
-}
-
-// SeverityLabel is "CRITICAL", with the lab's marker on a terminal.
-func SeverityLabel(s alert.Severity, terminal bool) string {
-	label := strings.ToUpper(s.String())
-	if terminal {
-		return markers[s] + label
-	}
-	return label
-}
-
-// Heading writes a section title with a rule under it.
-func Heading(w io.Writer, title string, terminal bool) {
-	rule := "-"
-	if terminal {
-		rule = "━"
-	}
-	title = safetext.Escape(title)
-	fmt.Fprintf(w, "%s\n%s\n", title, strings.Repeat(rule, len(title)))
-}
-
 // WriteText writes the report in the lab's style: a DRIFT DETECTION section
 // with one entry per drifted column, most severe first, then data quality.
 // Column names, categories and units come from the files compared, so they
@@ -51,7 +29,7 @@ func Heading(w io.Writer, title string, terminal bool) {
 func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 	w := bufio.NewWriter(out)
 	esc := safetext.Escape
-	Heading(w, "DRIFT DETECTION", opts.Terminal)
+	textfmt.Heading(w, "DRIFT DETECTION", opts.Terminal)
 	var calm []string
 	for _, sev := range []alert.Severity{alert.Critical, alert.High, alert.Medium, alert.Low} {
 		for _, c := range r.Columns {
@@ -73,7 +51,7 @@ func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 	}
 	if len(r.Findings) > 0 {
 		fmt.Fprintln(w)
-		Heading(w, "DATA QUALITY", opts.Terminal)
+		textfmt.Heading(w, "DATA QUALITY", opts.Terminal)
 		for _, f := range r.Findings {
 			fmt.Fprintf(w, "%s: %s\n", esc(f.Column), esc(f.Detail))
 		}
@@ -129,15 +107,15 @@ func ColumnNoun(column string) string {
 
 func writeDrifted(w io.Writer, c *ColumnResult, opts TextOptions) {
 	esc := safetext.Escape
-	fmt.Fprintf(w, "%s: %s '%s' drift detected\n", SeverityLabel(c.Severity, opts.Terminal), ColumnNoun(c.Column), esc(c.Column))
+	fmt.Fprintf(w, "%s: %s '%s' drift detected\n", textfmt.SeverityLabel(c.Severity, opts.Terminal), ColumnNoun(c.Column), esc(c.Column))
 	threshold := strconv.FormatFloat(c.Threshold, 'g', -1, 64)
 	switch c.Method {
 	case MethodKS:
-		fmt.Fprintf(w, "  KS statistic %.2f, %s (threshold p < %s)\n", c.Statistic, FormatP(c.PAdjusted), threshold)
+		fmt.Fprintf(w, "  KS statistic %.2f, %s (threshold p < %s)\n", c.Statistic, textfmt.P(c.PAdjusted), threshold)
 	case MethodChi2:
-		fmt.Fprintf(w, "  Chi-square %s, %s (threshold p < %s), distance %.2f\n", formatNumber(c.Statistic), FormatP(c.PAdjusted), threshold, c.EffectSize)
+		fmt.Fprintf(w, "  Chi-square %s, %s (threshold p < %s), distance %.2f\n", formatNumber(c.Statistic), textfmt.P(c.PAdjusted), threshold, c.EffectSize)
 	case MethodZ:
-		fmt.Fprintf(w, "  z %.2f, %s (threshold p < %s), difference %.2f\n", c.Statistic, FormatP(c.PAdjusted), threshold, c.EffectSize)
+		fmt.Fprintf(w, "  z %.2f, %s (threshold p < %s), difference %.2f\n", c.Statistic, textfmt.P(c.PAdjusted), threshold, c.EffectSize)
 	}
 	switch ref := c.Reference.(type) {
 	case *NumericSummary:
@@ -176,18 +154,6 @@ func largestChange(ref, cur *CategoricalSummary, t dataset.Type) (value string, 
 		return value, refShare, curShare, best >= 0
 	}
 	return "'" + value + "'", refShare, curShare, best >= 0
-}
-
-// FormatP writes a p-value the way a report reads best: "p < 1e-10" for
-// anything that small, otherwise three significant digits.
-func FormatP(p float64) string {
-	switch {
-	case p < 1e-10:
-		return "p < 1e-10"
-	case p < 0.001:
-		return "p = " + strconv.FormatFloat(p, 'e', 1, 64)
-	}
-	return "p = " + strconv.FormatFloat(p, 'g', 3, 64)
 }
 
 // FormatValue writes a statistic with its unit: "$1,234.56", "12.30 km".

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/outlier"
 	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/store"
 	"github.com/warden-ml/warden/store/sqlite"
@@ -37,7 +38,9 @@ func ExampleBuild() {
 		Details: map[string]any{"flagged_in_hour": 12, "inputs_in_hour": 15, "burst": true, "isolation": 0.83,
 			"burst_p": 1e-20, "base_rate": 0.005},
 	})
-	rep, err := report.Build(ctx, db, report.Options{})
+	// Each detector's component gives its section; outlier screening's
+	// covers adversarial inputs.
+	rep, err := report.Build(ctx, db, report.Options{Sections: []report.Section{outlier.ReportSection()}})
 	if err != nil {
 		panic(err)
 	}

@@ -29,6 +29,9 @@ type Source interface {
 type Options struct {
 	Model  string        // "" for every model
 	Period time.Duration // back from the newest event time in the store; 0 means 24h
+	// Sections are the detectors' sections (their components give them);
+	// the threats none covers are reported as not monitored.
+	Sections []Section
 }
 
 // Report is the whole report; its JSON form is `warden report --format json`
@@ -113,6 +116,7 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 			to = ws[0].End
 		}
 	}
+	sections := Layout(opts.Sections)
 	r := &Report{Title: "ML SECURITY MONITORING REPORT", Models: names, Period: describe(opts.Period),
 		Sections: []*SectionResult{}, Recommendations: []Recommendation{}}
 	if to.IsZero() {

@@ -1,4 +1,4 @@
-package report
+package report_test
 
 import (
 	"bytes"
@@ -12,9 +12,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/warden-ml/warden/alert"
+	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/outlier"
+	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/store"
 	"github.com/warden-ml/warden/store/sqlite"
 )
+
+// detectorSections are the sections the detectors give the report.
+var detectorSections = []report.Section{drift.ReportSection(), outlier.ReportSection()}
 
 // testStore is a real store holding the models, windows (Model set by the
 // map key), alerts and findings.
@@ -107,12 +113,12 @@ func TestBuildAndText(t *testing.T) {
 			{Alert: alert.Alert{ID: "feed", Type: alert.KindFeed, Severity: alert.High, Model: "fraud_detection_v2", Subject: "fraud_detection_v2",
 				Time: t0.Add(-3 * time.Hour), Summary: "No events for fraud_detection_v2 from 2026-01-01T20:00:00Z to 2026-01-01T21:00:00Z (1h), longer than its expect_every (10m)"}},
 		})
-	rep, err := Build(context.Background(), src, Options{})
+	rep, err := report.Build(context.Background(), src, report.Options{Sections: detectorSections})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := rep.WriteText(&buf, TextOptions{}); err != nil {
+	if err := rep.WriteText(&buf, report.TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	want := `ML SECURITY MONITORING REPORT
@@ -171,11 +177,11 @@ RECOMMENDATIONS
 	if it := rep.Sections[0].Items[0]; it.Alerts != 2 || it.Severity != alert.Critical {
 		t.Errorf("worst transaction_amount item %+v: want the critical one of 2 alerts", it)
 	}
-	if _, err := Build(context.Background(), src, Options{Model: "nope"}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := report.Build(context.Background(), src, report.Options{Model: "nope"}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown model: %v", err)
 	}
-	empty, err := Build(context.Background(), testStore(t, nil, nil, nil), Options{})
-	if err != nil || empty.Recommendations[0].Action != NoAction || empty.Sections[0].Status != StatusNotMonitored {
+	empty, err := report.Build(context.Background(), testStore(t, nil, nil, nil), report.Options{Sections: detectorSections})
+	if err != nil || empty.Recommendations[0].Action != report.NoAction || empty.Sections[0].Status != report.StatusNotMonitored {
 		t.Errorf("empty store: %+v, %v", empty, err)
 	}
 }
@@ -183,23 +189,23 @@ RECOMMENDATIONS
 func TestRecommendationTable(t *testing.T) {
 	tests := []struct {
 		name  string
-		items []Item
+		items []report.Item
 		want  []string
 	}{
 		{"nothing", nil, []string{"No action needed"}},
-		{"extraction critical", []Item{{Severity: alert.Critical, Model: "m", Kind: alert.KindExtraction, Subject: "api_user_847"}},
+		{"extraction critical", []report.Item{{Severity: alert.Critical, Model: "m", Kind: alert.KindExtraction, Subject: "api_user_847"}},
 			[]string{"Rate-limit api_user_847 immediately (CRITICAL)"}},
-		{"extraction high", []Item{{Severity: alert.High, Model: "m", Kind: alert.KindExtraction, Subject: "u1"}},
+		{"extraction high", []report.Item{{Severity: alert.High, Model: "m", Kind: alert.KindExtraction, Subject: "u1"}},
 			[]string{"Review the query pattern of u1 (HIGH)"}},
-		{"one line per subject, the most severe finding", []Item{
+		{"one line per subject, the most severe finding", []report.Item{
 			{Severity: alert.Medium, Model: "m", Kind: alert.KindDataQuality, Subject: "amount"},
 			{Severity: alert.High, Model: "m", Kind: alert.KindDrift, Subject: "amount"},
 		}, []string{"Investigate drift in amount (HIGH)"}},
-		{"drift preferred to data quality at equal severity", []Item{
+		{"drift preferred to data quality at equal severity", []report.Item{
 			{Severity: alert.Medium, Model: "m", Kind: alert.KindDataQuality, Subject: "amount"},
 			{Severity: alert.Medium, Model: "m", Kind: alert.KindDrift, Subject: "amount"},
 		}, []string{"Watch amount for continued drift (MEDIUM)"}},
-		{"ordered by severity", []Item{
+		{"ordered by severity", []report.Item{
 			{Severity: alert.Low, Model: "m", Kind: alert.KindDrift, Subject: "a"},
 			{Severity: alert.Critical, Model: "m", Kind: alert.KindPromptInjection, Subject: "u9"},
 		}, []string{"Block u9's injection attempts and review the prompts (CRITICAL)", "Watch a for continued drift (LOW)"}},
@@ -207,7 +213,7 @@ func TestRecommendationTable(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, r := range recommend(tc.items) {
+			for _, r := range report.Recommend(tc.items) {
 				got = append(got, r.String())
 			}
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
@@ -217,21 +223,20 @@ func TestRecommendationTable(t *testing.T) {
 	}
 }
 
-// A detector landing registers its section over the placeholder, in place.
-func TestRegisterReplacesPlaceholder(t *testing.T) {
-	saved := append([]Section(nil), sections...)
-	defer func() { sections = saved }()
-	Register(Section{Title: "EXTRACTION ATTEMPTS", Kinds: []alert.Kind{alert.KindExtraction}, Monitored: true})
-	if sections[2].Title != "EXTRACTION ATTEMPTS" || !sections[2].Monitored || len(sections) != len(saved) {
-		t.Fatalf("sections after Register: %+v", sections)
+// A detector's section takes its placeholder's place; the rest stay "not
+// monitored" in their order.
+func TestLayoutReplacesPlaceholder(t *testing.T) {
+	sections := report.Layout([]report.Section{{Title: "EXTRACTION ATTEMPTS", Kinds: []alert.Kind{alert.KindExtraction}, Monitored: true}})
+	if len(sections) != len(report.Layout(nil)) || sections[2].Title != "EXTRACTION ATTEMPTS" || !sections[2].Monitored || sections[0].Monitored {
+		t.Fatalf("Layout: %+v", sections)
 	}
 	src := testStore(t, []string{"m"}, map[string][]store.Window{"m": {{Kind: "count", End: t0}}},
 		[]store.AlertRecord{{Alert: alert.Alert{ID: "x", Type: alert.KindExtraction, Severity: alert.Critical, Model: "m", Subject: "api_user_847", Time: t0, Summary: "15,234 queries in 2 hours"}}})
-	rep, err := Build(context.Background(), src, Options{})
+	rep, err := report.Build(context.Background(), src, report.Options{Sections: sections[2:3]})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := rep.Sections[2]; s.Status != StatusFindings || s.Items[0].Headline != "15,234 queries in 2 hours" {
+	if s := rep.Sections[2]; s.Status != report.StatusFindings || s.Items[0].Headline != "15,234 queries in 2 hours" {
 		t.Errorf("extraction section: %+v", s)
 	}
 	if rep.Recommendations[0].Action != "Rate-limit api_user_847 immediately" {
@@ -241,13 +246,13 @@ func TestRegisterReplacesPlaceholder(t *testing.T) {
 
 func TestParsePeriod(t *testing.T) {
 	for in, want := range map[string]time.Duration{"24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "90m": 90 * time.Minute} {
-		if got, err := ParsePeriod(in); err != nil || got != want {
-			t.Errorf("ParsePeriod(%q) = %v, %v", in, got, err)
+		if got, err := report.ParsePeriod(in); err != nil || got != want {
+			t.Errorf("report.ParsePeriod(%q) = %v, %v", in, got, err)
 		}
 	}
 	for _, bad := range []string{"", "0h", "-1h", "xd", "1.5d", "soon"} {
-		if _, err := ParsePeriod(bad); err == nil {
-			t.Errorf("ParsePeriod(%q) accepted", bad)
+		if _, err := report.ParsePeriod(bad); err == nil {
+			t.Errorf("report.ParsePeriod(%q) accepted", bad)
 		}
 	}
 }
@@ -273,13 +278,13 @@ func TestTextEscapesInput(t *testing.T) {
 		[]store.AlertRecord{driftAlert(model, column, alert.High, -time.Hour, 0.2), adv,
 			{Alert: alert.Alert{ID: "dq", Type: alert.KindDataQuality, Severity: alert.Medium, Model: model, Subject: "merchant\nCRITICAL: forged",
 				Time: t0.Add(-time.Hour), Details: map[string]any{"detail": "unseen categories \"\x1b[5m\": 2 rows"}}}})
-	rep, err := Build(context.Background(), src, Options{})
+	rep, err := report.Build(context.Background(), src, report.Options{Sections: detectorSections})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, terminal := range []bool{false, true} {
 		var buf bytes.Buffer
-		if err := rep.WriteText(&buf, TextOptions{Terminal: terminal}); err != nil {
+		if err := rep.WriteText(&buf, report.TextOptions{Terminal: terminal}); err != nil {
 			t.Fatal(err)
 		}
 		text := buf.String()
@@ -301,7 +306,7 @@ func TestTextEscapesInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back Report
+	var back report.Report
 	if err := json.Unmarshal(raw, &back); err != nil {
 		t.Fatal(err)
 	}

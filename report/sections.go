@@ -2,18 +2,16 @@ package report
 
 import (
 	"fmt"
-	"github.com/warden-ml/warden/internal/count"
 	"slices"
 	"strings"
 
 	"github.com/warden-ml/warden/alert"
-	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/store"
 )
 
 // Section is one part of the report: the finding kinds it covers and how an
-// alert of those kinds reads. A detector registers its section with
-// Register when it lands; until then its section says "not monitored".
+// alert of those kinds reads. A detector's component gives its section;
+// until one does, the section says "not monitored" (Layout).
 type Section struct {
 	Title string
 	Kinds []alert.Kind
@@ -51,52 +49,33 @@ type periodData struct {
 	everMonitored bool            // some model has a window of WindowKind
 }
 
-var sections []Section
-
-// Register adds a section, or replaces the one with the same title (a
-// detector taking over its "not monitored" placeholder). Sections appear in
-// registration order.
-func Register(s Section) {
-	for i := range sections {
-		if sections[i].Title == s.Title {
-			sections[i] = s
-			return
-		}
-	}
-	sections = append(sections, s)
+// placeholders are the report's sections before any detector fills them:
+// every threat the report covers, in its order, "not monitored" until a
+// component brings the detector that raises its kinds (Layout). Whoever
+// cuts a model's events off blinds every other section, so feed gaps,
+// which the service itself finds, are always watched.
+var placeholders = []Section{
+	{Title: "DRIFT DETECTION", Kinds: []alert.Kind{alert.KindDrift, alert.KindPredictionDrift, alert.KindDataQuality}},
+	{Title: "ADVERSARIAL INPUTS", Kinds: []alert.Kind{alert.KindAdversarial}},
+	{Title: "EXTRACTION ATTEMPTS", Kinds: []alert.Kind{alert.KindExtraction, alert.KindUsage}},
+	{Title: "PROMPT INJECTION", Kinds: []alert.Kind{alert.KindPromptInjection, alert.KindPromptLeak}},
+	{Title: "FEED GAPS", Kinds: []alert.Kind{alert.KindFeed}, Monitored: true,
+		Clean: "No gaps found; models with an expect_every are watched"},
 }
 
-func init() {
-	Register(Section{
-		Title: "DRIFT DETECTION", Kinds: []alert.Kind{alert.KindDrift, alert.KindPredictionDrift, alert.KindDataQuality}, Monitored: true,
-		Describe:     describeDrift,
-		StateWindows: []string{store.WindowCount, store.WindowTumbling, store.WindowSliding},
-		Summarize: func(items []Item) string {
-			n := map[alert.Kind]int{}
-			for _, it := range items {
-				n[it.Kind]++
-			}
-			s := count.Plural(n[alert.KindDrift], "drifting column", "drifting columns")
-			if p := n[alert.KindPredictionDrift]; p > 0 {
-				s += ", " + count.Plural(p, "shifted model output", "shifted model outputs")
-			}
-			return s + ", " + count.Plural(n[alert.KindDataQuality], "data-quality issue", "data-quality issues")
-		},
-	})
-	// The threats whose detectors come next: their sections are here from
-	// the start so the report's shape does not change when they land.
-	Register(Section{
-		Title: "ADVERSARIAL INPUTS", Kinds: []alert.Kind{alert.KindAdversarial}, Monitored: true,
-		Describe: describeAdversarial, WindowKind: store.WindowOutliers, Measure: measureOutliers,
-		Clean: "No user stands out from the rest of the traffic",
-	})
-	Register(Section{Title: "EXTRACTION ATTEMPTS", Kinds: []alert.Kind{alert.KindExtraction, alert.KindUsage}})
-	Register(Section{Title: "PROMPT INJECTION", Kinds: []alert.Kind{alert.KindPromptInjection, alert.KindPromptLeak}})
-	// Whoever cuts a model's events off blinds every section above.
-	Register(Section{
-		Title: "FEED GAPS", Kinds: []alert.Kind{alert.KindFeed}, Monitored: true,
-		Clean: "No gaps found; models with an expect_every are watched",
-	})
+// Layout is the report's sections: the placeholders in their order, each
+// replaced by the detector section with its title, and any other detector
+// section after them.
+func Layout(detectors []Section) []Section {
+	out := slices.Clone(placeholders)
+	for _, d := range detectors {
+		if i := slices.IndexFunc(out, func(s Section) bool { return s.Title == d.Title }); i >= 0 {
+			out[i] = d
+		} else {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func (s Section) empty(haveModels bool) *SectionResult {
@@ -179,63 +158,4 @@ func (s Section) build(in periodData, haveModels bool) *SectionResult {
 		res.Clean = s.Clean
 	}
 	return res
-}
-
-// describeDrift writes a drift alert as the lab does: the statistic and
-// p-value against the threshold, then production against reference.
-func describeDrift(a alert.Alert) (string, []string) {
-	d := a.Details
-	if a.Type == alert.KindDataQuality {
-		detail, _ := d["detail"].(string)
-		return fmt.Sprintf("Data quality of '%s'", a.Subject), []string{detail}
-	}
-	headline := fmt.Sprintf("%s '%s' drift detected", drift.ColumnNoun(a.Subject), a.Subject)
-	if a.Type == alert.KindPredictionDrift {
-		headline = fmt.Sprintf("Prediction drift: %s '%s' has shifted", strings.ToLower(drift.ColumnNoun(a.Subject)), a.Subject)
-	}
-	var lines []string
-	method, _ := d["method"].(string)
-	stat, _ := d["statistic"].(float64)
-	p, hasP := d["p_adjusted"].(float64)
-	threshold, _ := d["threshold"].(float64)
-	effect, _ := d["effect_size"].(float64)
-	pText := ""
-	if hasP {
-		pText = fmt.Sprintf(", %s (threshold p < %g)", drift.FormatP(p), threshold)
-	}
-	switch method {
-	case "ks":
-		lines = append(lines, fmt.Sprintf("KS statistic %.2f%s", stat, pText))
-	case "chi2":
-		lines = append(lines, fmt.Sprintf("Chi-square %.2f%s, distance %.2f", stat, pText, effect))
-	case "z":
-		lines = append(lines, fmt.Sprintf("z %.2f%s, difference %.2f", stat, pText, effect))
-	}
-	unit, _ := d["unit"].(string)
-	ref, _ := d["reference"].(map[string]any)
-	cur, _ := d["current"].(map[string]any)
-	if rm, ok := ref["mean"].(float64); ok {
-		if cm, ok := cur["mean"].(float64); ok {
-			lines = append(lines, fmt.Sprintf("Production mean: %s vs Reference: %s", drift.FormatValue(cm, unit), drift.FormatValue(rm, unit)))
-		}
-	} else if top := topShare(cur); top != "" {
-		lines = append(lines, fmt.Sprintf("Production top: %s vs Reference top: %s", top, topShare(ref)))
-	}
-	if w, ok := d["window"].(map[string]any); ok {
-		if n, ok := w["events"].(float64); ok {
-			lines = append(lines, fmt.Sprintf("Window: last %s to %v", count.Plural(int(n), "event", "events"), w["end"]))
-		}
-	}
-	return headline, lines
-}
-
-func topShare(summary map[string]any) string {
-	top, _ := summary["top"].([]any)
-	if len(top) == 0 {
-		return ""
-	}
-	first, _ := top[0].(map[string]any)
-	v, _ := first["value"].(string)
-	share, _ := first["share"].(float64)
-	return fmt.Sprintf("'%s' %.1f%%", v, 100*share)
 }

@@ -6,9 +6,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/internal/count"
 	"github.com/warden-ml/warden/internal/safetext"
+	"github.com/warden-ml/warden/internal/textfmt"
 )
 
 // TextOptions control the text form.
@@ -37,7 +37,7 @@ func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 	}
 	for _, s := range r.Sections {
 		fmt.Fprintln(w)
-		drift.Heading(w, s.Title, opts.Terminal)
+		textfmt.Heading(w, s.Title, opts.Terminal)
 		switch s.Status {
 		case StatusNotMonitored:
 			fmt.Fprintln(w, "Not monitored")
@@ -62,14 +62,14 @@ func (r *Report) WriteText(out io.Writer, opts TextOptions) error {
 			if len(r.Models) > 1 {
 				model = " [" + esc(it.Model) + "]"
 			}
-			fmt.Fprintf(w, "%s: %s%s\n", drift.SeverityLabel(it.Severity, opts.Terminal), esc(it.Headline), model)
+			fmt.Fprintf(w, "%s: %s%s\n", textfmt.SeverityLabel(it.Severity, opts.Terminal), esc(it.Headline), model)
 			for _, l := range it.Lines {
 				fmt.Fprintf(w, "   %s\n", esc(l))
 			}
 		}
 	}
 	fmt.Fprintln(w)
-	drift.Heading(w, "RECOMMENDATIONS", opts.Terminal)
+	textfmt.Heading(w, "RECOMMENDATIONS", opts.Terminal)
 	for i, rec := range r.Recommendations {
 		fmt.Fprintf(w, "%d. %s\n", i+1, esc(rec.String()))
 	}

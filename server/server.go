@@ -46,6 +46,9 @@ import (
 type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time // the clock for events without a time; nil: time.Now
+	// Sections are the detectors' sections of the security report, from
+	// the wiring's list of components.
+	Sections []report.Section
 }
 
 // Server is a running Warden service.
@@ -356,6 +359,7 @@ func (s *Server) buildPipeline(ctx context.Context) error {
 
 // Report builds the security report from the store.
 func (s *Server) Report(ctx context.Context, opts report.Options) (*report.Report, error) {
+	opts.Sections = s.opts.Sections
 	return report.Build(ctx, s.db, opts)
 }
 

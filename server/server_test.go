@@ -19,7 +19,10 @@ import (
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/config"
+	"github.com/warden-ml/warden/drift"
 	"github.com/warden-ml/warden/notify/webhook"
+	"github.com/warden-ml/warden/outlier"
+	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/server"
 	"github.com/warden-ml/warden/simulate"
 	"github.com/warden-ml/warden/store/sqlite"
@@ -36,7 +39,8 @@ func newServer(t testing.TB, dir string, change func(*config.Config)) (*server.S
 	if change != nil {
 		change(cfg)
 	}
-	s, err := server.New(cfg, server.Options{Now: func() time.Time { return time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC) }})
+	s, err := server.New(cfg, server.Options{Now: func() time.Time { return time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC) },
+		Sections: []report.Section{drift.ReportSection(), outlier.ReportSection()}})
 	if err != nil {
 		t.Fatal(err)
 	}

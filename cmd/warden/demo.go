@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warden-ml/warden/component"
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/server"
@@ -91,7 +92,7 @@ func runDemo(cmd *cobra.Command, o demoOptions) error {
 			return err
 		}
 	}
-	srv, err := server.New(cfg, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := server.New(cfg, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Sections: component.Sections(components)})
 	if err != nil {
 		l.Close()
 		return err

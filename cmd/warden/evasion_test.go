@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warden-ml/warden/component"
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/server"
 	"github.com/warden-ml/warden/simulate"
@@ -244,8 +245,9 @@ func evasionServe(t *testing.T, reference []byte, lines []evasionLine) ([]evasio
 	var logs bytes.Buffer
 	var logMu sync.Mutex
 	s, err := server.New(cfg, server.Options{
-		Now:    func() time.Time { return time.Unix(0, clock.Load()).UTC() },
-		Logger: slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, &slog.HandlerOptions{Level: slog.LevelError})),
+		Sections: component.Sections(components),
+		Now:      func() time.Time { return time.Unix(0, clock.Load()).UTC() },
+		Logger:   slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, &slog.HandlerOptions{Level: slog.LevelError})),
 	})
 	if err != nil {
 		t.Fatal(err)

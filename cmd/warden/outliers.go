@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/warden-ml/warden/internal/count"
 	"io"
 	"io/fs"
 	"maps"
@@ -21,8 +20,10 @@ import (
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/internal/count"
 	"github.com/warden-ml/warden/internal/jsonw"
 	"github.com/warden-ml/warden/internal/safetext"
+	"github.com/warden-ml/warden/internal/textfmt"
 	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/outlier"
 )
@@ -561,14 +562,14 @@ func appendVerdictJSON(b []byte, i int, v *outlier.Verdict) []byte {
 // files, so they are escaped for the terminal.
 func writeOutliersText(out io.Writer, flagged []flaggedRow, sum outlier.Summary, terminal bool) error {
 	w := bufio.NewWriter(out)
-	drift.Heading(w, "OUTLIER DETECTION", terminal)
+	textfmt.Heading(w, "OUTLIER DETECTION", terminal)
 	for _, sev := range []alert.Severity{alert.Critical, alert.High, alert.Medium, alert.Low} {
 		for _, f := range flagged {
 			v := &f.v
 			if v.Severity != sev {
 				continue
 			}
-			fmt.Fprintf(w, "%s: row %d (score %.6f, isolation %.3f)\n", drift.SeverityLabel(sev, terminal), f.row, v.Score, v.Isolation)
+			fmt.Fprintf(w, "%s: row %d (score %.6f, isolation %.3f)\n", textfmt.SeverityLabel(sev, terminal), f.row, v.Score, v.Isolation)
 			for _, r := range v.Reasons {
 				fmt.Fprintf(w, "  - %s\n", safetext.Escape(r.Message))
 			}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/warden-ml/warden/internal/count"
 	"io"
 	"math"
 	"strconv"
@@ -18,7 +17,9 @@ import (
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/dataset"
 	"github.com/warden-ml/warden/drift"
+	"github.com/warden-ml/warden/internal/count"
 	"github.com/warden-ml/warden/internal/safetext"
+	"github.com/warden-ml/warden/internal/textfmt"
 	"github.com/warden-ml/warden/monitor"
 	"github.com/warden-ml/warden/outlier"
 )
@@ -258,7 +259,7 @@ func describeProfile(path string, p *drift.Profile, d *outlier.Detector) *profil
 func (p *profileDesc) writeText(out io.Writer, terminal bool) error {
 	esc := safetext.Escape
 	w := bufio.NewWriter(out)
-	drift.Heading(w, "PROFILE", terminal)
+	textfmt.Heading(w, "PROFILE", terminal)
 	fmt.Fprintf(w, "File:    %s (Warden profile, format version %d)\n", esc(p.File), p.FormatVersion)
 	if p.WrittenBy != "" {
 		fmt.Fprintf(w, "Written: by %s\n", esc(p.WrittenBy))
@@ -285,7 +286,7 @@ func (p *profileDesc) writeText(out io.Writer, terminal bool) error {
 		w.WriteByte('\n')
 	}
 	fmt.Fprintln(w)
-	drift.Heading(w, "OUTLIER DETECTOR", terminal)
+	textfmt.Heading(w, "OUTLIER DETECTOR", terminal)
 	d := p.Outlier
 	if d == nil {
 		fmt.Fprintln(w, "None: warden outliers cannot use this profile (it was built with --no-outliers,")

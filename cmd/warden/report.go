@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warden-ml/warden/component"
 	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/store"
 	"github.com/warden-ml/warden/store/sqlite"
@@ -102,7 +103,7 @@ func storeReport(cmd *cobra.Command, dir, model string, period time.Duration) (*
 		return nil, usageErr(err)
 	}
 	defer db.Close()
-	rep, err := report.Build(cmd.Context(), db, report.Options{Model: model, Period: period})
+	rep, err := report.Build(cmd.Context(), db, report.Options{Model: model, Period: period, Sections: component.Sections(components)})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, usageErr(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warden-ml/warden/component"
 	"github.com/warden-ml/warden/config"
 	"github.com/warden-ml/warden/server"
 )
@@ -55,7 +56,7 @@ address may use every route.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			srv, err := server.New(cfg, server.Options{Logger: logger})
+			srv, err := server.New(cfg, server.Options{Logger: logger, Sections: component.Sections(components)})
 			if ce := (*server.ConfigError)(nil); errors.As(err, &ce) {
 				l.Close()
 				return usageErr(err)

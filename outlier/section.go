@@ -1,28 +1,39 @@
-package report
+package outlier
 
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/warden-ml/warden/internal/count"
 	"slices"
 	"strings"
 
 	"github.com/warden-ml/warden/alert"
-	"github.com/warden-ml/warden/drift"
-	"github.com/warden-ml/warden/outlier"
+	"github.com/warden-ml/warden/internal/count"
+	"github.com/warden-ml/warden/internal/textfmt"
+	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/store"
 )
 
-// measureOutliers adds up the outlier summaries of the period the lab's way:
+// ReportSection is outlier screening's part of the security report: the
+// period's screened inputs counted the lab's way from the per-minute
+// summaries, and the users whose inputs were flagged.
+func ReportSection() report.Section {
+	return report.Section{
+		Title: "ADVERSARIAL INPUTS", Kinds: []alert.Kind{alert.KindAdversarial}, Monitored: true,
+		Describe: describeAlert, WindowKind: store.WindowOutliers, Measure: measure,
+		Clean: "No user stands out from the rest of the traffic",
+	}
+}
+
+// measure adds up the outlier summaries of the period the lab's way:
 //
 //	Anomalies Detected: 47 of 10,234 inputs (0.46%)
 //	HIGH: 12 inputs with extreme values
-func measureOutliers(ws []store.Window) (string, []string) {
-	var total outlier.Summary
+func measure(ws []store.Window) (string, []string) {
+	var total Summary
 	var unscored int
 	for _, w := range ws {
 		var s struct {
-			outlier.Summary
+			Summary
 			Unscored int `json:"unscored"`
 		}
 		if json.Unmarshal(w.Report, &s) != nil {
@@ -65,9 +76,9 @@ func topCounts(counts map[string]int, n int) string {
 	return strings.Join(parts, ", ")
 }
 
-// describeAdversarial writes an adversarial alert: whose inputs, how many,
+// describeAlert writes an adversarial alert: whose inputs, how many,
 // how isolated, and why.
-func describeAdversarial(a alert.Alert) (string, []string) {
+func describeAlert(a alert.Alert) (string, []string) {
 	d := a.Details
 	flagged, counted := d["flagged_in_hour"].(float64)
 	inputs, _ := d["inputs_in_hour"].(float64)
@@ -85,7 +96,7 @@ func describeAdversarial(a alert.Alert) (string, []string) {
 		line := fmt.Sprintf("Isolation score %.2f", iso)
 		if p, ok := d["burst_p"].(float64); ok && burst {
 			base, _ := d["base_rate"].(float64)
-			line += fmt.Sprintf(", burst %s against the %.2f%% flagged in the rest of the traffic", drift.FormatP(p), 100*base)
+			line += fmt.Sprintf(", burst %s against the %.2f%% flagged in the rest of the traffic", textfmt.P(p), 100*base)
 		}
 		lines = append(lines, line)
 	}
@@ -102,3 +113,12 @@ func describeAdversarial(a alert.Alert) (string, []string) {
 	}
 	return headline, lines
 }
+
+// Component is outlier screening as Warden's wiring knows it.
+type Component struct{}
+
+// Name implements component.Detector.
+func (Component) Name() string { return "outlier" }
+
+// Sections implements component.Detector.
+func (Component) Sections() []report.Section { return []report.Section{ReportSection()} }
