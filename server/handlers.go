@@ -518,20 +518,24 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	prev := s.models[m.Name]
 	if prev == nil && len(s.models) >= s.cfg.Server.MaxModels {
-		writeError(w, http.StatusConflict, "%d models are registered, as many as server.max_models allows; change an existing one or raise the limit", len(s.models))
+		n := len(s.models)
+		s.mu.Unlock()
+		writeError(w, http.StatusConflict, "%d models are registered, as many as server.max_models allows; change an existing one or raise the limit", n)
 		return
 	}
 	reg := &registered{Config: m}
 	if prev != nil {
 		reg.Ref = prev.Ref
 	}
-	if err := s.register(r.Context(), m.Name, reg); err != nil {
+	err := s.register(r.Context(), m.Name, reg)
+	s.mu.Unlock()
+	if err != nil {
 		writeError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
+	s.checkpointAfterChange(r.Context(), m.Name)
 	code, action := http.StatusCreated, "model.register"
 	if prev != nil {
 		code, action = http.StatusOK, "model.update"
@@ -556,9 +560,18 @@ func (s *Server) register(ctx context.Context, name string, r *registered) error
 		return err
 	}
 	s.models[name] = r
-	// The log does not record model changes: a checkpoint right after one
-	// keeps a restart from resuming the old model's state.
-	return s.Checkpoint(ctx)
+	return nil
+}
+
+// checkpointAfterChange checkpoints after a model change, outside the
+// registry's lock, so that screening and reads go on meanwhile: the log
+// does not record model changes, and a checkpoint right after one keeps a
+// restart from resuming the old model's state. The change stands if it
+// fails; the next checkpoint covers it.
+func (s *Server) checkpointAfterChange(ctx context.Context, model string) {
+	if err := s.Checkpoint(context.WithoutCancel(ctx)); err != nil {
+		s.log.Error("checkpoint after a model change", "model", model, "err", err)
+	}
 }
 
 // putReference takes the model's reference data (CSV or JSON lines) and
@@ -613,12 +626,14 @@ func (s *Server) putReference(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn(warning, "model", name)
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	reg := &registered{Config: s.models[name].Config, Ref: ref}
-	if err := s.register(r.Context(), name, reg); err != nil {
+	err = s.register(r.Context(), name, reg)
+	s.mu.Unlock()
+	if err != nil {
 		writeError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
+	s.checkpointAfterChange(r.Context(), name)
 	s.audit(r, "reference.upload", name, map[string]any{"rows": t.Rows, "columns": len(t.Columns), "bytes": len(body),
 		"screening": ref.Outlier != nil, "warnings": ref.Warnings})
 	writeJSON(w, http.StatusOK, view(name, reg))
