@@ -3,6 +3,7 @@
 package alert
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -108,4 +109,18 @@ type Finding struct {
 	Score    float64        `json:"score"`              // detector-specific, documented per kind
 	Time     time.Time      `json:"time"`               // event time of the evidence
 	Evidence map[string]any `json:"evidence,omitempty"` // what a person needs to judge it
+}
+
+// EvidenceOf is v's JSON form as a finding's evidence: what the store keeps
+// and receivers get, written by the detector's own evidence type.
+func EvidenceOf(v any) map[string]any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return map[string]any{"error": "evidence: " + err.Error()}
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return map[string]any{"error": "evidence: " + err.Error()}
+	}
+	return m
 }

@@ -216,42 +216,32 @@ func (d *Drift) Close(m *pipeline.Marker, parts []any) ([]alert.Finding, error) 
 // one per data-quality issue.
 func (d *Drift) findings(w *drift.WindowResult) []alert.Finding {
 	var out []alert.Finding
-	window := map[string]any{
-		"kind": string(w.Kind), "start": w.Start.Format(time.RFC3339Nano), "end": w.End.Format(time.RFC3339Nano),
-		"events": w.Events, "first_seq": w.FirstSeq, "last_seq": w.LastSeq,
-	}
+	window := drift.Window{Kind: string(w.Kind), Start: w.Start.Format(time.RFC3339Nano), End: w.End.Format(time.RFC3339Nano),
+		Events: w.Events, FirstSeq: w.FirstSeq, LastSeq: w.LastSeq}
 	for _, c := range w.Report.Columns {
 		if !c.DriftDetected {
 			continue
 		}
-		ev := map[string]any{
-			"method": string(c.Method), "statistic": c.Statistic, "p_value": c.PValue, "p_adjusted": c.PAdjusted,
-			"effect_size": c.EffectSize, "threshold": c.Threshold, "window": window,
-			"reference": c.Reference, "current": c.Current,
-			"summary": fmt.Sprintf("%s '%s' drift detected: %s statistic %.2f, effect size %.2f over %s",
-				drift.ColumnNoun(c.Column), c.Column, c.Method, c.Statistic, c.EffectSize, count.Plural(w.Events, "event", "events")),
-		}
-		if c.Unit != "" {
-			ev["unit"] = c.Unit
-		}
+		summary := fmt.Sprintf("%s '%s' drift detected: %s statistic %.2f, effect size %.2f over %s",
+			drift.ColumnNoun(c.Column), c.Column, c.Method, c.Statistic, c.EffectSize, count.Plural(w.Events, "event", "events"))
 		// The model's own outputs moving is prediction drift: it can come
 		// before labels do, and with inputs that look unchanged.
 		kind := alert.KindDrift
 		if drift.IsOutput(c.Column) {
 			kind = alert.KindPredictionDrift
-			ev["summary"] = fmt.Sprintf("Prediction drift: %s '%s' has shifted: %s statistic %.2f, effect size %.2f over %s",
+			summary = fmt.Sprintf("Prediction drift: %s '%s' has shifted: %s statistic %.2f, effect size %.2f over %s",
 				strings.ToLower(drift.ColumnNoun(c.Column)), c.Column, c.Method, c.Statistic, c.EffectSize, count.Plural(w.Events, "event", "events"))
 		}
 		out = append(out, alert.Finding{
 			Kind: kind, Severity: c.Severity, Model: d.opts.Model, Subject: c.Column,
-			Score: c.EffectSize, Time: w.End, Evidence: ev,
+			Score: c.EffectSize, Time: w.End, Evidence: alert.EvidenceOf(drift.ColumnEvidence(c, window, summary)),
 		})
 	}
 	for _, q := range w.Report.Findings {
 		out = append(out, alert.Finding{
 			Kind: alert.KindDataQuality, Severity: alert.Medium, Model: d.opts.Model, Subject: q.Column,
-			Time: w.End, Evidence: map[string]any{"detail": q.Detail, "window": window,
-				"summary": fmt.Sprintf("Data quality of '%s': %s", q.Column, q.Detail)},
+			Time: w.End, Evidence: alert.EvidenceOf(drift.QualityEvidence{Detail: q.Detail, Window: window,
+				Summary: fmt.Sprintf("Data quality of '%s': %s", q.Column, q.Detail)}),
 		})
 	}
 	return out
