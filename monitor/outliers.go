@@ -204,7 +204,7 @@ func (o *Outliers) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 				if !v.Anomaly || v.Severity < alert.Critical {
 					return nil
 				}
-				return []alert.Finding{o.finding(ev.User, evidenceOf(ev, v), map[string]any{"untracked": true})}
+				return []alert.Finding{o.finding(ev.User, evidenceOf(ev, v), nil, false, true)}
 			}
 		}
 		u.Inputs++
@@ -219,7 +219,7 @@ func (o *Outliers) Observe(shard int, ev *pipeline.Sequenced) []alert.Finding {
 		return nil
 	}
 	// A late input's pane has closed: a critical one is reported at once.
-	return []alert.Finding{o.finding(ev.User, evidenceOf(ev, v), map[string]any{"late": true})}
+	return []alert.Finding{o.finding(ev.User, evidenceOf(ev, v), nil, true, false)}
 }
 
 // track starts counting a user's inputs in the pane, within limit users:
@@ -259,51 +259,44 @@ func evidenceOf(ev *pipeline.Sequenced, v *outlier.Verdict) *flaggedInput {
 	return f
 }
 
-// finding is an adversarial finding about user from its flagged input.
-func (o *Outliers) finding(user string, in *flaggedInput, extra map[string]any) alert.Finding {
+// hourView is what the burst test knew of a user's hour when it raised a
+// finding.
+type hourView struct {
+	inputs, flagged int
+	p, base         float64
+	burst           bool
+}
+
+// finding is an adversarial finding about user from its flagged input:
+// hour is the burst test's view of the user's hour (nil for a single
+// input), late and untracked say why a single input was reported alone.
+func (o *Outliers) finding(user string, in *flaggedInput, hour *hourView, late, untracked bool) alert.Finding {
 	name := user
 	if name == "" {
 		name = "(anonymous)"
 	}
-	reasons := make([]map[string]any, 0, len(in.Reasons))
-	for _, r := range in.Reasons {
-		m := map[string]any{"kind": r.Kind, "value": r.Value, "limit": r.Limit, "message": r.Message}
-		if r.Feature != "" {
-			m["feature"] = r.Feature
-		}
-		if r.Category != "" {
-			m["category"] = r.Category
-		}
-		reasons = append(reasons, m)
+	iso := in.Isolation
+	ev := outlier.Evidence{
+		EventID: in.ID, User: user, Score: in.Score, Isolation: &iso, FPR: o.opts.Settings.FPR,
+		Reasons: append([]outlier.Reason{}, in.Reasons...), Top: append([]outlier.Contribution{}, in.Top...),
+		Scores: maps.Clone(in.Scores), Late: late, Untracked: untracked,
 	}
-	top := make([]map[string]any, 0, len(in.Top))
-	for _, c := range in.Top {
-		top = append(top, map[string]any{"feature": c.Feature, "share": c.Share})
+	if ev.Scores == nil {
+		ev.Scores = map[string]float64{}
 	}
-	scores := make(map[string]any, len(in.Scores))
-	for k, s := range in.Scores {
-		scores[k] = s
-	}
-	evidence := map[string]any{
-		"event_id": in.ID, "user": user, "score": in.Score, "isolation": in.Isolation, "fpr": o.opts.Settings.FPR,
-		"reasons": reasons, "top": top, "scores": scores,
-	}
-	for k, v := range extra {
-		evidence[k] = v
-	}
-	switch flagged, ok := extra["flagged_in_hour"].(int); {
-	case ok:
-		inputs, _ := extra["inputs_in_hour"].(int)
-		evidence["summary"] = fmt.Sprintf("%d of %s from %s in the hour flagged as anomalous; isolation score %.2f",
-			flagged, count.Plural(inputs, "input", "inputs"), name, in.Isolation)
-	case extra["untracked"] == true:
-		evidence["summary"] = fmt.Sprintf("an input from %s far outside the reference, in a minute with more users than can be tracked; isolation score %.2f", name, in.Isolation)
+	switch {
+	case hour != nil:
+		ev.InputsInHour, ev.FlaggedInHour, ev.BurstP, ev.BaseRate, ev.Burst = &hour.inputs, &hour.flagged, &hour.p, &hour.base, &hour.burst
+		ev.Summary = fmt.Sprintf("%d of %s from %s in the hour flagged as anomalous; isolation score %.2f",
+			hour.flagged, count.Plural(hour.inputs, "input", "inputs"), name, in.Isolation)
+	case untracked:
+		ev.Summary = fmt.Sprintf("an input from %s far outside the reference, in a minute with more users than can be tracked; isolation score %.2f", name, in.Isolation)
 	default:
-		evidence["summary"] = fmt.Sprintf("a late input from %s far outside the reference; isolation score %.2f", name, in.Isolation)
+		ev.Summary = fmt.Sprintf("a late input from %s far outside the reference; isolation score %.2f", name, in.Isolation)
 	}
 	return alert.Finding{
 		Kind: alert.KindAdversarial, Severity: in.Severity, Model: o.opts.Model, Subject: name,
-		Score: in.Isolation, Time: in.Time, Evidence: evidence,
+		Score: in.Isolation, Time: in.Time, Evidence: alert.EvidenceOf(ev),
 	}
 }
 
@@ -428,9 +421,7 @@ func (o *Outliers) bursts(index int64, pane *OutlierSummary, users map[string]*u
 		if !burst && up.Worst.Severity < alert.Critical {
 			continue
 		}
-		findings = append(findings, o.finding(name, up.Worst, map[string]any{
-			"inputs_in_hour": inputs, "flagged_in_hour": flagged, "burst_p": p, "base_rate": base, "burst": burst,
-		}))
+		findings = append(findings, o.finding(name, up.Worst, &hourView{inputs: inputs, flagged: flagged, p: p, base: base, burst: burst}, false, false))
 		o.reported[name] = index
 	}
 	// Once an hour of panes, users with nothing in the hour are forgotten

@@ -8,7 +8,6 @@ import (
 
 	"github.com/warden-ml/warden/alert"
 	"github.com/warden-ml/warden/internal/count"
-	"github.com/warden-ml/warden/internal/textfmt"
 	"github.com/warden-ml/warden/report"
 	"github.com/warden-ml/warden/store"
 )
@@ -74,44 +73,6 @@ func topCounts(counts map[string]int, n int) string {
 		parts = append(parts, fmt.Sprintf("%s %s", k, count.Thousands(counts[k])))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// describeAlert writes an adversarial alert: whose inputs, how many,
-// how isolated, and why.
-func describeAlert(a alert.Alert) (string, []string) {
-	d := a.Details
-	flagged, counted := d["flagged_in_hour"].(float64)
-	inputs, _ := d["inputs_in_hour"].(float64)
-	burst, _ := d["burst"].(bool)
-	headline := fmt.Sprintf("User %s: an input far outside the reference", a.Subject)
-	switch {
-	case burst:
-		headline = fmt.Sprintf("User %s: %s of %s in the hour", a.Subject,
-			count.Plural(int(flagged), "anomalous input", "anomalous inputs"), count.Thousands(int(inputs)))
-	case counted:
-		headline += fmt.Sprintf(" (%s flagged of %s in the hour)", count.Thousands(int(flagged)), count.Plural(int(inputs), "input", "inputs"))
-	}
-	var lines []string
-	if iso, ok := d["isolation"].(float64); ok {
-		line := fmt.Sprintf("Isolation score %.2f", iso)
-		if p, ok := d["burst_p"].(float64); ok && burst {
-			base, _ := d["base_rate"].(float64)
-			line += fmt.Sprintf(", burst %s against the %.2f%% flagged in the rest of the traffic", textfmt.P(p), 100*base)
-		}
-		lines = append(lines, line)
-	}
-	reasons, _ := d["reasons"].([]any)
-	for _, r := range reasons[:min(3, len(reasons))] {
-		if m, ok := r.(map[string]any); ok {
-			if msg, _ := m["message"].(string); msg != "" {
-				lines = append(lines, msg)
-			}
-		}
-	}
-	if id, _ := d["event_id"].(string); id != "" {
-		lines = append(lines, "Latest flagged input: "+id)
-	}
-	return headline, lines
 }
 
 // Component is outlier screening as Warden's wiring knows it.
