@@ -61,6 +61,10 @@ func TestDemo(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
+	// Every finding's evidence reads as its detector's section expects.
+	if strings.Contains(r.stdout, "evidence unreadable") {
+		t.Errorf("a section could not read an alert's evidence:\n%s", r.stdout)
+	}
 	for _, line := range strings.Split(r.stdout, "\n") {
 		if strings.Contains(line, "Feature '") && !strings.Contains(line, "'transaction_amount'") && !strings.Contains(line, "'score'") {
 			t.Errorf("report names drift that was not injected: %s", line)
