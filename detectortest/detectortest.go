@@ -87,6 +87,7 @@ func Run(t *testing.T, s Subject) {
 	if s.Flood != nil {
 		t.Run("BoundedState", func(t *testing.T) {
 			size := stateAfter(t, s, s.Flood(s.FloodEvents))
+			t.Logf("after %d events of distinct users the checkpoint is %d bytes", s.FloodEvents, size)
 			if size > s.MaxStateBytes {
 				t.Errorf("after %d events of distinct users the checkpoint is %d bytes; the bound is %d", s.FloodEvents, size, s.MaxStateBytes)
 			}

@@ -934,7 +934,7 @@ func (s *Server) postSilence(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, "silence.create", sil.ID, map[string]any{"matchers": sil.Matchers, "matchers_regex": sil.MatchersRegex, "matchers_not": sil.MatchersNot,
 		"starts_at": sil.StartsAt, "ends_at": sil.EndsAt, "created_by": sil.CreatedBy, "comment": sil.Comment})
-	writeJSON(w, http.StatusCreated, silenceView(sil, now))
+	writeJSON(w, http.StatusCreated, sil.ViewAt(now))
 }
 
 // getSilences lists the stored silences, those in effect, yet to come and
@@ -956,13 +956,13 @@ func (s *Server) getSilences(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.opts.Now().UTC()
 	c := callerOf(r)
-	out := []silenceJSON{}
+	out := []silence.View{}
 	for _, st := range all {
 		sil := silenceOf(st)
 		if c.restricted() && !c.mayTouch(sil.Matchers["model"]) {
 			continue
 		}
-		if v := silenceView(sil, now); want == "" || v.State == want {
+		if v := sil.ViewAt(now); want == "" || v.State == want {
 			out = append(out, v)
 		}
 	}
@@ -999,20 +999,7 @@ func (s *Server) deleteSilence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r, "silence.expire", id, map[string]any{"matchers": st.Matchers, "ends_at": st.EndsAt, "was_ending": all[i].EndsAt})
-	writeJSON(w, http.StatusOK, silenceView(silenceOf(st), now))
-}
-
-// silenceJSON is a silence as the API shows it.
-type silenceJSON struct {
-	silence.Silence
-	State silence.State `json:"state"`
-}
-
-func silenceView(s silence.Silence, now time.Time) silenceJSON {
-	if s.Matchers == nil {
-		s.Matchers = map[string]string{}
-	}
-	return silenceJSON{s, s.StateAt(now)}
+	writeJSON(w, http.StatusOK, silenceOf(st).ViewAt(now))
 }
 
 func silenceOf(s store.Silence) silence.Silence {

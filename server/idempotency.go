@@ -24,27 +24,28 @@ import (
 // checkpoint, and the ids logged after it are read back from the log on
 // start, so the horizon survives restarts.
 type recentIDs struct {
-	mu      sync.Mutex
-	seen    map[uint64]struct{}
-	ring    []uint64
-	next    int            // where the next id goes
-	pending map[uint64]int // ids of batches being logged, by how many
+	mu sync.Mutex
+	// ids holds each id logged (0) and each id claimed by a batch being
+	// logged (the claim's number): one map, so that a new id costs a
+	// lookup, an insert, an update and the eviction of the oldest.
+	ids    map[uint64]uint64
+	ring   []uint64
+	next   int    // where the next id goes
+	claims uint64 // numbers the claims
 }
 
 func newRecentIDs(capacity int) *recentIDs {
-	return &recentIDs{seen: make(map[uint64]struct{}, min(capacity, 1<<16)), ring: make([]uint64, capacity), pending: map[uint64]int{}}
+	return &recentIDs{ids: make(map[uint64]uint64, min(capacity, 1<<16)), ring: make([]uint64, capacity)}
 }
 
 // idHash is the hash of an event's model and id: stable across restarts,
 // and cryptographic, so that nobody can make up an id that passes for
 // another client's and gets its events dropped as duplicates.
 func idHash(model, id string) uint64 {
-	h := sha256.New()
-	h.Write([]byte(model))
-	h.Write([]byte{0})
-	h.Write([]byte(id))
-	var sum [sha256.Size]byte
-	return binary.LittleEndian.Uint64(h.Sum(sum[:0]))
+	var buf [256]byte
+	b := append(append(append(buf[:0], model...), 0), id...)
+	sum := sha256.Sum256(b)
+	return binary.LittleEndian.Uint64(sum[:8])
 }
 
 // errIDsInFlight: another request carrying some of the same ids is being
@@ -58,42 +59,45 @@ func (r *recentIDs) claim(events []event.Event) (dups []int, release func(logged
 	if len(r.ring) == 0 {
 		return nil, func(bool) {}, nil
 	}
-	hashes := make([]uint64, 0, len(events))
+	// Hashed before the lock, which every ingest request takes.
+	all := make([]uint64, len(events))
+	for i := range events {
+		if events[i].ID != "" {
+			all[i] = idHash(events[i].Model, events[i].ID)
+		}
+	}
+	claimed := make([]uint64, 0, len(events))
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	inBatch := map[uint64]struct{}{}
-	for i := range events {
+	r.claims++
+	mine := r.claims
+	for i, h := range all {
 		if events[i].ID == "" {
 			continue
 		}
-		h := idHash(events[i].Model, events[i].ID)
-		if _, ok := r.seen[h]; ok {
-			dups = append(dups, i)
-			continue
-		}
-		if _, ok := inBatch[h]; ok {
-			dups = append(dups, i)
-			continue
-		}
-		if r.pending[h] > 0 {
+		switch holder, ok := r.ids[h]; {
+		case !ok:
+			r.ids[h] = mine
+			claimed = append(claimed, h)
+		case holder == 0 || holder == mine:
+			dups = append(dups, i) // logged, or earlier in this batch
+		default:
+			for _, c := range claimed {
+				delete(r.ids, c)
+			}
 			return nil, nil, errIDsInFlight
 		}
-		inBatch[h] = struct{}{}
-		hashes = append(hashes, h)
-	}
-	for _, h := range hashes {
-		r.pending[h]++
 	}
 	return dups, func(logged bool) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		for _, h := range hashes {
-			if r.pending[h]--; r.pending[h] <= 0 {
-				delete(r.pending, h)
+		for _, h := range claimed {
+			if !logged {
+				delete(r.ids, h)
+				continue
 			}
-			if logged {
-				r.add(h)
-			}
+			r.ids[h] = 0
+			r.push(h)
 		}
 	}, nil
 }
@@ -112,16 +116,22 @@ func (r *recentIDs) addEvents(events []event.Event) {
 	}
 }
 
-// add puts h in the ring, forgetting the oldest. Called with r.mu held.
+// add notes a logged id unless it is known. Called with r.mu held.
 func (r *recentIDs) add(h uint64) {
-	if _, ok := r.seen[h]; ok {
+	if _, ok := r.ids[h]; ok {
 		return
 	}
+	r.ids[h] = 0
+	r.push(h)
+}
+
+// push puts a logged id in the ring, forgetting the oldest. Called with
+// r.mu held.
+func (r *recentIDs) push(h uint64) {
 	if old := r.ring[r.next]; old != 0 {
-		delete(r.seen, old)
+		delete(r.ids, old)
 	}
 	r.ring[r.next] = h
-	r.seen[h] = struct{}{}
 	r.next = (r.next + 1) % len(r.ring)
 }
 
@@ -129,7 +139,7 @@ func (r *recentIDs) add(h uint64) {
 func (r *recentIDs) marshal() []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	b := make([]byte, 0, 8*len(r.seen))
+	b := make([]byte, 0, 8*len(r.ring))
 	for i := range len(r.ring) {
 		if h := r.ring[(r.next+i)%len(r.ring)]; h != 0 {
 			b = binary.LittleEndian.AppendUint64(b, h)
@@ -153,13 +163,14 @@ func (r *recentIDs) restore(b []byte) {
 
 // keyedAnswers are the answers given to batches sent with an
 // Idempotency-Key: the same key with the same body gets the first answer
-// back; with another body, 422. The last maxKeys keys of the last keyTTL
-// are kept, and saved with the checkpoint.
+// back; with another body, 422. The last maxKeys keys of the last keyTTL,
+// within maxKeyBytes of answers, are kept, and saved with the checkpoint.
 type keyedAnswers struct {
 	mu      sync.Mutex
 	answers map[string]*keyedAnswer
 	order   []string
 	busy    map[string]bool
+	bytes   int // of the keys and answers kept
 }
 
 type keyedAnswer struct {
@@ -169,10 +180,15 @@ type keyedAnswer struct {
 	At     time.Time         `json:"at"`
 }
 
+// An answer lists up to 100 refused items, so 10,000 keys could hold
+// hundreds of megabytes; maxKeyBytes bounds them whatever the answers.
 const (
-	maxKeys = 10_000
-	keyTTL  = 24 * time.Hour
+	maxKeys     = 10_000
+	maxKeyBytes = 16 << 20
+	keyTTL      = 24 * time.Hour
 )
+
+func (a *keyedAnswer) size(key string) int { return len(key) + len(a.Answer) + 64 }
 
 func newKeyedAnswers() *keyedAnswers {
 	return &keyedAnswers{answers: map[string]*keyedAnswer{}, busy: map[string]bool{}}
@@ -202,12 +218,17 @@ func (k *keyedAnswers) end(key string, a *keyedAnswer) {
 	if a == nil {
 		return
 	}
-	if _, ok := k.answers[key]; !ok {
+	if prev, ok := k.answers[key]; ok {
+		k.bytes -= prev.size(key)
+	} else {
 		k.order = append(k.order, key)
 	}
 	k.answers[key] = a
-	for len(k.order) > maxKeys {
-		delete(k.answers, k.order[0])
+	k.bytes += a.size(key)
+	for len(k.order) > maxKeys || k.bytes > maxKeyBytes {
+		oldest := k.order[0]
+		k.bytes -= k.answers[oldest].size(oldest)
+		delete(k.answers, oldest)
 		k.order = k.order[1:]
 	}
 }

@@ -18,8 +18,17 @@ import (
 // the ingest path alone is measured. The timer runs until the server has
 // processed every event (Close drains the pipeline), not only until the
 // last batch is answered 202.
-func BenchmarkIngest(b *testing.B) {
-	s, hs := newServer(b, b.TempDir(), func(c *config.Config) { c.Pipeline.QueueSize = 1 << 20 })
+func BenchmarkIngest(b *testing.B) { benchIngest(b, config.Default().Pipeline.DedupeIDs) }
+
+// BenchmarkIngestNoDedupe is BenchmarkIngest with pipeline.dedupe_ids 0:
+// the two side by side give what recognising repeated ids costs.
+func BenchmarkIngestNoDedupe(b *testing.B) { benchIngest(b, 0) }
+
+func benchIngest(b *testing.B, dedupeIDs int) {
+	s, hs := newServer(b, b.TempDir(), func(c *config.Config) {
+		c.Pipeline.QueueSize = 1 << 20
+		c.Pipeline.DedupeIDs = dedupeIDs
+	})
 	h := hs.Config.Handler
 	if code, _, raw := call(b, "POST", hs.URL+"/v1/models", "application/json", []byte(`{"name":"`+model+`"}`)); code != http.StatusCreated {
 		b.Fatalf("POST /v1/models: %d %s", code, raw)

@@ -138,6 +138,21 @@ func (s Silence) Validate() error {
 	return nil
 }
 
+// View is a silence as the API shows it: with its state by the server's
+// clock, and matchers never null.
+type View struct {
+	Silence
+	State State `json:"state"`
+}
+
+// ViewAt is s as the API shows it at t.
+func (s Silence) ViewAt(t time.Time) View {
+	if s.Matchers == nil {
+		s.Matchers = map[string]string{}
+	}
+	return View{s, s.StateAt(t)}
+}
+
 // Expire ends s at t, or at its start when it has not started by then, so
 // that it mutes nothing dated from t on. A silence already ended stays as
 // it is.

@@ -25,15 +25,20 @@ import (
 // faultEvents is how many events each fault run sends: WARDEN_FAULT_EVENTS,
 // or 20,000 (CI's small scale; docs/reliability.md has the full-scale
 // figures).
-func faultEvents(t *testing.T) int {
-	if v := os.Getenv("WARDEN_FAULT_EVENTS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 5000 {
-			t.Fatalf("WARDEN_FAULT_EVENTS=%q: want a whole number of at least 5000", v)
-		}
-		return n
+func faultEvents(t *testing.T) int { return envCount(t, "WARDEN_FAULT_EVENTS", 20_000, 5000) }
+
+// envCount is the whole number in the variable name, at least least, or
+// def when it is unset.
+func envCount(t *testing.T, name string, def, least int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
 	}
-	return 20_000
+	n, err := strconv.Atoi(v)
+	if err != nil || n < least {
+		t.Fatalf("%s=%q: want a whole number of at least %d", name, v, least)
+	}
+	return n
 }
 
 // faultRun is one run of the fault suite: the simulator's day sent in
@@ -115,9 +120,12 @@ func (f *faultRun) sendAll(from, to int) {
 	}
 }
 
-func (f *faultRun) events() int {
+func (f *faultRun) events() int { return eventsIn(f.accepted) }
+
+// eventsIn counts the events of batches (each line ends with a newline).
+func eventsIn(batches [][]byte) int {
 	n := 0
-	for _, b := range f.accepted {
+	for _, b := range batches {
 		n += bytes.Count(b, []byte("\n"))
 	}
 	return n
@@ -151,10 +159,7 @@ func (f *faultRun) check(label string) {
 func (f *faultRun) checkAgainst(label string, accepted [][]byte) {
 	t := f.t
 	t.Helper()
-	n := 0
-	for _, b := range accepted {
-		n += bytes.Count(b, []byte("\n"))
-	}
+	n := eventsIn(accepted)
 	f.svc.waitProcessed(t, n)
 	got := f.svc.alerts(t)
 	want := f.replay(accepted)
@@ -483,16 +488,7 @@ func TestFaultDamagedLog(t *testing.T) {
 
 // faultKills is how many times TestFaultKills kills the service:
 // WARDEN_FAULT_KILLS, or 21.
-func faultKills(t *testing.T) int {
-	if v := os.Getenv("WARDEN_FAULT_KILLS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("WARDEN_FAULT_KILLS=%q: want a positive whole number", v)
-		}
-		return n
-	}
-	return 21
-}
+func faultKills(t *testing.T) int { return envCount(t, "WARDEN_FAULT_KILLS", 21, 1) }
 
 // post sends one batch and returns its answer, or an error when the
 // connection broke (the service was killed) before an answer came.

@@ -113,7 +113,7 @@ func newSilenceAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var s silenceJSON
+			var s silence.View
 			if err := json.Unmarshal(out, &s); err != nil {
 				return fmt.Errorf("%s: silence: %w", target.server, err)
 			}
@@ -151,12 +151,6 @@ func parseMatcher(s string) (label, op, value string, ok bool) {
 	return "", "", "", false
 }
 
-// silenceJSON is a silence as the API shows it.
-type silenceJSON struct {
-	silence.Silence
-	State silence.State `json:"state"`
-}
-
 func newSilenceListCmd() *cobra.Command {
 	var (
 		target        silenceTarget
@@ -179,7 +173,7 @@ func newSilenceListCmd() *cobra.Command {
 				return err
 			}
 			var list struct {
-				Silences []silenceJSON `json:"silences"`
+				Silences []silence.View `json:"silences"`
 			}
 			if err := json.Unmarshal(out, &list); err != nil {
 				return fmt.Errorf("%s: silences: %w", target.server, err)
@@ -198,7 +192,7 @@ func newSilenceListCmd() *cobra.Command {
 	return cmd
 }
 
-func writeSilences(w io.Writer, ss []silenceJSON) error {
+func writeSilences(w io.Writer, ss []silence.View) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tSTARTS\tENDS\tMATCHERS\tBY\tCOMMENT")
 	for _, s := range ss {

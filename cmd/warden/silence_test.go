@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warden-ml/warden/silence"
 	"github.com/warden-ml/warden/simulate"
 )
 
@@ -122,7 +123,7 @@ func TestSilencesSurviveRestart(t *testing.T) {
 	}
 	list := warden(t, "silence", "list", "--server", svc.base, "--format", "json")
 	var listed struct {
-		Silences []silenceJSON `json:"silences"`
+		Silences []silence.View `json:"silences"`
 	}
 	if list.code != 0 || json.Unmarshal([]byte(list.stdout), &listed) != nil {
 		t.Fatalf("silence list: exit %d: %s %s", list.code, list.stdout, list.stderr)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -144,17 +143,10 @@ func open(opts Options, lock *os.File) (*Log, error) {
 // gap: segments are only ever removed oldest first, so a gap means files
 // were lost.
 func listSegments(dir string) ([]uint64, error) {
-	entries, err := os.ReadDir(dir)
+	segs, err := segmentNumbers(dir)
 	if err != nil {
-		return nil, fmt.Errorf("eventlog: %w", err)
+		return nil, err
 	}
-	var segs []uint64
-	for _, e := range entries {
-		if seg, ok := parseSegmentName(e.Name()); ok && e.Type().IsRegular() {
-			segs = append(segs, seg)
-		}
-	}
-	slices.Sort(segs)
 	for i := 1; i < len(segs); i++ {
 		if segs[i] != segs[i-1]+1 {
 			return nil, &CorruptError{Dir: dir, Segment: segs[i-1] + 1, Reason: fmt.Sprintf("missing between %s and %s",
@@ -426,14 +418,6 @@ func (l *Log) Recover() error {
 		return l.err
 	}
 	return l.rewind()
-}
-
-// Err is the write failure the log has not recovered from yet, nil when
-// appends work.
-func (l *Log) Err() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.err
 }
 
 // place copies framed records at l.tail into the pending chunks. Called
